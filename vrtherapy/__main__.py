@@ -1,0 +1,5 @@
+"""Allows `python -m vrtherapy`."""
+
+from vrtherapy.cli import main
+
+raise SystemExit(main())

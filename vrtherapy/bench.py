@@ -1,0 +1,167 @@
+"""`vrtherapy bench`: what each stage costs per frame, measured on this machine in one run.
+
+Pose pipeline (per limb per frame): One Euro filter, mirror, retarget, joint update (forward
+kinematics and skinning matrices written to the shader's array). Rendering: a full frame (room, limbs,
+HUD, pose pipeline) against a bare Panda3D frame of the same size, alternated in blocks in the same
+run so machine noise hits both alike; the figure that matters is their ratio.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+
+from vrtherapy.motion.mirror import mirror_sample
+from vrtherapy.motion.one_euro import OneEuroFilter
+from vrtherapy.motion.pipeline import MirrorSettings, PosePipeline
+from vrtherapy.motion.retarget import Retargeter
+from vrtherapy.motion.skeleton import build_arm_skeleton
+from vrtherapy.tracking.synthetic import SyntheticArmMotion, build_schedule
+
+TARGET_POSE_MS_PER_LIMB = 0.2
+TARGET_FRAME_RATIO = 1.5
+
+
+@dataclass(frozen=True)
+class BenchOptions:
+    size: tuple[int, int] = (960, 540)
+    pose_frames: int = 600
+    render_frames: int = 120
+    blocks: int = 4
+
+
+def _median_ms(fn: Callable[[int], object], n: int) -> float:
+    times = np.empty(n)
+    for i in range(n):
+        t = time.perf_counter()
+        fn(i)
+        times[i] = time.perf_counter() - t
+    return float(np.median(times) * 1000.0)
+
+
+def _synthetic_samples(n: int):
+    motion = SyntheticArmMotion("right", build_schedule([("fist_open_close", 10.0), ("pronation_supination", 10.0)]))
+    return [motion.sample_at(i / 30.0, t_capture=i / 30.0) for i in range(n)]
+
+
+def bench_pose_pipeline(frames: int) -> dict:
+    """Per-stage cost of the pose pipeline for one limb, and the whole pipeline for 1 and 2 limbs."""
+    from vrtherapy.motion.kinematics import forward_kinematics, inverse_bind_matrices, skinning_matrices, to_world
+
+    samples = _synthetic_samples(frames)
+    plane = MirrorSettings().plane
+    skeleton = build_arm_skeleton("left")
+    retargeter = Retargeter(skeleton)
+    one_euro = OneEuroFilter()
+    inverse_bind = inverse_bind_matrices(skeleton)
+    joint_array = np.zeros((32, 4, 4), np.float32)
+    filtered = [one_euro.filter_sample(s) for s in samples]
+    mirrored = [mirror_sample(s, plane) for s in filtered]
+    poses = [retargeter.solve(s) for s in mirrored]
+
+    def joint_update(i: int) -> None:
+        p = poses[i]
+        f, x = forward_kinematics(skeleton, p.angles)
+        f, x = to_world(f, x, p.root_rotation, p.root_position)
+        joint_array[: len(f)] = np.swapaxes(skinning_matrices(f, x, inverse_bind), 1, 2)
+
+    one_euro.reset()
+    stages = {
+        "filter": _median_ms(lambda i: one_euro.filter_sample(samples[i]), frames),
+        "mirror": _median_ms(lambda i: mirror_sample(filtered[i], plane), frames),
+        "retarget": _median_ms(lambda i: retargeter.solve(mirrored[i]), frames),
+        "joint_update": _median_ms(joint_update, frames),
+    }
+    per_limb = {}
+    for show_intact, limbs in ((False, 1), (True, 2)):
+        pipeline = PosePipeline(MirrorSettings(show_intact=show_intact))
+
+        def whole(i: int, pipeline=pipeline, limbs=limbs) -> None:
+            out = pipeline.process(samples[i])
+            for pose in (out.phantom, out.intact)[:limbs]:
+                f, x = forward_kinematics(skeleton if pose.side == "left" else pipeline.intact_retargeter.skeleton, pose.angles)
+                f, x = to_world(f, x, pose.root_rotation, pose.root_position)
+                joint_array[: len(f)] = np.swapaxes(skinning_matrices(f, x, inverse_bind), 1, 2)
+
+        per_limb[str(limbs)] = round(_median_ms(whole, frames) / limbs, 4)
+    return {
+        "stages_ms_per_limb": {k: round(v, 4) for k, v in stages.items()},
+        "ms_per_limb_per_frame": per_limb,
+        "target_ms_per_limb": TARGET_POSE_MS_PER_LIMB,
+        "meets_target": per_limb["1"] <= TARGET_POSE_MS_PER_LIMB,
+    }
+
+
+def bench_frame(options: BenchOptions) -> dict:
+    """Full frame vs. bare Panda3D frame, same offscreen buffer, alternating blocks."""
+    from vrtherapy.limbs.appearance import Appearance
+    from vrtherapy.render.app import TherapyScene
+    from vrtherapy.render.display import open_showbase
+    from vrtherapy.render.scene_spec import load_scene
+    from vrtherapy.therapy.playlist import load_playlist
+    from vrtherapy.therapy.session import hud_for
+
+    base = open_showbase("offscreen", options.size)
+    mirror = MirrorSettings(show_intact=True)
+    skeletons = {s: build_arm_skeleton(s) for s in ("left", "right")}
+    scene = TherapyScene(base, load_scene(), skeletons, Appearance())
+    playlist = load_playlist("demo")
+    samples = _synthetic_samples(options.render_frames)
+    pipeline = PosePipeline(mirror)
+
+    def full(i: int) -> None:
+        t = (i % len(samples)) / 30.0
+        scene.show(pipeline.process(samples[i % len(samples)]), hud_for(playlist, t))
+        base.graphicsEngine.renderFrame()
+
+    def bare(i: int) -> None:
+        base.graphicsEngine.renderFrame()
+
+    for i in range(10):  # warm up: shader compile, first uploads
+        full(i)
+    full_ms, bare_ms = [], []
+    n = max(10, options.render_frames // options.blocks)
+    for _ in range(options.blocks):
+        scene.root.stash()
+        scene.hud.root.stash()
+        bare(0)
+        bare_ms.append(_median_ms(bare, n))
+        scene.root.unstash()
+        scene.hud.root.unstash()
+        full(0)
+        full_ms.append(_median_ms(full, n))
+    scene.destroy()
+    renderer = base.win.gsg.getDriverRenderer()
+    base.destroy()
+    full_v, bare_v = float(np.median(full_ms)), float(np.median(bare_ms))
+    return {
+        "size": list(options.size),
+        "renderer": renderer,
+        "full_frame_ms": round(full_v, 3),
+        "bare_frame_ms": round(bare_v, 3),
+        "ratio": round(full_v / bare_v, 3),
+        "target_ratio": TARGET_FRAME_RATIO,
+        "meets_target": full_v / bare_v <= TARGET_FRAME_RATIO,
+    }
+
+
+def run_bench(options: BenchOptions) -> dict:
+    return {"pose_pipeline": bench_pose_pipeline(options.pose_frames), "frame": bench_frame(options)}
+
+
+def format_report(result: dict) -> str:
+    pose, frame = result["pose_pipeline"], result["frame"]
+    ok = {True: "ok", False: "ABOVE TARGET"}
+    lines = ["pose pipeline (ms per limb per frame, median):"]
+    lines += [f"  {k:<14} {v:8.4f}" for k, v in pose["stages_ms_per_limb"].items()]
+    for limbs, v in pose["ms_per_limb_per_frame"].items():
+        lines.append(f"  whole, {limbs} limb(s) {v:8.4f}")
+    lines.append(f"  target <= {pose['target_ms_per_limb']} ms: {ok[pose['meets_target']]}")
+    lines.append(f"frame ({frame['size'][0]}x{frame['size'][1]}, {frame['renderer']}):")
+    lines.append(f"  full frame     {frame['full_frame_ms']:8.3f} ms")
+    lines.append(f"  bare frame     {frame['bare_frame_ms']:8.3f} ms")
+    lines.append(f"  ratio          {frame['ratio']:8.3f}  (target <= {frame['target_ratio']}: {ok[frame['meets_target']]})")
+    return "\n".join(lines)

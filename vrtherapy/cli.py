@@ -1,0 +1,115 @@
+"""The `vrtherapy` command line.
+
+Errors a user can act on (a bad file, a missing display) print one line, `vrtherapy: ...`, and exit
+with status 2; no traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from vrtherapy.errors import VrtherapyError
+from vrtherapy.render.display import DISPLAY_MODES
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # one line instead of usage + message
+        self.exit(2, f"{self.prog}: {message} (see {self.prog} --help)\n")
+
+
+def _size(text: str) -> tuple[int, int]:
+    try:
+        w, h = (int(v) for v in text.lower().split("x"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"size {text!r}: use WIDTHxHEIGHT, e.g. 960x540") from None
+    if not (64 <= w <= 7680 and 64 <= h <= 4320):
+        raise argparse.ArgumentTypeError(f"size {text!r}: out of range")
+    return w, h
+
+
+def _display(text: str) -> str:
+    if text not in DISPLAY_MODES:
+        raise argparse.ArgumentTypeError(f"unknown display mode {text!r} (choose from {', '.join(DISPLAY_MODES)})")
+    return text
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="vrtherapy", description="Virtual-reality mirror therapy.")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    demo = sub.add_parser("demo", help="run the demo playlist with a synthetic patient")
+    demo.add_argument("--display", type=_display, default="auto", help="auto (default), xr, window or offscreen")
+    demo.add_argument("--seconds", type=float, help="how long to run (default: the whole playlist)")
+    demo.add_argument("--output", type=Path, help="folder for the video, frames and summary.json")
+    demo.add_argument("--affected-side", choices=("left", "right"), default="left",
+                      help="the missing or paretic side, where the virtual limb appears (default: left)")
+    demo.add_argument("--phantom-only", action="store_true", help="draw only the virtual limb, not the intact one")
+    demo.add_argument("--playlist", default="demo", help="playlist name in scenes/playlists or a TOML path")
+    demo.add_argument("--scene", help="scene TOML (default: scenes/clinic_room.toml)")
+    demo.add_argument("--size", type=_size, default=(960, 540), help="frame size WIDTHxHEIGHT (default 960x540)")
+    demo.add_argument("--fps", type=float, default=30.0, help="target frame rate (default 30)")
+    demo.add_argument("--skin-tone", default="medium", help="porcelain, fair, medium, olive, brown, deep or #rrggbb")
+
+    bench = sub.add_parser("bench", help="measure the per-frame cost of each stage")
+    bench.add_argument("--json", action="store_true", help="print the figures as one JSON object")
+    bench.add_argument("--size", type=_size, default=(960, 540))
+
+    models = sub.add_parser("models", help="the limb models")
+    models_sub = models.add_subparsers(dest="models_command", required=True, parser_class=_Parser)
+    build = models_sub.add_parser("build", help="regenerate the limb models from their parametric description")
+    build.add_argument("--output", type=Path, help="folder (default: the project's models/)")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return _dispatch(args)
+    except VrtherapyError as exc:
+        print(f"vrtherapy: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("vrtherapy: stopped", file=sys.stderr)
+        return 130
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    if args.command == "demo":
+        from vrtherapy.demo import DemoOptions, run_demo
+        from vrtherapy.limbs.appearance import parse_skin_tone
+
+        try:
+            parse_skin_tone(args.skin_tone)
+        except ValueError as exc:
+            raise VrtherapyError(f"--skin-tone: {exc}") from None
+        options = DemoOptions(
+            display=args.display, seconds=args.seconds, output=args.output, affected_side=args.affected_side,
+            show_intact=not args.phantom_only, playlist=args.playlist, scene=args.scene, size=args.size,
+            fps=args.fps, skin_tone=args.skin_tone,
+        )  # fmt: skip
+        folder = run_demo(options)
+        summary = json.loads((folder / "summary.json").read_text())
+        print(f"vrtherapy: rendered {summary['frames_rendered']} frames at {summary['fps']} fps "
+              f"on the {summary['display']['used']} display")  # fmt: skip
+        print(f"vrtherapy: output written to {folder.resolve()}")
+        return 0
+    if args.command == "bench":
+        from vrtherapy.bench import BenchOptions, format_report, run_bench
+
+        result = run_bench(BenchOptions(size=args.size))
+        print(json.dumps(result) if args.json else format_report(result))
+        return 0
+    if args.command == "models":
+        from vrtherapy.limbs.model_io import build_default_models
+
+        for path in build_default_models(args.output):
+            print(f"vrtherapy: wrote {path}")
+        return 0
+    raise AssertionError(args.command)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,107 @@
+"""`vrtherapy demo`: the main job on default settings, from a clean machine.
+
+A synthetic patient (intact right hand by default) works through the demo playlist; the virtual left
+hand mirrors it in the clinic room. Renders on the best display available (headset -> window ->
+offscreen) and, without a screen, leaves a video, key frames and `summary.json` in an output folder.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from pathlib import Path
+
+from vrtherapy.limbs.appearance import Appearance
+from vrtherapy.motion.pipeline import MirrorSettings, PosePipeline
+from vrtherapy.motion.skeleton import ArmDimensions, build_arm_skeleton
+from vrtherapy.render.display import choose_display, open_showbase
+from vrtherapy.render.scene_spec import load_scene
+from vrtherapy.therapy.playlist import load_playlist
+from vrtherapy.therapy.session import SessionRunner
+from vrtherapy.tracking.base import ThreadedTracker
+from vrtherapy.tracking.sample import Side, other_side
+from vrtherapy.tracking.synthetic import SyntheticArmMotion, SyntheticSource, build_schedule
+
+
+@dataclass(frozen=True)
+class DemoOptions:
+    display: str = "auto"
+    seconds: float | None = None  #: None: the whole playlist
+    output: Path | None = None
+    affected_side: Side = "left"  #: the missing (or paretic) side, where the virtual limb is drawn
+    show_intact: bool = True
+    playlist: str = "demo"
+    scene: str | None = None
+    size: tuple[int, int] = (960, 540)
+    fps: float = 30.0
+    skin_tone: str = "medium"
+    tracker_rate_hz: float = 30.0
+
+
+def default_output_folder() -> Path:
+    return Path("vrtherapy-output") / datetime.now().strftime("demo-%Y%m%d-%H%M%S")
+
+
+def run_demo(options: DemoOptions, say=print) -> Path:
+    """Run the demo; returns the output folder (which holds summary.json)."""
+    scene_spec = load_scene(options.scene)
+    playlist = load_playlist(options.playlist)
+    appearance = Appearance.from_tone(options.skin_tone)
+    choice = choose_display(options.display)
+    for note in choice.notes:
+        say(f"vrtherapy: {note}")
+    seconds = playlist.duration_s if options.seconds is None else options.seconds
+    folder = options.output or default_output_folder()
+    folder.mkdir(parents=True, exist_ok=True)
+
+    intact: Side = other_side(options.affected_side)
+    mirror = MirrorSettings(intact_side=intact, show_intact=options.show_intact)
+    dims = ArmDimensions()
+    base = open_showbase("window" if choice.mode == "window" else "offscreen", options.size)
+    from vrtherapy.demo_output import DemoRecorder
+    from vrtherapy.render.app import TherapyScene
+
+    skeletons = {options.affected_side: build_arm_skeleton(options.affected_side, dims)}
+    if options.show_intact:
+        skeletons[intact] = build_arm_skeleton(intact, dims)
+    scene = TherapyScene(base, scene_spec, skeletons, appearance)
+    motion = SyntheticArmMotion(intact, build_schedule([(e.id, e.duration_s) for e in playlist.exercises]), dims)
+    tracker = ThreadedTracker(SyntheticSource(motion, options.tracker_rate_hz))
+    pipeline = PosePipeline(mirror, dims)
+    runner = SessionRunner(scene, tracker, pipeline, playlist, fps=options.fps)
+    recorder = DemoRecorder(folder, playlist, options.fps) if choice.mode == "offscreen" else None
+    say(f"vrtherapy: {playlist.name!r}, {seconds:.0f} s on the {choice.mode} display "
+        f"(virtual {options.affected_side} hand mirrors the {intact} hand)")  # fmt: skip
+    tracker.start()
+    started = time.time()
+    try:
+        stats = runner.run(seconds, sink=recorder)
+    finally:
+        tracker.stop()
+    files = recorder.finish() if recorder is not None else []
+    summary = {
+        "frames_rendered": stats.frames,
+        "seconds": round(stats.elapsed_s, 3),
+        "fps": round(stats.fps, 2),
+        "target_fps": options.fps,
+        "display": {"requested": options.display, "used": choice.mode, "fallbacks": list(choice.notes)},
+        "window_size": list(options.size),
+        "tracker": {"name": tracker.name, "rate_hz": options.tracker_rate_hz,
+                    "samples": tracker.samples_received, "error": stats.tracker_error},
+        "mirror": {**asdict(mirror), "affected_side": options.affected_side,
+                   "phantom_side": mirror.phantom_side},
+        "visuomotor_delay_ms": stats.delay_summary_ms(),
+        "rejected_samples": dict(pipeline.rejected),
+        "playlist": {"name": playlist.name, "exercises": [e.id for e in playlist.exercises]},
+        "scene": scene_spec.name,
+        "skin_tone": options.skin_tone,
+        "started_at": datetime.fromtimestamp(started).isoformat(timespec="seconds"),
+        "stopped_by_user": stats.stopped_by_user,
+        "files": [str(p.relative_to(folder)) for p in files],
+    }  # fmt: skip
+    (folder / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
+    scene.destroy()
+    base.destroy()
+    return folder

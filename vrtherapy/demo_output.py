@@ -1,0 +1,97 @@
+"""What the demo leaves for a person to look at: a video, an animated preview, key frames, a contact sheet.
+
+Frames arrive while the session runs and are streamed to disk (the video is written as it goes; only
+the small preview frames and one key frame per exercise are kept in memory).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from vrtherapy.therapy.playlist import Playlist
+from vrtherapy.therapy.session import item_at
+
+PREVIEW_WIDTH = 400
+PREVIEW_FPS = 10.0
+
+
+class DemoRecorder:
+    """A FrameSink writing demo.mp4, preview.gif and one PNG per exercise into `folder`."""
+
+    def __init__(self, folder: Path, playlist: Playlist, fps: float) -> None:
+        self.folder = folder
+        self.playlist = playlist
+        self.fps = fps
+        self._video = None
+        self._preview: list[Image.Image] = []
+        self._next_preview_t = 0.0
+        self._key_frames: dict[int, tuple[str, np.ndarray]] = {}
+        self._key_times = self._exercise_midpoints()
+        self.files: list[Path] = []
+
+    def _exercise_midpoints(self) -> list[tuple[float, str]]:
+        out, start = [], 0.0
+        for i, item in enumerate(self.playlist.exercises):
+            out.append((start + item.duration_s * 0.55, f"{i + 1:02d}_{item.id}"))
+            start += item.duration_s
+        return out
+
+    def __call__(self, frame: int, t: float, rgb: np.ndarray) -> None:
+        self._write_video(rgb)
+        if t >= self._next_preview_t:
+            img = Image.fromarray(rgb)
+            h = round(img.height * PREVIEW_WIDTH / img.width)
+            self._preview.append(img.resize((PREVIEW_WIDTH, h), Image.LANCZOS))
+            self._next_preview_t += 1.0 / PREVIEW_FPS
+        for k, (key_t, name) in enumerate(self._key_times):
+            if k not in self._key_frames and t >= key_t and item_at(self.playlist, t)[0] is not None:
+                self._key_frames[k] = (name, rgb.copy())
+
+    def _write_video(self, rgb: np.ndarray) -> None:
+        import cv2
+
+        if self._video is None:
+            path = self.folder / "demo.mp4"
+            self._video = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), self.fps,
+                                          (rgb.shape[1], rgb.shape[0]))  # fmt: skip
+            if self._video.isOpened():
+                self.files.append(path)
+            else:
+                self._video = False  # no video encoder here: the PNGs and the GIF still get written
+        if self._video:
+            self._video.write(np.ascontiguousarray(rgb[:, :, ::-1]))
+
+    def finish(self) -> list[Path]:
+        if self._video:
+            self._video.release()
+        if self._preview:
+            path = self.folder / "preview.gif"
+            self._preview[0].save(path, save_all=True, append_images=self._preview[1:],
+                                  duration=int(1000 / PREVIEW_FPS), loop=0)  # fmt: skip
+            self.files.append(path)
+        frames_dir = self.folder / "frames"
+        frames_dir.mkdir(exist_ok=True)
+        thumbs = []
+        for name, rgb in (self._key_frames[k] for k in sorted(self._key_frames)):
+            path = frames_dir / f"{name}.png"
+            Image.fromarray(rgb).save(path)
+            self.files.append(path)
+            thumbs.append(Image.fromarray(rgb))
+        if thumbs:
+            self.files.append(self._contact_sheet(thumbs))
+        return self.files
+
+    def _contact_sheet(self, images: list[Image.Image]) -> Path:
+        cols = min(3, len(images))
+        rows = -(-len(images) // cols)
+        w = 480
+        h = round(images[0].height * w / images[0].width)
+        sheet = Image.new("RGB", (cols * w, rows * h), (255, 255, 255))
+        for i, img in enumerate(images):
+            sheet.paste(img.resize((w, h), Image.LANCZOS), ((i % cols) * w, (i // cols) * h))
+        path = self.folder / "contact_sheet.png"
+        sheet.save(path)
+        return path

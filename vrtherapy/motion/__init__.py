@@ -1,0 +1,1 @@
+"""Motion pipeline: filtering, mirroring, retargeting and the limb skeletons they act on."""

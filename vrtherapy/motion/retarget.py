@@ -1,0 +1,132 @@
+"""Retargeting: tracked landmarks (world metres) -> joint angles of a limb skeleton.
+
+Segment directions, not lengths, drive the skeleton, so a tracked hand of any size drives a virtual hand
+of the patient's own size. Per joint:
+  * upper arm: its axis from shoulder to elbow, its roll from the plane of shoulder, elbow and wrist
+    (from the thumb side of the hand when the elbow is straight);
+  * elbow: hinge flexion in that plane;
+  * wrist: the palm's frame (wrist -> centre of the knuckles, and the knuckle line from little to index
+    finger) relative to the forearm, split into forearm rotation (twist), deviation and flexion;
+  * fingers and thumb: the base joint (knuckle, thumb base) takes flexion and deviation from its
+    segment's direction; beyond it a finger is a chain of hinges sharing the base joint's flexion
+    axis, so each further flexion is the angle between consecutive segments about that axis. All five
+    chains are solved together, one vectorised step per segment;
+  * angles are clamped to the skeleton's joint limits, and each later segment is measured from its
+    parent's clamped direction, so a limit never leaks error down the chain.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from vrtherapy.motion.pose import LimbPose
+from vrtherapy.motion.rotations import cross, euler_to_matrix, frame_from_y_and_z_hint, matrix_to_euler
+from vrtherapy.motion.skeleton import FINGERS, Skeleton
+from vrtherapy.tracking.sample import HAND_OFFSET, TrackedSample
+
+_WRIST, _KNUCKLES = HAND_OFFSET, np.array([5, 9, 13, 17]) + HAND_OFFSET
+#: Elbow bend (sine of the angle) below which the arm counts as straight and its roll is taken from
+#: the hand instead of the elbow plane.
+_STRAIGHT_ELBOW_SINE = 0.12
+_CHAINS: tuple[tuple[str, ...], ...] = (("thumb_metacarpal", "thumb_proximal", "thumb_distal", "thumb_tip"),) + tuple(
+    (f"{f}_proximal", f"{f}_intermediate", f"{f}_distal", f"{f}_tip") for f in FINGERS
+)
+
+
+def palm_frame(points: np.ndarray) -> np.ndarray:
+    """A frame fixed to the palm: Y from the wrist to the knuckles' centre, Z across the knuckles."""
+    knuckles = points[_KNUCKLES]
+    return frame_from_y_and_z_hint(knuckles.mean(axis=0) - points[_WRIST], knuckles[0] - knuckles[3])
+
+
+class Retargeter:
+    """Solves joint angles for one skeleton; build once per limb, call `solve` per frame."""
+
+    def __init__(self, skeleton: Skeleton) -> None:
+        s = skeleton
+        self.skeleton = s
+        self._sign = s.side_sign
+        self._ua, self._fa, self._wrist = s.index("upper_arm"), s.index("forearm"), s.index("wrist")
+        rest_frames, rest_positions = s.rest_globals
+        rest_points = np.zeros((HAND_OFFSET + 21, 3))
+        rest_points[s.landmark[s.landmark >= 0]] = rest_positions[s.landmark >= 0]
+        # Hand frame = palm frame @ this, whatever the tracked hand's proportions.
+        self._palm_to_hand = palm_frame(rest_points).T @ rest_frames[self._wrist]
+        self._lo, self._hi = s.limits[:, :, 0], s.limits[:, :, 1]
+        self._r0_ua, self._r0_fa, self._r0_wrist = s.rest_rotations[[self._ua, self._fa, self._wrist]]
+        self._arm = np.array([self._ua, self._fa])
+
+        chains = np.array([[s.index(n) for n in chain] for chain in _CHAINS])  # (5, 4)
+        self._chain_joints = chains[:, :3]  # the three moving joints of each chain
+        self._chain_landmarks = s.landmark[chains]  # (5, 4): landmark at each joint and at the tip
+        to_wrist = np.stack([self._rotation_below_wrist(p) for p in s.parents[chains[:, 0]]])
+        self._base_rest = to_wrist @ s.rest_rotations[chains[:, 0]]  # base joints' rest frames in the hand frame
+        self._chain_lo = self._lo[self._chain_joints]  # (5, 3 joints, 3 angles)
+        self._chain_hi = self._hi[self._chain_joints]
+
+    def _rotation_below_wrist(self, joint: int) -> np.ndarray:
+        s, r = self.skeleton, np.eye(3)
+        while joint != self._wrist:
+            r = s.rest_rotations[joint] @ r
+            joint = s.parents[joint]
+        return r
+
+    def solve(self, sample: TrackedSample, root_rotation: np.ndarray | None = None) -> LimbPose:
+        """Joint angles that lay the skeleton's segments along the sample's landmarks."""
+        s, sign = self.skeleton, self._sign
+        if root_rotation is None:
+            root_rotation = np.eye(3)
+        pts = (sample.points - sample.points[0]) @ root_rotation  # in the limb root frame
+        angles = np.zeros((len(s.names), 3))
+
+        upper, fore = pts[1], pts[HAND_OFFSET] - pts[1]
+        hand_frame = palm_frame(pts) @ self._palm_to_hand
+        y = upper / np.sqrt(upper @ upper)
+        fore_perp = fore - (fore @ y) * y
+        if fore_perp @ fore_perp < _STRAIGHT_ELBOW_SINE**2 * (fore @ fore):
+            fore_perp = hand_frame[:, 0]  # straight elbow: the arm's front follows the thumb side
+        ua_frame = frame_from_y_and_z_hint(y, fore_perp)
+        angles[self._ua] = matrix_to_euler(self._r0_ua.T @ ua_frame, sign)
+        angles[self._fa, 0] = np.arctan2(fore @ ua_frame[:, 2], fore @ ua_frame[:, 1])
+        arm = self._arm
+        angles[arm] = np.minimum(np.maximum(angles[arm], self._lo[arm]), self._hi[arm])
+        ua_e, fa_e = euler_to_matrix(angles[arm], sign)
+        fa_frame = self._r0_ua @ ua_e @ self._r0_fa @ fa_e
+        wrist = matrix_to_euler(self._r0_wrist.T @ fa_frame.T @ hand_frame, sign)
+        wrist = np.minimum(np.maximum(wrist, self._lo[self._wrist]), self._hi[self._wrist])
+        angles[self._wrist] = wrist
+        hand_frame = fa_frame @ self._r0_wrist @ euler_to_matrix(wrist, sign)
+
+        self._solve_chains(pts, hand_frame, angles)
+        return LimbPose(
+            side=s.side,
+            angles=angles,
+            root_position=sample.points[0].copy(),
+            root_rotation=root_rotation,
+            t_capture=sample.t_capture,
+        )
+
+    def _solve_chains(self, pts: np.ndarray, hand_frame: np.ndarray, angles: np.ndarray) -> None:
+        sign, lo, hi = self._sign, self._chain_lo, self._chain_hi
+        seg = np.diff(pts[self._chain_landmarks], axis=1)  # (5 chains, 3 segments, xyz)
+        seg /= np.sqrt(np.add.reduce(seg * seg, axis=-1, keepdims=True))
+        base = hand_frame @ self._base_rest  # (5, 3, 3) rest frame of each chain's base joint
+        u = (seg[:, 0, None, :] @ base)[:, 0]  # first segment in its base joint's rest frame
+        flex = np.minimum(np.maximum(np.arcsin(np.minimum(np.maximum(u[:, 2], -1.0), 1.0)), lo[:, 0, 0]), hi[:, 0, 0])
+        dev = np.minimum(np.maximum(sign * np.arctan2(u[:, 0], u[:, 1]), lo[:, 0, 1]), hi[:, 0, 1])
+        chain_angles = np.zeros((len(seg), 3, 3))
+        chain_angles[:, 0, 0] = flex
+        chain_angles[:, 0, 1] = dev
+        # The base joint's frame after flexion and deviation; its X is the hinge axis of the whole chain.
+        b = -sign * dev
+        cos_b, sin_b, cos_f, sin_f = np.cos(b), np.sin(b), np.cos(flex), np.sin(flex)
+        bx, by, bz = base[:, :, 0], base[:, :, 1], base[:, :, 2]
+        axis = bx * cos_b[:, None] + by * sin_b[:, None]
+        along = bx * (-cos_f * sin_b)[:, None] + by * (cos_f * cos_b)[:, None] + bz * sin_f[:, None]
+        for k in (1, 2):
+            front = cross(axis, along)  # the palmar side of the current segment
+            f = np.arctan2(np.add.reduce(seg[:, k] * front, -1), np.add.reduce(seg[:, k] * along, -1))
+            f = np.minimum(np.maximum(f, lo[:, k, 0]), hi[:, k, 0])
+            chain_angles[:, k, 0] = f
+            along = np.cos(f)[:, None] * along + np.sin(f)[:, None] * front
+        angles[self._chain_joints] = chain_angles

@@ -1,0 +1,93 @@
+"""The therapy scene: the room, the patient's eye point, the virtual limbs and the HUD, drawn per frame.
+
+`TherapyScene` owns what is on screen and nothing else: it is handed poses and HUD text each frame and
+renders one frame. Loading data and pacing the loop belong to the session (`therapy/session.py`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from vrtherapy.limbs.appearance import Appearance
+from vrtherapy.limbs.model_io import default_model_path, load_limb_model
+from vrtherapy.motion.pipeline import FramePoses
+from vrtherapy.motion.skeleton import Skeleton
+from vrtherapy.render.hud import Hud, HudState
+from vrtherapy.render.limb_node import LimbNode, load_skin_shader
+from vrtherapy.render.room import build_room, place_camera
+from vrtherapy.render.scene_spec import SceneSpec
+from vrtherapy.tracking.sample import Side
+
+
+@dataclass(frozen=True)
+class SkinLights:
+    """The scene's lights as the skin shader takes them (the room uses Panda3D's own lights)."""
+
+    key_dir: tuple[float, float, float]
+    key_color: tuple[float, float, float]
+    fill_dir: tuple[float, float, float]
+    fill_color: tuple[float, float, float]
+    sky: tuple[float, float, float]
+    ground: tuple[float, float, float]
+
+    @staticmethod
+    def from_scene(spec: SceneSpec) -> "SkinLights":
+        directional = [l for l in spec.lights if l.kind == "directional" and l.direction[2] < 0.5]
+        ambient = np.sum([l.color for l in spec.lights if l.kind == "ambient"] or [(0.4, 0.4, 0.4)], axis=0)
+        bounce = np.sum([l.color for l in spec.lights if l.kind == "directional" and l.direction[2] >= 0.5]
+                        or [(0.0, 0.0, 0.0)], axis=0)  # fmt: skip
+        none = ((0.0, 0.0, -1.0), (0.0, 0.0, 0.0))
+        key = (directional[0].direction, directional[0].color) if directional else none
+        fill = (directional[1].direction, directional[1].color) if len(directional) > 1 else none
+        return SkinLights(
+            key_dir=tuple(key[0]), key_color=tuple(key[1]), fill_dir=tuple(fill[0]), fill_color=tuple(fill[1]),
+            sky=tuple(ambient), ground=tuple(ambient * 0.55 + bounce),
+        )  # fmt: skip
+
+
+class TherapyScene:
+    """Everything drawn in a session, under one node so a test or a new session can drop it whole."""
+
+    def __init__(self, base, spec: SceneSpec, skeletons: dict[Side, Skeleton], appearance: Appearance,
+                 with_hud: bool = True) -> None:  # fmt: skip
+        self.base = base
+        self.spec = spec
+        self.root = base.render.attachNewNode("therapy-scene")
+        base.setBackgroundColor(*spec.background, 1.0)
+        self.room = build_room(spec, self.root)
+        place_camera(base.camera, base.camLens, spec.eye)
+        lights = SkinLights.from_scene(spec)
+        shader = load_skin_shader()
+        self.limbs: dict[Side, LimbNode] = {}
+        for side, skeleton in skeletons.items():
+            model = load_limb_model(default_model_path(side), base.loader)
+            limb = LimbNode(model, skeleton, self.root, appearance, shader)
+            for name, value in (("u_key_dir", lights.key_dir), ("u_key_color", lights.key_color),
+                                ("u_fill_dir", lights.fill_dir), ("u_fill_color", lights.fill_color),
+                                ("u_sky_color", lights.sky), ("u_ground_color", lights.ground)):  # fmt: skip
+                limb.node.setShaderInput(name, value)
+            self.limbs[side] = limb
+        self.hud = Hud(base.aspect2d, base.getAspectRatio()) if with_hud else None
+
+    def show(self, poses: FramePoses, hud: HudState | None = None) -> None:
+        """Set this frame's limb poses and HUD text (drawn by the next `render`)."""
+        for limb in self.limbs.values():
+            if poses.phantom is not None and poses.phantom.side == limb.skeleton.side:
+                limb.update(poses.phantom)
+            elif poses.intact is not None and poses.intact.side == limb.skeleton.side:
+                limb.update(poses.intact)
+            else:
+                limb.update(None)
+        if hud is not None and self.hud is not None:
+            self.hud.update(hud)
+
+    def render(self) -> None:
+        self.base.graphicsEngine.renderFrame()
+
+    def destroy(self) -> None:
+        if self.hud is not None:
+            self.hud.destroy()
+        self.root.removeNode()
+        self.base.render.clearLight()

@@ -1,0 +1,78 @@
+"""A skinned virtual limb in the scene, posed each frame from a LimbPose.
+
+The mesh is skinned on the GPU (`shaders/skin.*.glsl`). Each frame the pose's joint angles go through
+forward kinematics to world-space skinning matrices, which are written straight into the memory of the
+shader's joint-matrix array: one numpy copy per limb per frame, no per-joint calls into Panda3D.
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+
+import numpy as np
+from panda3d.core import NodePath, OmniBoundingVolume, PTA_LMatrix4f, Shader
+
+from vrtherapy.frames import to_panda_matrix_layout
+from vrtherapy.limbs.appearance import Appearance
+from vrtherapy.limbs.model_io import LimbModel
+from vrtherapy.motion.kinematics import forward_kinematics, inverse_bind_matrices, skinning_matrices, to_world
+from vrtherapy.motion.pose import LimbPose
+from vrtherapy.motion.skeleton import Skeleton
+
+MAX_JOINTS = 32  #: size of the joint array in skin.vert.glsl
+
+
+def load_skin_shader() -> Shader:
+    folder = resources.files("vrtherapy.render") / "shaders"
+    return Shader.make(
+        Shader.SL_GLSL,
+        (folder / "skin.vert.glsl").read_text(),
+        (folder / "skin.frag.glsl").read_text(),
+    )
+
+
+class LimbNode:
+    """One limb model placed under `parent`, hidden until it receives a pose."""
+
+    def __init__(self, model: LimbModel, skeleton: Skeleton, parent: NodePath, appearance: Appearance,
+                 shader: Shader) -> None:  # fmt: skip
+        if model.side != skeleton.side:
+            raise ValueError(f"model is a {model.side} limb but the skeleton is {skeleton.side}")
+        if len(skeleton.names) > MAX_JOINTS:
+            raise ValueError(f"{len(skeleton.names)} joints exceed the shader's {MAX_JOINTS}")
+        self.skeleton = skeleton
+        self.node = model.node.copyTo(parent)
+        self.node.setName(f"limb-{skeleton.side}")
+        # The shader moves every vertex, so the rest-pose bounds mean nothing to the culler.
+        self.node.node().setBounds(OmniBoundingVolume())
+        self.node.node().setFinal(True)
+        self.node.setShader(shader)
+        self._pta = PTA_LMatrix4f.emptyArray(MAX_JOINTS)
+        self._matrices = np.frombuffer(self._pta, dtype=np.float32).reshape(MAX_JOINTS, 4, 4)
+        self._matrices[:] = np.eye(4, dtype=np.float32)
+        self.node.setShaderInput("u_joints", self._pta)
+        self._inverse_bind = inverse_bind_matrices(skeleton)
+        self.set_appearance(appearance)
+        self.node.hide()
+        self.pose: LimbPose | None = None
+
+    def set_appearance(self, appearance: Appearance) -> None:
+        self.node.setShaderInput("u_skin_color", appearance.skin_color)
+        self.node.setShaderInput("u_sleeve", (*appearance.sleeve_color, appearance.sleeve_length))
+
+    def update(self, pose: LimbPose | None) -> None:
+        """Pose the limb (None hides it)."""
+        self.pose = pose
+        if pose is None:
+            self.node.hide()
+            return
+        self._matrices[: len(self.skeleton.names)] = to_panda_matrix_layout(self.world_skinning_matrices(pose))
+        self.node.show()
+
+    def world_skinning_matrices(self, pose: LimbPose) -> np.ndarray:
+        frames, positions = forward_kinematics(self.skeleton, pose.angles)
+        frames, positions = to_world(frames, positions, pose.root_rotation, pose.root_position)
+        return skinning_matrices(frames, positions, self._inverse_bind)
+
+    def destroy(self) -> None:
+        self.node.removeNode()

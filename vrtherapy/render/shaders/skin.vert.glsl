@@ -1,0 +1,30 @@
+#version 130
+// Linear-blend skinning on the GPU: four joint influences per vertex, joint matrices in world space.
+uniform mat4 p3d_ModelViewProjectionMatrix;
+uniform mat4 p3d_ModelViewMatrix;
+uniform mat3 p3d_NormalMatrix;
+uniform mat4 u_joints[32];
+
+in vec4 p3d_Vertex;
+in vec3 p3d_Normal;
+in vec2 p3d_MultiTexCoord0;
+in vec4 joint_indices;
+in vec4 joint_weights;
+
+out vec3 v_normal;    // view space
+out vec3 v_position;  // view space
+out vec2 v_uv;
+out float v_rest_along;  // distance from the shoulder along the arm in the rest pose
+
+void main() {
+    mat4 skin = joint_weights.x * u_joints[int(joint_indices.x)]
+              + joint_weights.y * u_joints[int(joint_indices.y)]
+              + joint_weights.z * u_joints[int(joint_indices.z)]
+              + joint_weights.w * u_joints[int(joint_indices.w)];
+    vec4 posed = skin * vec4(p3d_Vertex.xyz, 1.0);
+    gl_Position = p3d_ModelViewProjectionMatrix * posed;
+    v_position = (p3d_ModelViewMatrix * posed).xyz;
+    v_normal = p3d_NormalMatrix * (mat3(skin) * p3d_Normal);
+    v_uv = p3d_MultiTexCoord0;
+    v_rest_along = p3d_Vertex.y;
+}

@@ -1,0 +1,1 @@
+"""Therapy sessions: exercises, playlists, the session runner, repetition counting."""

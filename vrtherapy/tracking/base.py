@@ -1,0 +1,78 @@
+"""The tracker protocol and the thread that runs a tracker beside the frame loop.
+
+A `SampleSource` blocks until its next capture (a camera frame, a synthetic tick, the next recorded
+sample). `ThreadedTracker` runs a source on its own thread and keeps only the newest sample, so the
+frame loop takes `latest()` without ever waiting for tracking.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Protocol
+
+from vrtherapy.tracking.sample import Side, TrackedSample
+
+
+class SampleSource(Protocol):
+    name: str
+    side: Side
+
+    def next_sample(self) -> TrackedSample | None:
+        """Block until the next capture; None when the source has ended."""
+
+    def close(self) -> None: ...
+
+
+class Tracker(Protocol):
+    name: str
+    side: Side
+
+    def start(self) -> None: ...
+
+    def latest(self) -> TrackedSample | None:
+        """The newest sample, without waiting (None before the first)."""
+
+    def stop(self) -> None: ...
+
+
+class ThreadedTracker:
+    """Runs a SampleSource on a daemon thread and hands over its newest sample."""
+
+    def __init__(self, source: SampleSource) -> None:
+        self.source = source
+        self.name = source.name
+        self.side = source.side
+        self._lock = threading.Lock()
+        self._latest: TrackedSample | None = None
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=f"tracker-{source.name}", daemon=True)
+        self.samples_received = 0
+        self.error: BaseException | None = None
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def latest(self) -> TrackedSample | None:
+        with self._lock:
+            return self._latest
+
+    @property
+    def running(self) -> bool:
+        return self._thread.is_alive()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=2.0)
+        self.source.close()
+
+    def _run(self) -> None:
+        try:
+            while not self._stop.is_set():
+                sample = self.source.next_sample()
+                if sample is None:
+                    return
+                with self._lock:
+                    self._latest = sample
+                    self.samples_received += 1
+        except BaseException as exc:  # reported by the session, which must keep rendering
+            self.error = exc

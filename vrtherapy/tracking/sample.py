@@ -1,0 +1,67 @@
+"""The plain data type every tracker hands over: one timestamped set of limb landmarks.
+
+Landmark layout for an arm (`ARM_POINTS`, 24 points): the body-pose shoulder, elbow and wrist followed
+by MediaPipe's 21 hand landmarks in MediaPipe's order. Positions are world-frame metres (`frames.py`);
+trackers convert from their device frame before handing a sample over.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+
+Side = Literal["left", "right"]
+LimbKind = Literal["arm"]
+
+HAND_LANDMARKS: tuple[str, ...] = (
+    "wrist",
+    "thumb_cmc", "thumb_mcp", "thumb_ip", "thumb_tip",
+    "index_mcp", "index_pip", "index_dip", "index_tip",
+    "middle_mcp", "middle_pip", "middle_dip", "middle_tip",
+    "ring_mcp", "ring_pip", "ring_dip", "ring_tip",
+    "pinky_mcp", "pinky_pip", "pinky_dip", "pinky_tip",
+)  # fmt: skip
+
+ARM_POINTS: tuple[str, ...] = ("shoulder", "elbow", "pose_wrist") + tuple(f"hand_{n}" for n in HAND_LANDMARKS)
+HAND_OFFSET = 3  #: index of MediaPipe hand landmark 0 within ARM_POINTS
+
+
+def other_side(side: Side) -> Side:
+    return "left" if side == "right" else "right"
+
+
+@dataclass(frozen=True)
+class TrackedSample:
+    """Landmarks of one limb at one instant.
+
+    `t_capture` is the monotonic clock (`time.monotonic()`) at the moment the sensor captured the data,
+    so the renderer can account for visuo-motor delay. `valid[i]` is False where the tracker did not
+    see point i this frame (its position is then meaningless).
+    """
+
+    limb: LimbKind
+    side: Side
+    t_capture: float
+    points: np.ndarray
+    valid: np.ndarray = field(default=None)  # type: ignore[assignment]
+    confidence: float = 1.0
+    source: str = ""
+
+    def __post_init__(self) -> None:
+        points = np.asarray(self.points, dtype=float)
+        if points.ndim != 2 or points.shape[1] != 3:
+            raise ValueError(f"points must be (N, 3), got {points.shape}")
+        valid = np.ones(len(points), bool) if self.valid is None else np.asarray(self.valid, bool)
+        if valid.shape != (len(points),):
+            raise ValueError(f"valid must be ({len(points)},), got {valid.shape}")
+        points.setflags(write=False)
+        valid.setflags(write=False)
+        object.__setattr__(self, "points", points)
+        object.__setattr__(self, "valid", valid)
+
+    def replace(self, **changes) -> "TrackedSample":
+        values = {k: getattr(self, k) for k in ("limb", "side", "t_capture", "points", "valid", "confidence", "source")}
+        values.update(changes)
+        return TrackedSample(**values)

@@ -1,0 +1,1 @@
+"""OpenXR headset support: the only package that imports pyopenxr (`xr`)."""
