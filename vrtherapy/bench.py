@@ -49,7 +49,7 @@ def _synthetic_samples(n: int):
 
 def bench_pose_pipeline(frames: int) -> dict:
     """Per-stage cost of the pose pipeline for one limb, and the whole pipeline for 1 and 2 limbs."""
-    from vrtherapy.motion.kinematics import forward_kinematics, inverse_bind_matrices, skinning_matrices, to_world
+    from vrtherapy.motion.kinematics import inverse_bind_matrices, world_skinning_matrices
 
     samples = _synthetic_samples(frames)
     plane = MirrorSettings().plane
@@ -63,10 +63,7 @@ def bench_pose_pipeline(frames: int) -> dict:
     poses = [retargeter.solve(s) for s in mirrored]
 
     def joint_update(i: int) -> None:
-        p = poses[i]
-        f, x = forward_kinematics(skeleton, p.angles)
-        f, x = to_world(f, x, p.root_rotation, p.root_position)
-        joint_array[: len(f)] = np.swapaxes(skinning_matrices(f, x, inverse_bind), 1, 2)
+        joint_array[: len(skeleton.names)] = np.swapaxes(world_skinning_matrices(skeleton, poses[i], inverse_bind), 1, 2)
 
     one_euro.reset()
     stages = {
@@ -75,6 +72,8 @@ def bench_pose_pipeline(frames: int) -> dict:
         "retarget": _median_ms(lambda i: retargeter.solve(mirrored[i]), frames),
         "joint_update": _median_ms(joint_update, frames),
     }
+    skeletons = {side: build_arm_skeleton(side) for side in ("left", "right")}
+    inverse_binds = {side: inverse_bind_matrices(sk) for side, sk in skeletons.items()}
     per_limb = {}
     for show_intact, limbs in ((False, 1), (True, 2)):
         pipeline = PosePipeline(MirrorSettings(show_intact=show_intact))
@@ -82,9 +81,8 @@ def bench_pose_pipeline(frames: int) -> dict:
         def whole(i: int, pipeline=pipeline, limbs=limbs) -> None:
             out = pipeline.process(samples[i])
             for pose in (out.phantom, out.intact)[:limbs]:
-                f, x = forward_kinematics(skeleton if pose.side == "left" else pipeline.intact_retargeter.skeleton, pose.angles)
-                f, x = to_world(f, x, pose.root_rotation, pose.root_position)
-                joint_array[: len(f)] = np.swapaxes(skinning_matrices(f, x, inverse_bind), 1, 2)
+                matrices = world_skinning_matrices(skeletons[pose.side], pose, inverse_binds[pose.side])
+                joint_array[: len(matrices)] = np.swapaxes(matrices, 1, 2)
 
         per_limb[str(limbs)] = round(_median_ms(whole, frames) / limbs, 4)
     return {

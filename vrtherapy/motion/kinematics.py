@@ -16,8 +16,9 @@ def rendered_angles(skeleton: Skeleton, angles: np.ndarray) -> np.ndarray:
     """Spread the wrist's forearm rotation over the forearm_twist joint as the skin should show it."""
     twist_joint, wrist = skeleton.twist_pair
     out = angles.copy()
-    out[twist_joint, 2] = FOREARM_TWIST_SHARE * angles[wrist, 2]
-    out[wrist, 2] = (1.0 - FOREARM_TWIST_SHARE) * angles[wrist, 2]
+    twist = angles[wrist, 2]
+    out[twist_joint, 2] = FOREARM_TWIST_SHARE * twist
+    out[wrist, 2] = (1.0 - FOREARM_TWIST_SHARE) * twist
     return out
 
 
@@ -27,20 +28,25 @@ def local_rotations(skeleton: Skeleton, angles: np.ndarray) -> np.ndarray:
 
 
 def forward_kinematics(skeleton: Skeleton, angles: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(J, 3) angles -> (J, 3, 3) bone frames and (J, 3) joint positions in the limb root frame.
+    """(J, 3) angles -> (J, 3, 3) bone frames and (J, 3) joint positions in the limb root frame."""
+    chained = chain_transforms(skeleton, angles, np.eye(4))
+    return chained[:, :3, :3], chained[:, :3, 3]
+
+
+def chain_transforms(skeleton: Skeleton, angles: np.ndarray, root: np.ndarray) -> np.ndarray:
+    """(J, 4, 4) bone transforms (frame and origin) below a (4, 4) root transform.
 
     Chains the local transforms by pointer doubling: after step k every joint holds the product of
     up to 2**k transforms above it, so a tree of depth D takes ceil(log2 D) vectorised steps.
     """
     n = len(skeleton.names)
     transforms = np.empty((n + 1, 4, 4))
+    transforms[:n] = skeleton.local_transform_template
     transforms[:n, :3, :3] = local_rotations(skeleton, angles)
-    transforms[:n, :3, 3] = skeleton.offsets
-    transforms[:n, 3] = (0.0, 0.0, 0.0, 1.0)
-    transforms[n] = np.eye(4)  # stands above the root
+    transforms[n] = root  # stands above the limb's root joint
     for ancestors in skeleton.doubling_ancestors:
         transforms = transforms[ancestors] @ transforms
-    return transforms[:n, :3, :3], transforms[:n, :3, 3]
+    return transforms[:n]
 
 
 def to_world(
@@ -57,11 +63,17 @@ def inverse_bind_matrices(skeleton: Skeleton) -> np.ndarray:
     return to_homogeneous(rt, -(rt @ positions[:, :, None])[:, :, 0])
 
 
-def skinning_matrices(
-    frames: np.ndarray, positions: np.ndarray, inverse_bind: np.ndarray
-) -> np.ndarray:
+def skinning_matrices(frames: np.ndarray, positions: np.ndarray, inverse_bind: np.ndarray) -> np.ndarray:
     """(J, 4, 4) transforms taking rest-pose mesh vertices (root frame) to their posed place."""
     return to_homogeneous(frames, positions) @ inverse_bind
+
+
+def world_skinning_matrices(skeleton: Skeleton, pose, inverse_bind: np.ndarray) -> np.ndarray:
+    """Skinning matrices for `pose` straight into the world (the root transform rides the chain)."""
+    root = np.eye(4)
+    root[:3, :3] = pose.root_rotation
+    root[:3, 3] = pose.root_position
+    return chain_transforms(skeleton, pose.angles, root) @ inverse_bind
 
 
 def landmarks_from_pose(skeleton: Skeleton, pose, n_points: int) -> np.ndarray:

@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from vrtherapy.frames import BONE_HANDEDNESS_FIX
+from vrtherapy.frames import BONE_HANDEDNESS_FIX, SAGITTAL_REFLECTION
+from vrtherapy.motion.pose import LimbPose
 from vrtherapy.tracking.sample import TrackedSample, other_side
 
 
@@ -50,3 +51,19 @@ def reflect_rotation(rotation: np.ndarray, plane: MirrorPlane) -> np.ndarray:
 def mirror_sample(sample: TrackedSample, plane: MirrorPlane) -> TrackedSample:
     """The intact limb's sample as the opposite limb would produce it."""
     return sample.replace(side=other_side(sample.side), points=reflect_points(sample.points, plane))
+
+
+def reflect_pose(pose: LimbPose, plane: MirrorPlane) -> LimbPose:
+    """The mirror-image limb of `pose` on the other side.
+
+    Left and right skeletons are mirror images with mirror-symmetric joint-angle conventions, so the
+    reflected limb has the same joint angles; only its root moves: the root position reflects and the
+    root frame becomes M @ R @ S, S being the reflection that relates the two skeletons' root frames.
+    """
+    return LimbPose(
+        side=other_side(pose.side),
+        angles=pose.angles,
+        root_position=reflect_points(pose.root_position, plane),
+        root_rotation=plane.reflection @ pose.root_rotation @ SAGITTAL_REFLECTION,
+        t_capture=pose.t_capture,
+    )

@@ -70,11 +70,19 @@ class OneEuroFilter:
         if t > self._t_last:
             self._rate = 1.0 / (t - self._t_last)
         self._t_last = t
+        a_d = _alpha(self.params.d_cutoff, self._rate)
+        if valid.all() and (t - self._t_seen.max() <= self._reset_after):
+            # Every point seen now and lately (the usual frame): the plain filter.
+            dx_hat = a_d * (x - self._x) * self._rate + (1.0 - a_d) * self._dx
+            a = _alpha(self._min_cutoff + self._beta * np.abs(dx_hat), self._rate)
+            self._x = a * x + (1.0 - a) * self._x
+            self._dx = dx_hat
+            self._t_seen[:] = t
+            return self._x.copy()
         # Points unseen for a while (or never) restart where they are now.
         restart = valid & (t - self._t_seen > self._reset_after)
         prev = np.where(restart[:, None], x, self._x)
         dx = (x - prev) * self._rate
-        a_d = _alpha(self.params.d_cutoff, self._rate)
         dx_hat = a_d * dx + (1.0 - a_d) * np.where(restart[:, None], 0.0, self._dx)
         a = _alpha(self._min_cutoff + self._beta * np.abs(dx_hat), self._rate)
         x_hat = a * x + (1.0 - a) * prev
@@ -88,4 +96,6 @@ class OneEuroFilter:
         """The sample with its points filtered; points never seen stay marked invalid."""
         points = self.filter(sample.points, sample.t_capture, sample.valid)
         seen = np.isfinite(points).all(axis=1)
+        if seen.all():
+            return sample.replace(points=points)
         return sample.replace(points=np.where(seen[:, None], points, 0.0), valid=seen)

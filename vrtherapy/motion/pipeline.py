@@ -1,5 +1,9 @@
 """The pose pipeline: tracked intact limb -> filter -> mirror -> retarget -> poses for the scene.
 
+The mirrored landmarks are retargeted onto the phantom limb's skeleton. When the intact limb is drawn
+too, its pose is the phantom's reflected back (same joint angles, reflected root: `reflect_pose`),
+which is exact because the two skeletons are mirror images, and saves a second retargeting.
+
 One call per rendered frame with the tracker's newest sample. A sample that cannot be used (NaN
 landmarks, missing joints, the wrong limb) never reaches the skeleton: the limbs hold their last good
 pose and the rejection is counted, so a glitch in tracking never flings the virtual limb.
@@ -12,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from vrtherapy.motion.mirror import MirrorPlane, mirror_sample
+from vrtherapy.motion.mirror import MirrorPlane, mirror_sample, reflect_pose
 from vrtherapy.motion.one_euro import OneEuroFilter, OneEuroParams
 from vrtherapy.motion.pose import LimbPose
 from vrtherapy.motion.retarget import Retargeter
@@ -58,7 +62,8 @@ class PosePipeline:
         self._plane = mirror.plane
         self.filter = OneEuroFilter(filter_params)
         self.phantom_retargeter = Retargeter(build_arm_skeleton(mirror.phantom_side, dims))
-        self.intact_retargeter = Retargeter(build_arm_skeleton(mirror.intact_side, dims))
+        # The trunk frame (identity until calibration) as the phantom limb's skeleton sees it.
+        self._phantom_root = self._plane.reflection @ np.diag([-1.0, 1.0, 1.0])
         self.rejected: Counter[str] = Counter()
         self._last = FramePoses(None, None, None)
         self._last_t: float | None = None
@@ -73,8 +78,8 @@ class PosePipeline:
             return self._last
         self._last_t = sample.t_capture
         filtered = self.filter.filter_sample(sample)
-        phantom = self.phantom_retargeter.solve(mirror_sample(filtered, self._plane))
-        intact = self.intact_retargeter.solve(filtered) if self.mirror.show_intact else None
+        phantom = self.phantom_retargeter.solve(mirror_sample(filtered, self._plane), self._phantom_root)
+        intact = reflect_pose(phantom, self._plane) if self.mirror.show_intact else None
         self._last = FramePoses(phantom, intact, sample.t_capture)
         return self._last
 

@@ -17,10 +17,12 @@ of the patient's own size. Per joint:
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from vrtherapy.motion.pose import LimbPose
-from vrtherapy.motion.rotations import cross, euler_to_matrix, frame_from_y_and_z_hint, matrix_to_euler
+from vrtherapy.motion.rotations import euler3, frame3, matrix_to_euler3
 from vrtherapy.motion.skeleton import FINGERS, Skeleton
 from vrtherapy.tracking.sample import HAND_OFFSET, TrackedSample
 
@@ -35,8 +37,8 @@ _CHAINS: tuple[tuple[str, ...], ...] = (("thumb_metacarpal", "thumb_proximal", "
 
 def palm_frame(points: np.ndarray) -> np.ndarray:
     """A frame fixed to the palm: Y from the wrist to the knuckles' centre, Z across the knuckles."""
-    knuckles = points[_KNUCKLES]
-    return frame_from_y_and_z_hint(knuckles.mean(axis=0) - points[_WRIST], knuckles[0] - knuckles[3])
+    k = points[_KNUCKLES]
+    return frame3((k[0] + k[1] + k[2] + k[3]) * 0.25 - points[_WRIST], k[0] - k[3])
 
 
 class Retargeter:
@@ -53,12 +55,13 @@ class Retargeter:
         # Hand frame = palm frame @ this, whatever the tracked hand's proportions.
         self._palm_to_hand = palm_frame(rest_points).T @ rest_frames[self._wrist]
         self._lo, self._hi = s.limits[:, :, 0], s.limits[:, :, 1]
+        self._limits = s.limits.tolist()
         self._r0_ua, self._r0_fa, self._r0_wrist = s.rest_rotations[[self._ua, self._fa, self._wrist]]
-        self._arm = np.array([self._ua, self._fa])
 
         chains = np.array([[s.index(n) for n in chain] for chain in _CHAINS])  # (5, 4)
         self._chain_joints = chains[:, :3]  # the three moving joints of each chain
-        self._chain_landmarks = s.landmark[chains]  # (5, 4): landmark at each joint and at the tip
+        landmarks = s.landmark[chains]  # (5, 4): landmark at each joint and at the tip
+        self._seg_start, self._seg_end = landmarks[:, :3], landmarks[:, 1:]
         to_wrist = np.stack([self._rotation_below_wrist(p) for p in s.parents[chains[:, 0]]])
         self._base_rest = to_wrist @ s.rest_rotations[chains[:, 0]]  # base joints' rest frames in the hand frame
         self._chain_lo = self._lo[self._chain_joints]  # (5, 3 joints, 3 angles)
@@ -81,21 +84,17 @@ class Retargeter:
 
         upper, fore = pts[1], pts[HAND_OFFSET] - pts[1]
         hand_frame = palm_frame(pts) @ self._palm_to_hand
-        y = upper / np.sqrt(upper @ upper)
+        y = upper / math.sqrt(upper @ upper)
         fore_perp = fore - (fore @ y) * y
         if fore_perp @ fore_perp < _STRAIGHT_ELBOW_SINE**2 * (fore @ fore):
             fore_perp = hand_frame[:, 0]  # straight elbow: the arm's front follows the thumb side
-        ua_frame = frame_from_y_and_z_hint(y, fore_perp)
-        angles[self._ua] = matrix_to_euler(self._r0_ua.T @ ua_frame, sign)
-        angles[self._fa, 0] = np.arctan2(fore @ ua_frame[:, 2], fore @ ua_frame[:, 1])
-        arm = self._arm
-        angles[arm] = np.minimum(np.maximum(angles[arm], self._lo[arm]), self._hi[arm])
-        ua_e, fa_e = euler_to_matrix(angles[arm], sign)
-        fa_frame = self._r0_ua @ ua_e @ self._r0_fa @ fa_e
-        wrist = matrix_to_euler(self._r0_wrist.T @ fa_frame.T @ hand_frame, sign)
-        wrist = np.minimum(np.maximum(wrist, self._lo[self._wrist]), self._hi[self._wrist])
-        angles[self._wrist] = wrist
-        hand_frame = fa_frame @ self._r0_wrist @ euler_to_matrix(wrist, sign)
+        ua_frame = frame3(y, fore_perp)
+        ua = _clip3(matrix_to_euler3(self._r0_ua.T @ ua_frame, sign), self._limits[self._ua])
+        elbow = _clip3((math.atan2(fore @ ua_frame[:, 2], fore @ ua_frame[:, 1]), 0.0, 0.0), self._limits[self._fa])
+        fa_frame = self._r0_ua @ euler3(ua, sign) @ self._r0_fa @ euler3(elbow, sign)
+        wrist = _clip3(matrix_to_euler3(self._r0_wrist.T @ fa_frame.T @ hand_frame, sign), self._limits[self._wrist])
+        hand_frame = fa_frame @ self._r0_wrist @ euler3(wrist, sign)
+        angles[[self._ua, self._fa, self._wrist]] = (ua, elbow, wrist)
 
         self._solve_chains(pts, hand_frame, angles)
         return LimbPose(
@@ -108,7 +107,7 @@ class Retargeter:
 
     def _solve_chains(self, pts: np.ndarray, hand_frame: np.ndarray, angles: np.ndarray) -> None:
         sign, lo, hi = self._sign, self._chain_lo, self._chain_hi
-        seg = np.diff(pts[self._chain_landmarks], axis=1)  # (5 chains, 3 segments, xyz)
+        seg = pts[self._seg_end] - pts[self._seg_start]  # (5 chains, 3 segments, xyz)
         seg /= np.sqrt(np.add.reduce(seg * seg, axis=-1, keepdims=True))
         base = hand_frame @ self._base_rest  # (5, 3, 3) rest frame of each chain's base joint
         u = (seg[:, 0, None, :] @ base)[:, 0]  # first segment in its base joint's rest frame
@@ -117,16 +116,24 @@ class Retargeter:
         chain_angles = np.zeros((len(seg), 3, 3))
         chain_angles[:, 0, 0] = flex
         chain_angles[:, 0, 1] = dev
-        # The base joint's frame after flexion and deviation; its X is the hinge axis of the whole chain.
+        # The base joint's frame after flexion and deviation: Y runs along the segment, Z is its
+        # palmar side, and X is the hinge axis of the whole chain (hinges keep it), so each further
+        # flexion is a rotation of (Y, Z) about that fixed axis.
         b = -sign * dev
         cos_b, sin_b, cos_f, sin_f = np.cos(b), np.sin(b), np.cos(flex), np.sin(flex)
-        bx, by, bz = base[:, :, 0], base[:, :, 1], base[:, :, 2]
-        axis = bx * cos_b[:, None] + by * sin_b[:, None]
-        along = bx * (-cos_f * sin_b)[:, None] + by * (cos_f * cos_b)[:, None] + bz * sin_f[:, None]
+        coeffs = np.empty((len(seg), 3, 2))
+        coeffs[:, 0, 0], coeffs[:, 1, 0], coeffs[:, 2, 0] = -cos_f * sin_b, cos_f * cos_b, sin_f
+        coeffs[:, 0, 1], coeffs[:, 1, 1], coeffs[:, 2, 1] = sin_b * sin_f, -cos_b * sin_f, cos_f
+        along_front = base @ coeffs  # (5, 3, 2): columns "along" and "front"
+        along, front = along_front[:, :, 0], along_front[:, :, 1]
         for k in (1, 2):
-            front = cross(axis, along)  # the palmar side of the current segment
             f = np.arctan2(np.add.reduce(seg[:, k] * front, -1), np.add.reduce(seg[:, k] * along, -1))
             f = np.minimum(np.maximum(f, lo[:, k, 0]), hi[:, k, 0])
             chain_angles[:, k, 0] = f
-            along = np.cos(f)[:, None] * along + np.sin(f)[:, None] * front
+            c, s_ = np.cos(f)[:, None], np.sin(f)[:, None]
+            along, front = c * along + s_ * front, c * front - s_ * along
         angles[self._chain_joints] = chain_angles
+
+
+def _clip3(values: tuple[float, float, float], limits: list[list[float]]) -> tuple[float, float, float]:
+    return tuple(min(max(v, lo), hi) for v, (lo, hi) in zip(values, limits))  # type: ignore[return-value]

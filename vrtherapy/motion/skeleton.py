@@ -154,6 +154,14 @@ class Skeleton:
         return tuple(steps)
 
     @cached_property
+    def local_transform_template(self) -> np.ndarray:
+        """(J, 4, 4) local transforms with the joint offsets filled in; rotations are set per frame."""
+        t = np.zeros((len(self.names), 4, 4))
+        t[:, :3, 3] = self.offsets
+        t[:, 3, 3] = 1.0
+        return t
+
+    @cached_property
     def rest_globals(self) -> tuple[np.ndarray, np.ndarray]:
         """(J, 3, 3) bone frames and (J, 3) joint positions at rest, in the limb root frame."""
         from vrtherapy.motion.kinematics import forward_kinematics

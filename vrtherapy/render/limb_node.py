@@ -15,7 +15,7 @@ from panda3d.core import NodePath, OmniBoundingVolume, PTA_LMatrix4f, Shader
 from vrtherapy.frames import to_panda_matrix_layout
 from vrtherapy.limbs.appearance import Appearance
 from vrtherapy.limbs.model_io import LimbModel
-from vrtherapy.motion.kinematics import forward_kinematics, inverse_bind_matrices, skinning_matrices, to_world
+from vrtherapy.motion.kinematics import inverse_bind_matrices, world_skinning_matrices
 from vrtherapy.motion.pose import LimbPose
 from vrtherapy.motion.skeleton import Skeleton
 
@@ -70,9 +70,7 @@ class LimbNode:
         self.node.show()
 
     def world_skinning_matrices(self, pose: LimbPose) -> np.ndarray:
-        frames, positions = forward_kinematics(self.skeleton, pose.angles)
-        frames, positions = to_world(frames, positions, pose.root_rotation, pose.root_position)
-        return skinning_matrices(frames, positions, self._inverse_bind)
+        return world_skinning_matrices(self.skeleton, pose, self._inverse_bind)
 
     def destroy(self) -> None:
         self.node.removeNode()

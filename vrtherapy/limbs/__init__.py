@@ -1,0 +1,1 @@
+"""The virtual limb: its generated skinned mesh, model files and appearance."""
