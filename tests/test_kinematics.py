@@ -114,3 +114,26 @@ def test_random_poses_round_trip_and_respect_limits():
         np.testing.assert_allclose(solved[sk.free], angles[sk.free], atol=1e-6)
         rough = retarget.solve(TrackedSample("arm", "right", 0.0, noisy)).angles
         assert (rough >= lo - 1e-12).all() and (rough <= hi + 1e-12).all()
+
+
+def test_world_skinning_matrices_follow_the_root_and_the_joints():
+    from vrtherapy.motion.kinematics import chain_transforms, inverse_bind_matrices, to_world, world_skinning_matrices
+
+    rng = np.random.default_rng(11)
+    sk = build_arm_skeleton("left")
+    angles = np.where(sk.free, rng.uniform(sk.limits[..., 0], sk.limits[..., 1]), 0.0)
+    root = Rotation.from_euler("xyz", [10, -20, 35], degrees=True).as_matrix()
+    pose = LimbPose("left", angles, np.array([-0.2, 0.05, 1.1]), root, 0.0)
+    frames, positions = to_world(*forward_kinematics(sk, angles), root, pose.root_position)
+    home = np.eye(4)
+    home[:3, :3], home[:3, 3] = root, pose.root_position
+    chained = chain_transforms(sk, angles, home)
+    np.testing.assert_allclose(chained[:, :3, :3], frames, atol=1e-12)
+    np.testing.assert_allclose(chained[:, :3, 3], positions, atol=1e-12)
+    # A rest-pose point glued to a bone ends up where that bone has carried it.
+    skin = world_skinning_matrices(sk, pose, inverse_bind_matrices(sk))
+    rest_frames, rest_positions = sk.rest_globals
+    j = sk.index("index_distal")
+    rest_point = rest_positions[j] + rest_frames[j] @ [0.0, 0.01, 0.004]
+    expected = positions[j] + frames[j] @ [0.0, 0.01, 0.004]
+    np.testing.assert_allclose((skin[j] @ np.append(rest_point, 1.0))[:3], expected, atol=1e-12)

@@ -64,3 +64,30 @@ def test_mirror_sample_swaps_side_and_keeps_time():
 def test_degenerate_plane_is_refused():
     with pytest.raises(ValueError):
         MirrorPlane(normal=np.zeros(3))
+
+
+@pytest.mark.parametrize("normal", [(1.0, 0.0, 0.0), (0.97, 0.2, -0.1)])
+def test_reflected_pose_puts_every_joint_at_the_mirror_image(normal):
+    """Mirroring the pose (same angles, reflected root) equals reflecting the posed joints in space."""
+    from vrtherapy.motion.kinematics import forward_kinematics, to_world
+    from vrtherapy.motion.mirror import reflect_pose
+    from vrtherapy.motion.pose import LimbPose
+    from vrtherapy.motion.skeleton import build_arm_skeleton
+
+    plane = MirrorPlane(point=np.array([0.01, 0.0, 0.0]), normal=np.array(normal))
+    rng = np.random.default_rng(9)
+    skeletons = {s: build_arm_skeleton(s) for s in ("left", "right")}
+    sk = skeletons["right"]
+    angles = np.where(sk.free, rng.uniform(sk.limits[..., 0], sk.limits[..., 1]), 0.0)
+    root = Rotation.from_euler("z", 12, degrees=True).as_matrix()
+    pose = LimbPose("right", angles, np.array([0.2, 0.0, 1.05]), root, 3.0)
+    mirrored = reflect_pose(pose, plane)
+    assert mirrored.side == "left" and mirrored.t_capture == 3.0
+    assert np.linalg.det(mirrored.root_rotation) == pytest.approx(1.0)
+    fr, pr = to_world(*forward_kinematics(sk, angles), pose.root_rotation, pose.root_position)
+    fl, pl = to_world(*forward_kinematics(skeletons["left"], angles), mirrored.root_rotation, mirrored.root_position)
+    np.testing.assert_allclose(pl, reflect_points(pr, plane), atol=1e-12)
+    np.testing.assert_allclose(fl, reflect_rotation(fr, plane), atol=1e-12)
+    back = reflect_pose(mirrored, plane)
+    np.testing.assert_allclose(back.root_rotation, root, atol=1e-12)
+    np.testing.assert_allclose(back.root_position, pose.root_position, atol=1e-12)

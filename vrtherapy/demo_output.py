@@ -42,9 +42,10 @@ class DemoRecorder:
     def __call__(self, frame: int, t: float, rgb: np.ndarray) -> None:
         self._write_video(rgb)
         if t >= self._next_preview_t:
-            img = Image.fromarray(rgb)
-            h = round(img.height * PREVIEW_WIDTH / img.width)
-            self._preview.append(img.resize((PREVIEW_WIDTH, h), Image.LANCZOS))
+            import cv2
+
+            h = round(rgb.shape[0] * PREVIEW_WIDTH / rgb.shape[1])
+            self._preview.append(Image.fromarray(cv2.resize(rgb, (PREVIEW_WIDTH, h), interpolation=cv2.INTER_AREA)))
             self._next_preview_t += 1.0 / PREVIEW_FPS
         for k, (key_t, name) in enumerate(self._key_times):
             if k not in self._key_frames and t >= key_t and item_at(self.playlist, t)[0] is not None:
@@ -62,7 +63,9 @@ class DemoRecorder:
             else:
                 self._video = False  # no video encoder here: the PNGs and the GIF still get written
         if self._video:
-            self._video.write(np.ascontiguousarray(rgb[:, :, ::-1]))
+            import cv2
+
+            self._video.write(cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR))
 
     def finish(self) -> list[Path]:
         if self._video:

@@ -40,10 +40,11 @@ def chain_transforms(skeleton: Skeleton, angles: np.ndarray, root: np.ndarray) -
     up to 2**k transforms above it, so a tree of depth D takes ceil(log2 D) vectorised steps.
     """
     n = len(skeleton.names)
-    transforms = np.empty((n + 1, 4, 4))
+    transforms = np.empty((n + 2, 4, 4))
     transforms[:n] = skeleton.local_transform_template
     transforms[:n, :3, :3] = local_rotations(skeleton, angles)
-    transforms[n] = root  # stands above the limb's root joint
+    transforms[n] = root  # above the limb's root joint
+    transforms[n + 1] = np.eye(4)  # above that, so the root is not multiplied by itself
     for ancestors in skeleton.doubling_ancestors:
         transforms = transforms[ancestors] @ transforms
     return transforms[:n]

@@ -144,11 +144,14 @@ class Skeleton:
 
     @cached_property
     def doubling_ancestors(self) -> tuple[np.ndarray, ...]:
-        """Ancestor index arrays for pointer-doubling forward kinematics (index J = above the root)."""
+        """Ancestor index arrays for pointer-doubling forward kinematics.
+
+        Index J holds the limb's root transform and J + 1 the identity, which stands above it.
+        """
         n = len(self.names)
-        ancestors = np.append(np.where(self.parents < 0, n, self.parents), n)
+        ancestors = np.concatenate([np.where(self.parents < 0, n, self.parents), [n + 1, n + 1]])
         steps = []
-        for _ in range(max(1, int(np.ceil(np.log2(len(self.levels)))))):
+        for _ in range(max(1, int(np.ceil(np.log2(len(self.levels) + 1))))):
             steps.append(ancestors)
             ancestors = ancestors[ancestors]
         return tuple(steps)

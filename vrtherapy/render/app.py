@@ -41,10 +41,13 @@ class SkinLights:
         none = ((0.0, 0.0, -1.0), (0.0, 0.0, 0.0))
         key = (directional[0].direction, directional[0].color) if directional else none
         fill = (directional[1].direction, directional[1].color) if len(directional) > 1 else none
+        def vec(v) -> tuple[float, float, float]:
+            return tuple(float(c) for c in v)  # type: ignore[return-value]
+
         return SkinLights(
-            key_dir=tuple(key[0]), key_color=tuple(key[1]), fill_dir=tuple(fill[0]), fill_color=tuple(fill[1]),
-            sky=tuple(ambient), ground=tuple(ambient * 0.55 + bounce),
-        )  # fmt: skip
+            key_dir=vec(key[0]), key_color=vec(key[1]), fill_dir=vec(fill[0]), fill_color=vec(fill[1]),
+            sky=vec(ambient), ground=vec(ambient * 0.55 + bounce),
+        )
 
 
 class TherapyScene:

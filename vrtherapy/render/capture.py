@@ -32,10 +32,22 @@ def grab_rgb(base) -> np.ndarray:
 
 
 def read_rgb(tex: Texture) -> np.ndarray:
-    """The image last copied into a capture texture, (H, W, 3) uint8, top row first."""
-    data = tex.getRamImageAs("RGB")
+    """The image last copied into a capture texture, (H, W, 3) uint8 RGB, top row first."""
+    data = tex.getRamImage()
     if not data:
         raise RuntimeError(f"{tex.getName()}: no image was copied back from the GPU")
-    height, width = tex.getYSize(), tex.getXSize()
-    rows = np.frombuffer(memoryview(data), dtype=np.uint8).reshape(height, width, 3)
-    return np.ascontiguousarray(rows[::-1])  # Panda stores the bottom row first
+    height, width, channels = tex.getYSize(), tex.getXSize(), tex.getNumComponents()
+    if tex.getComponentWidth() != 1 or channels not in (3, 4):
+        return _read_rgb_converted(tex)
+    import cv2  # its SIMD conversions are several times faster than numpy's strided copies here
+
+    pixels = np.frombuffer(memoryview(data), dtype=np.uint8).reshape(height, width, channels)
+    # Panda stores the bottom row first and its RAM images as BGR(A).
+    rgb = cv2.cvtColor(pixels, cv2.COLOR_BGRA2RGB if channels == 4 else cv2.COLOR_BGR2RGB)
+    return cv2.flip(rgb, 0)
+
+
+def _read_rgb_converted(tex: Texture) -> np.ndarray:
+    data = tex.getRamImageAs("RGB")
+    rows = np.frombuffer(memoryview(data), dtype=np.uint8).reshape(tex.getYSize(), tex.getXSize(), 3)
+    return np.ascontiguousarray(rows[::-1])

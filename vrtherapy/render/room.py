@@ -112,20 +112,7 @@ def build_room(spec: SceneSpec, parent: NodePath) -> NodePath:
     lit = _Mesh("room-lit")
     glowing = _Mesh("room-emissive")
 
-    room = spec.room
-    half_w = room.width / 2
-    lit.box((-half_w, -room.behind, 0.0), (half_w, room.front_y, room.height), room.wall_color,
-            bottom=room.floor_color, top=room.ceiling_color, inward=True)
-    if room.skirting_height > 0:
-        t, h = SKIRTING_THICKNESS_M, room.skirting_height
-        for lo, hi in (
-            ((-half_w, -room.behind, 0.0), (-half_w + t, room.front_y, h)),
-            ((half_w - t, -room.behind, 0.0), (half_w, room.front_y, h)),
-            ((-half_w, -room.behind, 0.0), (half_w, -room.behind + t, h)),
-            ((-half_w, room.front_y - t, 0.0), (half_w, room.front_y, h)),
-        ):
-            lit.box(lo, hi, room.skirting_color)
-
+    # Nearest first: under software GL, early depth testing then skips the hidden floor and walls.
     table = spec.table
     top_z = table_top_height(table)
     x0, x1 = -table.width / 2, table.width / 2
@@ -140,6 +127,20 @@ def build_room(spec: SceneSpec, parent: NodePath) -> NodePath:
         lo = [c - s / 2 for c, s in zip(item.center, item.size)]
         hi = [c + s / 2 for c, s in zip(item.center, item.size)]
         (glowing if item.emissive else lit).box(lo, hi, item.color)
+
+    room = spec.room
+    half_w = room.width / 2
+    lit.box((-half_w, -room.behind, 0.0), (half_w, room.front_y, room.height), room.wall_color,
+            bottom=room.floor_color, top=room.ceiling_color, inward=True)
+    if room.skirting_height > 0:
+        t, h = SKIRTING_THICKNESS_M, room.skirting_height
+        for lo, hi in (
+            ((-half_w, -room.behind, 0.0), (-half_w + t, room.front_y, h)),
+            ((half_w - t, -room.behind, 0.0), (half_w, room.front_y, h)),
+            ((-half_w, -room.behind, 0.0), (half_w, -room.behind + t, h)),
+            ((-half_w, room.front_y - t, 0.0), (half_w, room.front_y, h)),
+        ):
+            lit.box(lo, hi, room.skirting_color)
 
     static = room_np.attachNewNode("static")
     static.attachNewNode(lit.node())

@@ -114,8 +114,8 @@ class SessionRunner:
             delay = next_frame - self._clock()
             if delay > 0:
                 self._sleep(delay)
-            else:
-                next_frame = self._clock()  # running late: don't try to catch up in a burst
+            elif delay < -period:
+                next_frame = self._clock()  # more than a frame late: start afresh, no burst of frames
         stats.elapsed_s = self._clock() - t0
         stats.stopped_by_user = self._stop_requested
         error = getattr(self.tracker, "error", None)

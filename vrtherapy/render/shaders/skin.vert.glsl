@@ -1,5 +1,7 @@
 #version 130
-// Linear-blend skinning on the GPU: four joint influences per vertex, joint matrices in world space.
+// Linear-blend skinning on the GPU, joint matrices in world space. The limb generator gives every
+// vertex at most three influences (joint_weights.w is always 0), and under software GL each
+// matrix fetched per vertex costs frame rate, so only three are read.
 uniform mat4 p3d_ModelViewProjectionMatrix;
 uniform mat4 p3d_ModelViewMatrix;
 uniform mat3 p3d_NormalMatrix;
@@ -19,8 +21,7 @@ out float v_rest_along;  // distance from the shoulder along the arm in the rest
 void main() {
     mat4 skin = joint_weights.x * u_joints[int(joint_indices.x)]
               + joint_weights.y * u_joints[int(joint_indices.y)]
-              + joint_weights.z * u_joints[int(joint_indices.z)]
-              + joint_weights.w * u_joints[int(joint_indices.w)];
+              + joint_weights.z * u_joints[int(joint_indices.z)];
     vec4 posed = skin * vec4(p3d_Vertex.xyz, 1.0);
     gl_Position = p3d_ModelViewProjectionMatrix * posed;
     v_position = (p3d_ModelViewMatrix * posed).xyz;

@@ -1,0 +1,85 @@
+"""The command line as a user meets it: the demo's output, and one-line errors for bad input."""
+
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from tests.conftest import PROJECT_ROOT
+
+
+def run_cli(*args, cwd=None, timeout=240):
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
+    return subprocess.run([sys.executable, "-m", "vrtherapy", *args], capture_output=True, text=True,
+                          cwd=cwd or PROJECT_ROOT, env=env, timeout=timeout)
+
+
+@pytest.fixture(scope="module")
+def demo_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("demo")
+    result = run_cli("demo", "--seconds", "3", "--output", str(out), "--size", "320x180")
+    return result, out
+
+
+def test_demo_runs_offscreen_and_writes_what_a_person_can_look_at(demo_run):
+    result, out = demo_run
+    assert result.returncode == 0, result.stderr
+    assert f"output written to {out.resolve()}" in result.stdout
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["display"]["used"] == "offscreen"
+    assert summary["display"]["requested"] == "auto"
+    assert any("headset" in note for note in summary["display"]["fallbacks"])  # no OpenXR runtime here
+    assert summary["frames_rendered"] >= 30 and summary["fps"] > 10
+    assert summary["tracker"]["name"] == "synthetic" and summary["tracker"]["samples"] > 30
+    assert summary["mirror"]["intact_side"] == "right" and summary["mirror"]["phantom_side"] == "left"
+    assert summary["visuomotor_delay_ms"]["mean"] is not None
+    frames = list((out / "frames").glob("*.png"))
+    assert frames, "no key frame written"
+    from PIL import Image
+
+    img = Image.open(frames[0])
+    assert img.size == (320, 180) and len(np.unique(np.asarray(img).reshape(-1, 3), axis=0)) > 50  # a real picture, not a blank frame
+    assert (out / "preview.gif").stat().st_size > 1000
+
+
+def test_unknown_display_mode_is_one_clear_line():
+    result = run_cli("demo", "--display", "vr")
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "unknown display mode 'vr'" in lines[0] and "--display" in lines[0]
+
+
+def test_headset_requested_without_runtime_is_one_clear_line(tmp_path):
+    result = run_cli("demo", "--display", "xr", "--seconds", "1", "--output", str(tmp_path))
+    if result.returncode == 0:
+        pytest.skip("an OpenXR runtime is present on this machine")
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("vrtherapy: --display xr:")
+
+
+@pytest.mark.parametrize(
+    "content, field",
+    [
+        ('name = "x"\n[table]\nheight = "high"\n', "table.height"),
+        ('name = "x"\n[table]\ncolour = [1, 0, 0]\n', "table.colour"),
+        ('name = "x"\n[eye]\nfov_deg = 500\n', "eye.fov_deg"),
+    ],
+)
+def test_malformed_scene_stops_with_one_line_naming_file_and_field(tmp_path, content, field):
+    scene = tmp_path / "broken.toml"
+    scene.write_text(content)
+    result = run_cli("demo", "--scene", str(scene), "--seconds", "1", "--output", str(tmp_path / "out"))
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and str(scene) in lines[0] and field in lines[0], lines
+    assert not (tmp_path / "out").exists()  # nothing started
+
+
+def test_missing_scene_file_is_one_line(tmp_path):
+    result = run_cli("demo", "--scene", str(tmp_path / "nope.toml"))
+    assert result.returncode == 2
+    assert result.stderr.strip() == f"vrtherapy: {tmp_path / 'nope.toml'}: file not found"
