@@ -83,3 +83,39 @@ def test_missing_scene_file_is_one_line(tmp_path):
     result = run_cli("demo", "--scene", str(tmp_path / "nope.toml"))
     assert result.returncode == 2
     assert result.stderr.strip() == f"vrtherapy: {tmp_path / 'nope.toml'}: file not found"
+
+
+@pytest.fixture
+def virtual_desktop():
+    """A private X display (Xvfb), so the window path runs for real on a machine without a screen."""
+    import shutil
+    import time
+
+    if shutil.which("Xvfb") is None:
+        pytest.skip("Xvfb is not installed (Debian package xvfb); the window display cannot be tried here")
+    number = 90 + os.getpid() % 100
+    server = subprocess.Popen(["Xvfb", f":{number}", "-screen", "0", "1024x768x24", "-nolisten", "tcp"],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    socket = f"/tmp/.X11-unix/X{number}"
+    deadline = time.monotonic() + 10
+    while not os.path.exists(socket) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    if not os.path.exists(socket):
+        server.kill()
+        pytest.skip("Xvfb did not start")
+    yield f":{number}"
+    server.terminate()
+    server.wait(timeout=10)
+
+
+def test_auto_opens_a_window_when_a_desktop_is_there(tmp_path, virtual_desktop):
+    env = {k: v for k, v in os.environ.items() if k != "WAYLAND_DISPLAY"}
+    env["DISPLAY"] = virtual_desktop
+    result = subprocess.run([sys.executable, "-m", "vrtherapy", "demo", "--seconds", "2", "--size", "480x270",
+                             "--output", str(tmp_path)], capture_output=True, text=True, cwd=PROJECT_ROOT,
+                            env=env, timeout=120)  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert summary["display"]["used"] == "window"
+    assert len(summary["display"]["fallbacks"]) == 1  # only the missing headset
+    assert summary["frames_rendered"] > 20

@@ -26,7 +26,7 @@ from vrtherapy.therapy.exercises import get_exercise
 from vrtherapy.tracking.sample import ARM_POINTS, Side, TrackedSample
 
 #: Seated posture: right shoulder position (world metres); the left one is its mirror image.
-RIGHT_SHOULDER = np.array([0.19, -0.03, 1.07])
+RIGHT_SHOULDER = np.array([0.19, -0.03, 1.045])
 
 
 @dataclass(frozen=True)
@@ -92,9 +92,9 @@ def _relaxed(a: _Angles) -> None:
     """Arm resting on the table: palm down, fingers softly curved."""
     a.set("upper_arm", -62.0, 4.0, 0.0)
     a.set("forearm", 62.0)
-    a.set("wrist", 8.0, 0.0, -80.0)
+    a.set("wrist", -4.0, 0.0, -80.0)
     for f in FINGERS:
-        a.finger(f, 14.0, 18.0, spread=0.6 * _OPEN_SPREAD[f])
+        a.finger(f, 12.0, 16.0, spread=0.6 * _OPEN_SPREAD[f])
     a.set("thumb_metacarpal", 8.0, 12.0)
     a.set("thumb_proximal", 10.0)
     a.set("thumb_distal", 12.0)
@@ -111,7 +111,7 @@ def _fist(a: _Angles, phase: float, amp: float) -> None:
 
 
 def _wrist_flexion(a: _Angles, phase: float, amp: float) -> None:
-    a.set("wrist", 8 + 46 * amp * np.sin(2 * np.pi * phase))
+    a.set("wrist", -4 + 46 * amp * np.sin(2 * np.pi * phase))
 
 
 def _pronation(a: _Angles, phase: float, amp: float) -> None:
