@@ -92,3 +92,25 @@ def test_skin_tone_is_visible_in_the_pixels(make_scene):
     scene.limbs["left"].set_appearance(Appearance.from_tone("porcelain"))
     light = grab_rgb(scene.base)[mask].mean(axis=0)
     assert light.sum() > dark.sum() + 150
+
+
+def test_contact_shadow_darkens_the_table_and_fades_as_the_hand_lifts(make_scene):
+    from dataclasses import replace
+
+    from vrtherapy.motion.pipeline import FramePoses
+
+    scene = make_scene(["left"])
+    resting = poses_at("right", FIST_OPEN_T).phantom
+
+    def darkening(pose) -> float:
+        scene.show(FramePoses(pose, None, 0.0))
+        with_shadow = grab_rgb(scene.base).astype(int)
+        scene.shadows["left"].root.hide()
+        without = grab_rgb(scene.base).astype(int)
+        assert (with_shadow - without).max() <= 1  # a shadow only ever darkens
+        return float((without - with_shadow).clip(min=0).sum())
+
+    on_table = darkening(resting)
+    lifted = darkening(replace(resting, root_position=resting.root_position + [0.0, 0.0, 0.25]))
+    assert on_table > 2000
+    assert lifted < on_table * 0.05

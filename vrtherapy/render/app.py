@@ -14,9 +14,10 @@ from vrtherapy.limbs.appearance import Appearance
 from vrtherapy.limbs.model_io import default_model_path, load_limb_model
 from vrtherapy.motion.pipeline import FramePoses
 from vrtherapy.motion.skeleton import Skeleton
+from vrtherapy.render.contact_shadow import ContactShadows
 from vrtherapy.render.hud import Hud, HudState
 from vrtherapy.render.limb_node import LimbNode, load_skin_shader
-from vrtherapy.render.room import build_room, place_camera
+from vrtherapy.render.room import build_room, place_camera, table_top_height
 from vrtherapy.render.scene_spec import SceneSpec
 from vrtherapy.tracking.sample import Side
 
@@ -64,6 +65,7 @@ class TherapyScene:
         lights = SkinLights.from_scene(spec)
         shader = load_skin_shader()
         self.limbs: dict[Side, LimbNode] = {}
+        self.shadows: dict[Side, ContactShadows] = {}
         for side, skeleton in skeletons.items():
             model = load_limb_model(default_model_path(side), base.loader)
             limb = LimbNode(model, skeleton, self.root, appearance, shader)
@@ -72,6 +74,7 @@ class TherapyScene:
                                 ("u_sky_color", lights.sky), ("u_ground_color", lights.ground)):  # fmt: skip
                 limb.node.setShaderInput(name, value)
             self.limbs[side] = limb
+            self.shadows[side] = ContactShadows(self.root, table_top_height(spec.table))
         self.hud = Hud(base.aspect2d, base.getAspectRatio()) if with_hud else None
 
     def show(self, poses: FramePoses, hud: HudState | None = None) -> None:
@@ -83,6 +86,7 @@ class TherapyScene:
                 limb.update(poses.intact)
             else:
                 limb.update(None)
+            self.shadows[limb.skeleton.side].update(limb.shadow_segments())
         if hud is not None and self.hud is not None:
             self.hud.update(hud)
 

@@ -52,6 +52,11 @@ class LimbNode:
         self._matrices[:] = np.eye(4, dtype=np.float32)
         self.node.setShaderInput("u_joints", self._pta)
         self._inverse_bind = inverse_bind_matrices(skeleton)
+        rest_positions = skeleton.rest_globals[1]
+        # Where the contact shadow goes: elbow -> wrist, wrist -> middle knuckle.
+        self._shadow_joints = [skeleton.index(n) for n in ("forearm", "wrist", "middle_proximal")]
+        self._shadow_rest = np.append(rest_positions[self._shadow_joints], np.ones((3, 1)), axis=1)
+        self.world_matrices: np.ndarray | None = None
         self.set_appearance(appearance)
         self.node.hide()
         self.pose: LimbPose | None = None
@@ -66,8 +71,16 @@ class LimbNode:
         if pose is None:
             self.node.hide()
             return
-        self._matrices[: len(self.skeleton.names)] = to_panda_matrix_layout(self.world_skinning_matrices(pose))
+        self.world_matrices = self.world_skinning_matrices(pose)
+        self._matrices[: len(self.skeleton.names)] = to_panda_matrix_layout(self.world_matrices)
         self.node.show()
+
+    def shadow_segments(self) -> np.ndarray | None:
+        """(2, 2, 3): the hand (wrist -> knuckle) and the forearm (elbow -> wrist) in world space."""
+        if self.pose is None or self.world_matrices is None:
+            return None
+        elbow, wrist, knuckle = (self.world_matrices[self._shadow_joints] @ self._shadow_rest[:, :, None])[:, :3, 0]
+        return np.array([[wrist, knuckle], [elbow, wrist]])
 
     def world_skinning_matrices(self, pose: LimbPose) -> np.ndarray:
         return world_skinning_matrices(self.skeleton, pose, self._inverse_bind)
