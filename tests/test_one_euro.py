@@ -39,3 +39,24 @@ def test_unseen_points_hold_and_restart():
     assert (out[1] == 0.0).all()  # held
     out = f.filter(x + 1.0, 2.0, np.ones(3, bool))  # seen again after > reset_after: restarts there
     np.testing.assert_allclose(out[1], 1.0)
+
+
+def test_point_missing_at_the_start_joins_when_it_appears():
+    f = OneEuroFilter()
+    x = np.ones((3, 3))
+    first = f.filter(x, 1.0, np.array([True, False, True]))
+    assert np.isnan(first[1]).all()
+    np.testing.assert_allclose(f.filter(x * 2, 1.05), [[*2 * np.ones(3)]] * 3, rtol=0, atol=0.9)
+    out = f.filter(x * 2, 1.1)
+    assert np.isfinite(out).all()
+    np.testing.assert_allclose(out[1], 2.0)  # started where it appeared, not from nothing
+
+
+def test_point_unseen_for_a_second_restarts_where_it_reappears():
+    f = OneEuroFilter()
+    x = np.zeros((2, 3))
+    f.filter(x, 1.0)
+    for k in range(1, 30):  # point 1 unseen for ~1 s while point 0 moves on
+        f.filter(x, 1.0 + k / 30, np.array([True, False]))
+    out = f.filter(np.ones((2, 3)), 2.0)
+    np.testing.assert_allclose(out[1], 1.0)

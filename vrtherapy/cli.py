@@ -30,6 +30,16 @@ def _size(text: str) -> tuple[int, int]:
     return w, h
 
 
+def _positive(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not 0 < value <= 1000:
+        raise argparse.ArgumentTypeError(f"{text!r} must be above 0 (and at most 1000)")
+    return value
+
+
 def _display(text: str) -> str:
     if text not in DISPLAY_MODES:
         raise argparse.ArgumentTypeError(f"unknown display mode {text!r} (choose from {', '.join(DISPLAY_MODES)})")
@@ -42,7 +52,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo = sub.add_parser("demo", help="run the demo playlist with a synthetic patient")
     demo.add_argument("--display", type=_display, default="auto", help="auto (default), xr, window or offscreen")
-    demo.add_argument("--seconds", type=float, help="how long to run (default: the whole playlist)")
+    demo.add_argument("--seconds", type=_positive, help="how long to run (default: the whole playlist)")
     demo.add_argument("--output", type=Path, help="folder for the video, frames and summary.json")
     demo.add_argument("--affected-side", choices=("left", "right"), default="left",
                       help="the missing or paretic side, where the virtual limb appears (default: left)")
@@ -50,7 +60,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--playlist", default="demo", help="playlist name in scenes/playlists or a TOML path")
     demo.add_argument("--scene", help="scene TOML (default: scenes/clinic_room.toml)")
     demo.add_argument("--size", type=_size, default=(960, 540), help="frame size WIDTHxHEIGHT (default 960x540)")
-    demo.add_argument("--fps", type=float, default=30.0, help="target frame rate (default 30)")
+    demo.add_argument("--fps", type=_positive, default=30.0, help="target frame rate (default 30)")
     demo.add_argument("--skin-tone", default="medium", help="porcelain, fair, medium, olive, brown, deep or #rrggbb")
 
     bench = sub.add_parser("bench", help="measure the per-frame cost of each stage")
@@ -70,6 +80,10 @@ def main(argv: list[str] | None = None) -> int:
         return _dispatch(args)
     except VrtherapyError as exc:
         print(f"vrtherapy: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:  # a folder that cannot be written, a full disk: the user's to fix
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"vrtherapy: {where}{exc.strerror or exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("vrtherapy: stopped", file=sys.stderr)

@@ -112,7 +112,7 @@ def load_limb_model(path: Path, loader) -> LimbModel:
     """Load a limb model written by `save_limb_model`; ConfigError (one line) when it is unusable."""
     path = Path(path)
     if not path.is_file():
-        raise ConfigError(f"{path}: limb model file not found (generate it with build_default_models)")
+        raise ConfigError(f"{path}: limb model file not found (generate it with: vrtherapy models build)")
     try:
         root = loader.loadModel(Filename.fromOsSpecific(str(path)), noCache=True)
     except Exception as exc:  # Panda3D reports unreadable files as a bare IOError/Exception
@@ -153,7 +153,8 @@ def _parse_meta(path: Path, text: str) -> dict:
         raise ConfigError(f"{path}: '{MODEL_TAG}' tag is not a JSON object")
     if meta.get("format") != MODEL_FORMAT_VERSION:
         raise ConfigError(
-            f"{path}: limb model format {meta.get('format')!r}, expected {MODEL_FORMAT_VERSION} (regenerate it)"
+            f"{path}: limb model format {meta.get('format')!r}, expected {MODEL_FORMAT_VERSION} "
+            "(regenerate it with: vrtherapy models build)"
         )
     if meta.get("side") not in _SIDES:
         raise ConfigError(f"{path}: limb side {meta.get('side')!r} is not 'left' or 'right'")

@@ -1,6 +1,7 @@
 """Forward kinematics: joint angles -> bone frames, joint positions and skinning matrices.
 
-Vectorised over joints, one numpy step per depth level of the tree (about nine for an arm).
+Vectorised over joints: the transforms are chained down the tree by pointer doubling, four numpy
+steps for an arm's nine levels.
 """
 
 from __future__ import annotations

@@ -71,7 +71,7 @@ class OneEuroFilter:
             self._rate = 1.0 / (t - self._t_last)
         self._t_last = t
         a_d = _alpha(self.params.d_cutoff, self._rate)
-        if valid.all() and (t - self._t_seen.max() <= self._reset_after):
+        if valid.all() and (t - self._t_seen.min() <= self._reset_after):
             # Every point seen now and lately (the usual frame): the plain filter.
             dx_hat = a_d * (x - self._x) * self._rate + (1.0 - a_d) * self._dx
             a = _alpha(self._min_cutoff + self._beta * np.abs(dx_hat), self._rate)

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from vrtherapy.frames import SAGITTAL_REFLECTION
 from vrtherapy.motion.mirror import MirrorPlane, mirror_sample, reflect_pose
 from vrtherapy.motion.one_euro import OneEuroFilter, OneEuroParams
 from vrtherapy.motion.pose import LimbPose
@@ -63,7 +64,7 @@ class PosePipeline:
         self.filter = OneEuroFilter(filter_params)
         self.phantom_retargeter = Retargeter(build_arm_skeleton(mirror.phantom_side, dims))
         # The trunk frame (identity until calibration) as the phantom limb's skeleton sees it.
-        self._phantom_root = self._plane.reflection @ np.diag([-1.0, 1.0, 1.0])
+        self._phantom_root = self._plane.reflection @ SAGITTAL_REFLECTION
         self.rejected: Counter[str] = Counter()
         self._last = FramePoses(None, None, None)
         self._last_t: float | None = None
@@ -72,13 +73,16 @@ class PosePipeline:
         """Poses for this frame; the previous poses if there is no new, usable sample."""
         if sample is None or sample.t_capture == self._last_t:
             return self._last
+        self._last_t = sample.t_capture  # each sample is judged once, however many frames show it
         problem = self._problem(sample)
         if problem:
             self.rejected[problem] += 1
             return self._last
-        self._last_t = sample.t_capture
         filtered = self.filter.filter_sample(sample)
         phantom = self.phantom_retargeter.solve(mirror_sample(filtered, self._plane), self._phantom_root)
+        if not np.isfinite(phantom.angles).all():
+            self.rejected["degenerate landmarks"] += 1
+            return self._last
         intact = reflect_pose(phantom, self._plane) if self.mirror.show_intact else None
         self._last = FramePoses(phantom, intact, sample.t_capture)
         return self._last

@@ -2,17 +2,17 @@
 
 Segment directions, not lengths, drive the skeleton, so a tracked hand of any size drives a virtual hand
 of the patient's own size. Per joint:
-  * upper arm: its axis from shoulder to elbow, its roll from the plane of shoulder, elbow and wrist
-    (from the thumb side of the hand when the elbow is straight);
-  * elbow: hinge flexion in that plane;
+  * upper arm: its axis from shoulder to elbow, its roll from the plane of shoulder, elbow and wrist,
+    passing smoothly to the thumb side of the hand as the elbow straightens (no elbow plane then);
+  * elbow: hinge flexion = the angle between upper arm and forearm;
   * wrist: the palm's frame (wrist -> centre of the knuckles, and the knuckle line from little to index
     finger) relative to the forearm, split into forearm rotation (twist), deviation and flexion;
   * fingers and thumb: the base joint (knuckle, thumb base) takes flexion and deviation from its
     segment's direction; beyond it a finger is a chain of hinges sharing the base joint's flexion
     axis, so each further flexion is the angle between consecutive segments about that axis. All five
     chains are solved together, one vectorised step per segment;
-  * angles are clamped to the skeleton's joint limits, and each later segment is measured from its
-    parent's clamped direction, so a limit never leaks error down the chain.
+  * angles are clamped to the skeleton's joint limits; the wrist and each finger segment are measured
+    from their parent's clamped frame, so a limit does not leak error down the hand.
 """
 
 from __future__ import annotations
@@ -27,9 +27,9 @@ from vrtherapy.motion.skeleton import FINGERS, Skeleton
 from vrtherapy.tracking.sample import HAND_OFFSET, TrackedSample
 
 _WRIST, _KNUCKLES = HAND_OFFSET, np.array([5, 9, 13, 17]) + HAND_OFFSET
-#: Elbow bend (sine of the angle) below which the arm counts as straight and its roll is taken from
-#: the hand instead of the elbow plane.
-_STRAIGHT_ELBOW_SINE = 0.12
+#: Elbow bend (sine of the angle) over which the upper arm's roll passes from the thumb side of the
+#: hand (a straight arm has no elbow plane) to the elbow plane; smooth, so reaching never snaps.
+_ROLL_FROM_HAND_BELOW, _ROLL_FROM_ELBOW_ABOVE = 0.03, 0.20
 _CHAINS: tuple[tuple[str, ...], ...] = (("thumb_metacarpal", "thumb_proximal", "thumb_distal", "thumb_tip"),) + tuple(
     (f"{f}_proximal", f"{f}_intermediate", f"{f}_distal", f"{f}_tip") for f in FINGERS
 )
@@ -84,13 +84,17 @@ class Retargeter:
 
         upper, fore = pts[1], pts[HAND_OFFSET] - pts[1]
         hand_frame = palm_frame(pts) @ self._palm_to_hand
-        y = upper / math.sqrt(upper @ upper)
-        fore_perp = fore - (fore @ y) * y
-        if fore_perp @ fore_perp < _STRAIGHT_ELBOW_SINE**2 * (fore @ fore):
-            fore_perp = hand_frame[:, 0]  # straight elbow: the arm's front follows the thumb side
+        y = upper / max(math.sqrt(upper @ upper), 1e-9)
+        along = fore @ y
+        fore_perp = fore - along * y
+        bend = math.sqrt(fore_perp @ fore_perp)
+        w = _smoothstep(_ROLL_FROM_HAND_BELOW, _ROLL_FROM_ELBOW_ABOVE, bend / max(math.sqrt(fore @ fore), 1e-9))
+        if w < 1.0:  # nearly straight: the arm's front follows the thumb side of the hand
+            thumb = hand_frame[:, 0] - (hand_frame[:, 0] @ y) * y
+            fore_perp = w * fore_perp / max(bend, 1e-9) + (1.0 - w) * thumb
         ua_frame = frame3(y, fore_perp)
         ua = _clip3(matrix_to_euler3(self._r0_ua.T @ ua_frame, sign), self._limits[self._ua])
-        elbow = _clip3((math.atan2(fore @ ua_frame[:, 2], fore @ ua_frame[:, 1]), 0.0, 0.0), self._limits[self._fa])
+        elbow = _clip3((math.atan2(bend, along), 0.0, 0.0), self._limits[self._fa])
         fa_frame = self._r0_ua @ euler3(ua, sign) @ self._r0_fa @ euler3(elbow, sign)
         wrist = _clip3(matrix_to_euler3(self._r0_wrist.T @ fa_frame.T @ hand_frame, sign), self._limits[self._wrist])
         hand_frame = fa_frame @ self._r0_wrist @ euler3(wrist, sign)
@@ -108,7 +112,7 @@ class Retargeter:
     def _solve_chains(self, pts: np.ndarray, hand_frame: np.ndarray, angles: np.ndarray) -> None:
         sign, lo, hi = self._sign, self._chain_lo, self._chain_hi
         seg = pts[self._seg_end] - pts[self._seg_start]  # (5 chains, 3 segments, xyz)
-        seg /= np.sqrt(np.add.reduce(seg * seg, axis=-1, keepdims=True))
+        seg /= np.maximum(np.sqrt(np.add.reduce(seg * seg, axis=-1, keepdims=True)), 1e-9)
         base = hand_frame @ self._base_rest  # (5, 3, 3) rest frame of each chain's base joint
         u = (seg[:, 0, None, :] @ base)[:, 0]  # first segment in its base joint's rest frame
         flex = np.minimum(np.maximum(np.arcsin(np.minimum(np.maximum(u[:, 2], -1.0), 1.0)), lo[:, 0, 0]), hi[:, 0, 0])
@@ -133,6 +137,11 @@ class Retargeter:
             c, s_ = np.cos(f)[:, None], np.sin(f)[:, None]
             along, front = c * along + s_ * front, c * front - s_ * along
         angles[self._chain_joints] = chain_angles
+
+
+def _smoothstep(lo: float, hi: float, x: float) -> float:
+    t = min(max((x - lo) / (hi - lo), 0.0), 1.0)
+    return t * t * (3.0 - 2.0 * t)
 
 
 def _clip3(values: tuple[float, float, float], limits: list[list[float]]) -> tuple[float, float, float]:

@@ -79,22 +79,6 @@ def frame_from_y_and_z_hint(y_axis: np.ndarray, z_hint: np.ndarray) -> np.ndarra
     return out
 
 
-def kabsch_rotation(rest: np.ndarray, target: np.ndarray) -> np.ndarray:
-    """Proper rotation R minimising |R (rest - mean) - (target - mean)| over (n, 3) point sets."""
-    a = rest - rest.mean(axis=0)
-    b = target - target.mean(axis=0)
-    u, _, vt = np.linalg.svd(a.T @ b)
-    d = np.sign(np.linalg.det(vt.T @ u.T)) or 1.0
-    return vt.T @ np.diag([1.0, 1.0, d]) @ u.T
-
-
-def rotation_angle_between(r1: np.ndarray, r2: np.ndarray) -> np.ndarray:
-    """Geodesic angle (radians) between (..., 3, 3) rotations."""
-    rel = np.swapaxes(r1, -1, -2) @ r2
-    cos = (np.trace(rel, axis1=-2, axis2=-1) - 1.0) / 2.0
-    return np.arccos(np.clip(cos, -1.0, 1.0))
-
-
 # --- Single 3x3 rotations with plain floats -----------------------------------------------------
 # One joint at a time (upper arm, elbow, wrist), numpy's per-call overhead dwarfs the arithmetic;
 # these scalar versions are several times faster and are checked against the array versions.
@@ -104,11 +88,11 @@ def frame3(y: np.ndarray, z_hint: np.ndarray) -> np.ndarray:
     """`frame_from_y_and_z_hint` for one frame."""
     yx, yy, yz = y.tolist()
     zx, zy, zz = z_hint.tolist()
-    n = math.sqrt(yx * yx + yy * yy + yz * yz)
+    n = max(math.sqrt(yx * yx + yy * yy + yz * yz), 1e-12)
     yx, yy, yz = yx / n, yy / n, yz / n
     d = zx * yx + zy * yy + zz * yz
     zx, zy, zz = zx - d * yx, zy - d * yy, zz - d * yz
-    n = math.sqrt(zx * zx + zy * zy + zz * zz)
+    n = max(math.sqrt(zx * zx + zy * zy + zz * zz), 1e-12)
     zx, zy, zz = zx / n, zy / n, zz / n
     return np.array([
         [yy * zz - yz * zy, yx, zx],

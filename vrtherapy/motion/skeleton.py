@@ -9,6 +9,9 @@ Joint angles are (flexion, deviation, twist) in radians per joint, relative to t
   * flexion: positive towards the palm / the front of the arm (elbow bending, fist closing);
   * deviation: positive radially (towards the thumb side);
   * twist: positive = supination (palm turning up when the forearm rests on a table).
+The shoulder uses the same Euler sequence as every joint; it locks at +-90 degrees of deviation (the
+arm straight out sideways, level), so deviation is limited to 80 degrees. A swing-twist shoulder is a
+better model for reaching movements and belongs with the motion pipeline's joint limits.
 The wrist joint carries the whole forearm rotation (pronation/supination); the renderer spreads part of
 it onto the `forearm_twist` joint so the skin twists along the forearm, not only at the wrist.
 
@@ -18,7 +21,7 @@ Joint-limit table (degrees, right-side conventions; left mirrors them):
 
 | joint              | flexion      | deviation   | twist      |
 |--------------------|--------------|-------------|------------|
-| upper_arm          | -140 .. 90   | -60 .. 90   | -90 .. 90  |
+| upper_arm          | -140 .. 90   | -80 .. 80   | -100 .. 100|
 | forearm (elbow)    |    0 .. 150  | fixed       | fixed      |
 | wrist              |  -70 .. 80   | -35 .. 25   | -90 .. 90  |
 | thumb_metacarpal   |  -20 .. 55   | -30 .. 40   | fixed      |
@@ -55,7 +58,7 @@ ARM_JOINTS: tuple[str, ...] = (
 FOREARM_TWIST_SHARE = 0.5
 
 _FREE_LIMITS_DEG: dict[str, tuple[tuple[float, float], tuple[float, float], tuple[float, float]]] = {
-    "upper_arm": ((-140, 90), (-60, 90), (-90, 90)),
+    "upper_arm": ((-140, 90), (-80, 80), (-100, 100)),
     "forearm": ((0, 150), (0, 0), (0, 0)),
     "wrist": ((-70, 80), (-35, 25), (-90, 90)),
     "thumb_metacarpal": ((-20, 55), (-30, 40), (0, 0)),

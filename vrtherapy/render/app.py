@@ -74,24 +74,19 @@ class TherapyScene:
                                 ("u_sky_color", lights.sky), ("u_ground_color", lights.ground)):  # fmt: skip
                 limb.node.setShaderInput(name, value)
             self.limbs[side] = limb
-            self.shadows[side] = ContactShadows(self.root, table_top_height(spec.table))
+            t = spec.table
+            area = (-t.width / 2, t.width / 2, t.near_edge_y, t.near_edge_y + t.depth)
+            self.shadows[side] = ContactShadows(self.root, table_top_height(t), area)
         self.hud = Hud(base.aspect2d, base.getAspectRatio()) if with_hud else None
 
     def show(self, poses: FramePoses, hud: HudState | None = None) -> None:
         """Set this frame's limb poses and HUD text (drawn by the next `render`)."""
-        for limb in self.limbs.values():
-            if poses.phantom is not None and poses.phantom.side == limb.skeleton.side:
-                limb.update(poses.phantom)
-            elif poses.intact is not None and poses.intact.side == limb.skeleton.side:
-                limb.update(poses.intact)
-            else:
-                limb.update(None)
-            self.shadows[limb.skeleton.side].update(limb.shadow_segments())
+        by_side = {p.side: p for p in (poses.phantom, poses.intact) if p is not None}
+        for side, limb in self.limbs.items():
+            if limb.update(by_side.get(side)):
+                self.shadows[side].update(limb.shadow_segments())
         if hud is not None and self.hud is not None:
             self.hud.update(hud)
-
-    def render(self) -> None:
-        self.base.graphicsEngine.renderFrame()
 
     def destroy(self) -> None:
         if self.hud is not None:

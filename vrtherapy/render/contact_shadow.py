@@ -29,8 +29,11 @@ def _blur_texture(size: int = 64) -> Texture:
 class ContactShadows:
     """Shadow cards for one limb: under the hand (wrist to knuckles) and under the forearm."""
 
-    def __init__(self, parent: NodePath, table_height: float, texture: Texture | None = None) -> None:
+    def __init__(self, parent: NodePath, table_height: float,
+                 table_area: tuple[float, float, float, float] | None = None, texture: Texture | None = None) -> None:  # fmt: skip
+        """`table_area`: (x_min, x_max, y_min, y_max) of the table top, where shadows can fall."""
         self.table_height = table_height
+        self.table_area = table_area
         texture = texture or _blur_texture()
         card = CardMaker("shadow")
         card.setFrame(-0.5, 0.5, -0.5, 0.5)
@@ -55,7 +58,11 @@ class ContactShadows:
         for card, (start, end), width in zip(self.cards, segments, widths):
             mid = (start + end) / 2
             height = mid[2] - self.table_height
-            opacity = MAX_OPACITY * float(np.clip(1.0 - height / FADE_HEIGHT, 0.0, 1.0))
+            on_table = self.table_area is None or (
+                self.table_area[0] <= mid[0] <= self.table_area[1] and self.table_area[2] <= mid[1] <= self.table_area[3]
+            )
+            # Fades as the limb lifts; nothing for a limb below the table top or off the table.
+            opacity = MAX_OPACITY * float(np.clip(1.0 - height / FADE_HEIGHT, 0.0, 1.0)) if height > -0.02 and on_table else 0.0
             length = float(np.hypot(end[0] - start[0], end[1] - start[1])) + width * 0.6
             card.setPos(mid[0], mid[1], self.table_height + 0.0015)
             card.setH(float(np.degrees(np.arctan2(-(end[0] - start[0]), end[1] - start[1]))))

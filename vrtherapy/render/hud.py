@@ -51,7 +51,7 @@ class Hud:
         self._bar.setPos(left, 0, 0.68)
         self._bar.setColor(0.55, 0.80, 0.70, 1.0)
         self._width = right - left
-        self._shown: HudState | None = None
+        self._shown: tuple | None = None
         self.update(HudState())
 
     def _text(self, pos, scale, align, wordwrap=None, fg=(1, 1, 1, 1)) -> OnscreenText:
@@ -59,14 +59,17 @@ class Hud:
                             wordwrap=wordwrap, parent=self.root, mayChange=True)  # fmt: skip
 
     def update(self, state: HudState) -> None:
-        if state == self._shown:
-            return
-        self._title.setText(state.title)
-        self._instruction.setText(state.instruction)
-        self._countdown.setText("" if state.seconds_left is None else format_countdown(state.seconds_left))
-        self._notice.setText(state.notice)
-        self._bar.setScale(max(1e-4, self._width * min(max(state.progress, 0.0), 1.0)), 1, 0.012)
-        self._shown = state
+        """Show `state`, regenerating only the texts that changed (text layout is the costly part)."""
+        countdown = "" if state.seconds_left is None else format_countdown(state.seconds_left)
+        bar = round(min(max(state.progress, 0.0), 1.0) * 500) / 500  # steps finer than a pixel
+        shown = (state.title, state.instruction, countdown, state.notice, bar)
+        for widget, value, old in zip((self._title, self._instruction, self._countdown, self._notice),
+                                      shown[:4], self._shown or ("",) * 4):  # fmt: skip
+            if value != old or self._shown is None:
+                widget.setText(value)
+        if self._shown is None or bar != self._shown[4]:
+            self._bar.setScale(max(1e-4, self._width * bar), 1, 0.012)
+        self._shown = shown
 
     def destroy(self) -> None:
         self.root.removeNode()

@@ -12,6 +12,7 @@ from importlib import resources
 import numpy as np
 from panda3d.core import NodePath, OmniBoundingVolume, PTA_LMatrix4f, Shader
 
+from vrtherapy.errors import ConfigError
 from vrtherapy.frames import to_panda_matrix_layout
 from vrtherapy.limbs.appearance import Appearance
 from vrtherapy.limbs.model_io import LimbModel
@@ -38,6 +39,11 @@ class LimbNode:
                  shader: Shader) -> None:  # fmt: skip
         if model.side != skeleton.side:
             raise ValueError(f"model is a {model.side} limb but the skeleton is {skeleton.side}")
+        if model.dimensions != skeleton.dimensions:
+            raise ConfigError(
+                f"the {model.side} limb model was built for other arm measurements than this patient's "
+                "(rebuild it with: vrtherapy models build)"
+            )
         if len(skeleton.names) > MAX_JOINTS:
             raise ValueError(f"{len(skeleton.names)} joints exceed the shader's {MAX_JOINTS}")
         self.skeleton = skeleton
@@ -65,15 +71,18 @@ class LimbNode:
         self.node.setShaderInput("u_skin_color", appearance.skin_color)
         self.node.setShaderInput("u_sleeve", (*appearance.sleeve_color, appearance.sleeve_length))
 
-    def update(self, pose: LimbPose | None) -> None:
-        """Pose the limb (None hides it)."""
+    def update(self, pose: LimbPose | None) -> bool:
+        """Pose the limb (None hides it); False when the pose is the one already shown."""
+        if pose is self.pose:
+            return False  # the tracker runs slower than the display: many frames repeat a pose
         self.pose = pose
         if pose is None:
             self.node.hide()
-            return
+            return True
         self.world_matrices = self.world_skinning_matrices(pose)
         self._matrices[: len(self.skeleton.names)] = to_panda_matrix_layout(self.world_matrices)
         self.node.show()
+        return True
 
     def shadow_segments(self) -> np.ndarray | None:
         """(2, 2, 3): the hand (wrist -> knuckle) and the forearm (elbow -> wrist) in world space."""

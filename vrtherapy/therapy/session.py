@@ -91,6 +91,7 @@ class SessionRunner:
         period = 1.0 / self.fps
         t0 = self._clock()
         next_frame = t0
+        last_shown_capture: float | None = None
         while not self._stop_requested:
             now = self._clock()
             t = now - t0
@@ -105,8 +106,10 @@ class SessionRunner:
                 base.win.triggerCopy()
             base.taskMgr.step()  # renders the frame and handles window/keyboard events
             shown = self._clock()
-            if poses.t_capture is not None:
+            if poses.t_capture is not None and poses.t_capture != last_shown_capture:
+                # The first frame showing a movement is the delay the patient experiences.
                 stats.delays_s.append(shown - poses.t_capture)
+                last_shown_capture = poses.t_capture
             if grab:
                 sink(stats.frames, t, read_rgb(tex))
             stats.frames += 1
@@ -123,8 +126,8 @@ class SessionRunner:
         return stats
 
     def _notice(self, sample, now: float) -> str:
-        if getattr(self.tracker, "error", None) is not None:
-            return "Tracking stopped. The therapist has been told."
+        if getattr(self.tracker, "error", None) is not None or not getattr(self.tracker, "running", True):
+            return "Tracking has stopped. Please let your therapist know."
         if sample is None:
             return "Waiting for the tracker..."
         if now - sample.t_capture > STALE_SAMPLE_S:

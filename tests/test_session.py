@@ -1,0 +1,95 @@
+"""The session loop with a fake clock and a scripted tracker: notices, delay accounting, a dying tracker."""
+
+from dataclasses import dataclass, field
+
+import pytest
+
+from vrtherapy.limbs.appearance import Appearance
+from vrtherapy.motion.pipeline import MirrorSettings, PosePipeline
+from vrtherapy.motion.skeleton import build_arm_skeleton
+from vrtherapy.render.scene_spec import load_scene
+from vrtherapy.therapy.playlist import load_playlist
+from vrtherapy.therapy.session import SessionRunner
+from vrtherapy.tracking.synthetic import SyntheticArmMotion, build_schedule
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.now += seconds
+
+
+@dataclass
+class ScriptedTracker:
+    """Hands over a new sample every `every` frames until `dies_at` (then reports an error)."""
+
+    clock: FakeClock
+    every: int = 3
+    dies_at: int | None = None
+    name: str = "scripted"
+    side: str = "right"
+    calls: int = 0
+    error: BaseException | None = None
+    running: bool = True
+    _latest: object = None
+    motion: SyntheticArmMotion = field(default_factory=lambda: SyntheticArmMotion(
+        "right", build_schedule([("fist_open_close", 60.0)]), noise_m=0.0))
+
+    def latest(self):
+        if self.dies_at is not None and self.calls >= self.dies_at:
+            self.error, self.running = RuntimeError("camera unplugged"), False
+        elif self.calls % self.every == 0:
+            self._latest = self.motion.sample_at(self.calls / 30.0, t_capture=self.clock.now - 0.02)
+        self.calls += 1
+        return self._latest
+
+
+@pytest.fixture
+def runner_for(showbase):
+    from vrtherapy.render.app import TherapyScene
+
+    scenes = []
+
+    def make(tracker, clock):
+        scene = TherapyScene(showbase, load_scene(), {"left": build_arm_skeleton("left")}, Appearance())
+        scenes.append(scene)
+        return SessionRunner(scene, tracker, PosePipeline(MirrorSettings(show_intact=False)), load_playlist("demo"),
+                             fps=30.0, clock=clock, sleep=clock.sleep)
+
+    yield make
+    for scene in scenes:
+        scene.destroy()
+
+
+def test_delay_is_counted_once_per_new_sample(runner_for):
+    clock = FakeClock()
+    tracker = ScriptedTracker(clock, every=3)
+    stats = runner_for(tracker, clock).run(seconds=1.0)
+    assert stats.frames == pytest.approx(30, abs=1)
+    assert len(stats.delays_s) == pytest.approx(stats.frames / 3, abs=1)
+    assert all(d == pytest.approx(0.02) for d in stats.delays_s)  # capture 20 ms before the frame
+    assert stats.fps == pytest.approx(30, rel=0.05)
+
+
+def test_dying_tracker_keeps_the_session_rendering_with_an_honest_notice(runner_for):
+    clock = FakeClock()
+    tracker = ScriptedTracker(clock, every=1, dies_at=10)
+    runner = runner_for(tracker, clock)
+    stats = runner.run(seconds=1.0)
+    assert stats.frames >= 29  # never stopped rendering
+    assert stats.tracker_error == "RuntimeError: camera unplugged"
+    assert runner.scene.hud._shown[3] == "Tracking has stopped. Please let your therapist know."
+    assert runner.scene.limbs["left"].pose is not None  # the last good pose is held
+
+
+def test_stale_samples_ask_the_patient_to_come_back_into_view(runner_for):
+    clock = FakeClock()
+    tracker = ScriptedTracker(clock, every=10_000)  # one sample, then nothing new
+    runner = runner_for(tracker, clock)
+    runner.run(seconds=1.0)
+    assert runner.scene.hud._shown[3] == "Tracking paused: move your hand back into view."
