@@ -246,31 +246,27 @@ def _design_right_arm(dims: ArmDimensions) -> tuple[tuple[str, ...], list[int], 
     frm[idx["palm"]] = hand_frame
     parents[idx["palm"]] = idx["wrist"]
 
+    def place_chain(digit: str, segments: tuple[str, ...], start: list[np.ndarray], frame: np.ndarray,
+                    lengths: tuple[float, ...]) -> None:  # fmt: skip
+        """A straight digit hanging from the wrist: joints at `start` then along the frame's Y."""
+        chain = list(start)
+        for length in lengths:
+            chain.append(chain[-1] + frame[:, 1] * length)
+        parent = idx["wrist"]
+        for seg, p in zip(segments, chain):
+            j = idx[f"{digit}_{seg}"]
+            pos[j], frm[j], parents[j] = p, frame, parent
+            parent = j
+
     palmar = hand_frame[:, 2]
     bases = {"index": (0.012, 0.018), "middle": (0.002, 0.018), "ring": (-0.009, 0.016), "little": (-0.018, 0.014)}
     knuckles = {"index": (0.026, 0.090), "middle": (0.006, 0.095), "ring": (-0.013, 0.089), "little": (-0.030, 0.079)}
     for finger, lengths in zip(FINGERS, dims.phalanges):
         base, knuckle = hand_point(*bases[finger]), hand_point(*knuckles[finger])
-        frame = frame_from_y_and_z_hint(knuckle - base, palmar)
-        chain = [base, knuckle]
-        for length in lengths:
-            chain.append(chain[-1] + frame[:, 1] * length)
-        parent = idx["wrist"]
-        for seg, p in zip(FINGER_SEGMENTS, chain):
-            j = idx[f"{finger}_{seg}"]
-            pos[j], frm[j], parents[j] = p, frame, parent
-            parent = j
+        place_chain(finger, FINGER_SEGMENTS, [base, knuckle], frame_from_y_and_z_hint(knuckle - base, palmar), lengths)
 
     # Thumb at rest lies beside the index finger, angled radially and palmar, its pad facing the palm.
-    thumb_base = hand_point(0.021, 0.020, 0.012)
     thumb_dir = normalize(hand_frame @ np.array([0.50, 0.82, 0.28]))
     thumb_frame = frame_from_y_and_z_hint(thumb_dir, hand_frame @ np.array([-0.75, 0.0, 0.66]))
-    chain = [thumb_base]
-    for length in dims.thumb:
-        chain.append(chain[-1] + thumb_frame[:, 1] * length)
-    parent = idx["wrist"]
-    for seg, p in zip(THUMB_SEGMENTS, chain):
-        j = idx[f"thumb_{seg}"]
-        pos[j], frm[j], parents[j] = p, thumb_frame, parent
-        parent = j
+    place_chain("thumb", THUMB_SEGMENTS, [hand_point(0.021, 0.020, 0.012)], thumb_frame, dims.thumb)
     return names, parents, pos, frm
