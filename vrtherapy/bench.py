@@ -27,6 +27,7 @@ from vrtherapy.motion.one_euro import OneEuroFilter
 from vrtherapy.motion.pipeline import MirrorSettings, PosePipeline
 from vrtherapy.motion.retarget import Retargeter
 from vrtherapy.motion.skeleton import build_arm_skeleton
+from vrtherapy.tracking.sample import ARM_SPEED_GROUPS
 from vrtherapy.tracking.synthetic import SyntheticArmMotion, build_schedule
 
 TARGET_POSE_MS_PER_LIMB = 0.2
@@ -63,7 +64,7 @@ def bench_pose_pipeline(frames: int) -> dict:
     plane = MirrorSettings().plane
     skeleton = build_arm_skeleton("left")
     retargeter = Retargeter(skeleton)
-    one_euro = OneEuroFilter()
+    one_euro = OneEuroFilter(speed_groups=np.array(ARM_SPEED_GROUPS))
     inverse_bind = inverse_bind_matrices(skeleton)
     joint_array = np.zeros((32, 4, 4), np.float32)
     filtered = [one_euro.filter_sample(s) for s in samples]

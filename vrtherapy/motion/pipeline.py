@@ -22,7 +22,7 @@ from vrtherapy.motion.one_euro import OneEuroFilter, OneEuroParams
 from vrtherapy.motion.pose import LimbPose
 from vrtherapy.motion.retarget import Retargeter
 from vrtherapy.motion.skeleton import ArmDimensions, build_arm_skeleton
-from vrtherapy.tracking.sample import Side, TrackedSample, other_side
+from vrtherapy.tracking.sample import ARM_SPEED_GROUPS, Side, TrackedSample, other_side
 
 
 @dataclass(frozen=True)
@@ -61,7 +61,7 @@ class PosePipeline:
                  filter_params: OneEuroParams = OneEuroParams()) -> None:  # fmt: skip
         self.mirror = mirror
         self._plane = mirror.plane
-        self.filter = OneEuroFilter(filter_params)
+        self.filter = OneEuroFilter(filter_params, speed_groups=np.array(ARM_SPEED_GROUPS))
         self.phantom_retargeter = Retargeter(build_arm_skeleton(mirror.phantom_side, dims))
         # The trunk frame (identity until calibration) as the phantom limb's skeleton sees it.
         self._phantom_root = self._plane.reflection @ SAGITTAL_REFLECTION

@@ -27,6 +27,10 @@ HAND_LANDMARKS: tuple[str, ...] = (
 ARM_POINTS: tuple[str, ...] = ("shoulder", "elbow", "pose_wrist") + tuple(f"hand_{n}" for n in HAND_LANDMARKS)
 HAND_OFFSET = 3  #: index of MediaPipe hand landmark 0 within ARM_POINTS
 
+#: Landmarks that move together, for the filter's speed estimate: shoulder, elbow, wrist, the palm
+#: (hand wrist, thumb base, knuckles), then the thumb and each finger beyond its knuckle.
+ARM_SPEED_GROUPS: tuple[int, ...] = (0, 1, 2, 3, 3, 4, 4, 4, 3, 5, 5, 5, 3, 6, 6, 6, 3, 7, 7, 7, 3, 8, 8, 8)
+
 
 def other_side(side: Side) -> Side:
     return "left" if side == "right" else "right"
