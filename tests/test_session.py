@@ -93,3 +93,32 @@ def test_stale_samples_ask_the_patient_to_come_back_into_view(runner_for):
     runner = runner_for(tracker, clock)
     runner.run(seconds=1.0)
     assert runner.scene.hud._shown[3] == "Tracking paused: move your hand back into view."
+
+
+def test_an_exercise_can_bring_its_own_mirror_mode(runner_for, tmp_path):
+    from vrtherapy.therapy.playlist import load_playlist
+
+    path = tmp_path / "modes.toml"
+    path.write_text('name = "m"\nlimb = "upper"\n'
+                    '[[exercises]]\nid = "fist_open_close"\nduration_s = 0.5\n'
+                    '[[exercises]]\nid = "fist_open_close"\nduration_s = 0.5\nmirror = { scope = "fingers", degree = 0.5 }\n')
+    clock = FakeClock()
+    runner = runner_for(ScriptedTracker(clock, every=1), clock)
+    runner.playlist = load_playlist(str(path))
+    runner.run(seconds=0.4)
+    assert runner.pipeline.mirror.mode.scope == "full"
+    runner.run(seconds=0.9)
+    assert runner.pipeline.mirror.mode.scope == "fingers" and runner.pipeline.mirror.mode.degree == 0.5
+
+
+def test_a_bad_mirror_mode_in_a_playlist_names_file_exercise_and_field(tmp_path):
+    from vrtherapy.errors import ConfigError
+    from vrtherapy.therapy.playlist import load_playlist
+
+    path = tmp_path / "bad.toml"
+    path.write_text('name = "m"\nlimb = "upper"\n[[exercises]]\nid = "rest"\nduration_s = 3\n'
+                    '[[exercises]]\nid = "fist_open_close"\nduration_s = 3\nmirror = { degree = 1.7 }\n')
+    with pytest.raises(ConfigError) as err:
+        load_playlist(str(path))
+    message = str(err.value)
+    assert "\n" not in message and str(path) in message and "exercises[1].mirror.degree" in message

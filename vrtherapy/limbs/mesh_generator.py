@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
+from typing import Callable
 
 import numpy as np
 from scipy.interpolate import PchipInterpolator
@@ -394,11 +395,7 @@ class _ArmBody:
         return np.concatenate([self.sdf(p[i : i + chunk]) for i in range(0, len(p), chunk)])
 
     def normals(self, p: np.ndarray, eps: float = 1e-4) -> np.ndarray:
-        offsets = np.eye(3) * eps
-        stacked = np.concatenate([p + o for o in offsets] + [p - o for o in offsets])
-        d = self.sdf_chunked(stacked).reshape(6, len(p))
-        g = (d[:3] - d[3:]).T
-        return g / np.linalg.norm(g, axis=1, keepdims=True)
+        return _sdf_normals(self.sdf_chunked, p, eps)
 
     @cached_property
     def hand_bounds(self) -> tuple[np.ndarray, np.ndarray]:
@@ -430,10 +427,22 @@ def _hand_surface(body: _ArmBody, voxel: float) -> tuple[np.ndarray, np.ndarray,
     """Marching cubes above the zip plane: vertices, triangles, and the open loop's vertex ids."""
     lo, hi = body.hand_bounds
     spacing = np.array([voxel, voxel * _VOXEL_STRETCH_ALONG_ARM, voxel])
+    return _marching_surface(body.sdf_chunked, lo, hi, spacing)
+
+
+def _marching_surface(
+    sdf: Callable[[np.ndarray], np.ndarray], lo: np.ndarray, hi: np.ndarray, spacing: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Marching cubes of `sdf` over the box lo..hi (grid `spacing`), open where the box starts on y = lo[1].
+
+    Returns vertices, counter-clockwise triangles, and the ids of the open loop's vertices on that plane.
+    The shape must reach no other face of the box.
+    """
+    voxel = float(spacing[0])
     counts = np.ceil((hi - lo) / spacing).astype(int) + 1
     axes = [lo[i] + spacing[i] * np.arange(counts[i]) for i in range(3)]
     grid = np.stack(np.meshgrid(*axes, indexing="ij"), axis=-1).reshape(-1, 3)
-    volume = body.sdf_chunked(grid).reshape(counts)
+    volume = sdf(grid).reshape(counts)
     # Samples almost on the surface make sliver triangles around their grid node: push them off it
     # (moves the surface by at most a fraction of a voxel).
     snap = _SNAP_FRACTION * voxel
@@ -445,6 +454,15 @@ def _hand_surface(body: _ArmBody, voxel: float) -> tuple[np.ndarray, np.ndarray,
     verts, faces = _compact(verts, faces)
     loop = np.flatnonzero(verts[:, 1] == lo[1])
     return verts, faces, loop
+
+
+def _sdf_normals(sdf: Callable[[np.ndarray], np.ndarray], p: np.ndarray, eps: float = 1e-4) -> np.ndarray:
+    """Unit outward normals at `p`: the central-difference gradient of a signed distance function."""
+    offsets = np.eye(3) * eps
+    stacked = np.concatenate([p + o for o in offsets] + [p - o for o in offsets])
+    d = sdf(stacked).reshape(6, len(p))
+    g = (d[:3] - d[3:]).T
+    return g / np.linalg.norm(g, axis=1, keepdims=True)
 
 
 def _compact(verts: np.ndarray, faces: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -464,15 +482,22 @@ def _tube_surface(body: _ArmBody) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     x = ax[:, None] * np.cos(theta)
     z = cz[:, None] + az[:, None] * np.sin(theta)
     y = np.broadcast_to(ys[:, None], x.shape)
-    verts = np.stack([x, y, z], axis=-1).reshape(-1, 3)
-    r, k = np.meshgrid(np.arange(len(ys) - 1), np.arange(_RING_VERTICES), indexing="ij")
-    a = r * _RING_VERTICES + k
-    b = (r + 1) * _RING_VERTICES + k
-    c = r * _RING_VERTICES + (k + 1) % _RING_VERTICES
-    d = (r + 1) * _RING_VERTICES + (k + 1) % _RING_VERTICES
-    # Ring angle runs from +x towards +z, so (along the arm) x (around) points outwards.
+    return _ring_tube(np.stack([x, y, z], axis=-1))
+
+
+def _ring_tube(rings: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Open tube through (R, K, 3) rings (each at one height y, increasing; its K points going round
+    from +x towards +z): vertices, triangles, and the last ring's vertex ids."""
+    n_rings, n_around = rings.shape[:2]
+    verts = rings.reshape(-1, 3)
+    r, k = np.meshgrid(np.arange(n_rings - 1), np.arange(n_around), indexing="ij")
+    a = r * n_around + k
+    b = (r + 1) * n_around + k
+    c = r * n_around + (k + 1) % n_around
+    d = (r + 1) * n_around + (k + 1) % n_around
+    # Ring angle runs from +x towards +z, so (along the tube) x (around) points outwards.
     tris = np.concatenate([np.stack([a, b, c], -1).reshape(-1, 3), np.stack([b, d, c], -1).reshape(-1, 3)])
-    last = (len(ys) - 1) * _RING_VERTICES + np.arange(_RING_VERTICES)
+    last = (n_rings - 1) * n_around + np.arange(n_around)
     return verts, tris, last
 
 
@@ -484,8 +509,12 @@ def _ring_angle(points: np.ndarray, body: _ArmBody) -> np.ndarray:
 
 def _zip_rings(ring: np.ndarray, loop: np.ndarray, verts: np.ndarray, body: _ArmBody) -> np.ndarray:
     """Triangle strip between two closed, star-shaped loops: `ring` below, `loop` above (ids)."""
-    ta = _ring_angle(verts[ring], body)
-    tb = _ring_angle(verts[loop], body)
+    return _zip_loops(ring, loop, _ring_angle(verts[ring], body), _ring_angle(verts[loop], body))
+
+
+def _zip_loops(ring: np.ndarray, loop: np.ndarray, ta: np.ndarray, tb: np.ndarray) -> np.ndarray:
+    """Triangle strip between closed loops `ring` (lower y) and `loop` (higher y) of vertex ids, given
+    each vertex's angle around the tube (from +x towards +z) on a common centre."""
     a = ring[np.argsort(ta, kind="stable")]
     b = loop[np.argsort(tb, kind="stable")]
     ta, tb = np.sort(ta), np.sort(tb)
@@ -507,10 +536,10 @@ def _zip_rings(ring: np.ndarray, loop: np.ndarray, verts: np.ndarray, body: _Arm
 # --- texture coordinates and skin weights --------------------------------------------------------
 
 
-def _cylindrical_uvs(p: np.ndarray) -> np.ndarray:
-    """u: angle around the arm's axis / 2pi (seam on the palm side), v: metres from the shoulder cut."""
+def _cylindrical_uvs(p: np.ndarray, cut_y: float = SHOULDER_CUT_Y) -> np.ndarray:
+    """u: angle around the limb's axis (y) / 2pi, seam on -x (the arm's palm side), v: metres from the cut."""
     u = np.arctan2(p[:, 2], p[:, 0]) / (2.0 * np.pi) + 0.5
-    return np.stack([u, p[:, 1] - SHOULDER_CUT_Y], axis=1)
+    return np.stack([u, p[:, 1] - cut_y], axis=1)
 
 
 def _chain_weights(chain: _Chain, p: np.ndarray) -> np.ndarray:

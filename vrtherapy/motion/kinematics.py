@@ -15,6 +15,8 @@ from vrtherapy.motion.skeleton import FOREARM_TWIST_SHARE, Skeleton
 
 def rendered_angles(skeleton: Skeleton, angles: np.ndarray) -> np.ndarray:
     """Spread the wrist's forearm rotation over the forearm_twist joint as the skin should show it."""
+    if skeleton.twist_pair is None:
+        return angles
     twist_joint, wrist = skeleton.twist_pair
     out = angles.copy()
     twist = angles[wrist, 2]
@@ -85,5 +87,6 @@ def landmarks_from_pose(skeleton: Skeleton, pose, n_points: int) -> np.ndarray:
     points = np.zeros((n_points, 3))
     has = skeleton.landmark >= 0
     points[skeleton.landmark[has]] = world[has]
-    points[2] = world[skeleton.twist_pair[1]]  # the body-pose wrist sits at the hand's wrist
+    if skeleton.limb == "arm":
+        points[2] = world[skeleton.twist_pair[1]]  # the body-pose wrist sits at the hand's wrist
     return points

@@ -12,12 +12,14 @@ pose and the rejection is counted, so a glitch in tracking never flings the virt
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
 from vrtherapy.frames import SAGITTAL_REFLECTION
+from vrtherapy.motion.calibration import relaxed_arm_degrees
 from vrtherapy.motion.mirror import MirrorPlane, mirror_sample, reflect_pose
+from vrtherapy.motion.mirror_modes import MirrorMode, MirrorModeApplier
 from vrtherapy.motion.one_euro import OneEuroFilter, OneEuroParams
 from vrtherapy.motion.pose import LimbPose
 from vrtherapy.motion.retarget import Retargeter
@@ -27,18 +29,19 @@ from vrtherapy.tracking.sample import ARM_SPEED_GROUPS, Side, TrackedSample, oth
 
 @dataclass(frozen=True)
 class MirrorSettings:
-    """How the phantom limb is derived from the intact one."""
+    """How the phantom limb is derived from the tracked one."""
 
-    #: The patient's intact side; the virtual (phantom) limb is drawn on the other side.
+    #: The side being tracked: the intact limb, or (in copy mode) the residual limb.
     intact_side: Side = "right"
     #: Draw the intact limb's virtual twin as well (both hands visible, as in a mirror box).
     show_intact: bool = True
     plane_point: tuple[float, float, float] = (0.0, 0.0, 0.0)
     plane_normal: tuple[float, float, float] = (1.0, 0.0, 0.0)
+    mode: MirrorMode = field(default_factory=MirrorMode)
 
     @property
     def phantom_side(self) -> Side:
-        return other_side(self.intact_side)
+        return self.intact_side if self.mode.copy else other_side(self.intact_side)
 
     @property
     def plane(self) -> MirrorPlane:
@@ -55,19 +58,34 @@ class FramePoses:
 
 
 class PosePipeline:
-    """Filter, mirror and retarget for one intact limb and its phantom twin."""
+    """Filter, mirror, retarget and mirror mode for one tracked limb and its phantom twin."""
 
     def __init__(self, mirror: MirrorSettings, dims: ArmDimensions | None = None,
-                 filter_params: OneEuroParams = OneEuroParams()) -> None:  # fmt: skip
+                 filter_params: OneEuroParams = OneEuroParams(), neutral_deg: np.ndarray | None = None) -> None:  # fmt: skip
         self.mirror = mirror
         self._plane = mirror.plane
         self.filter = OneEuroFilter(filter_params, speed_groups=np.array(ARM_SPEED_GROUPS))
-        self.phantom_retargeter = Retargeter(build_arm_skeleton(mirror.phantom_side, dims))
-        # The trunk frame (identity until calibration) as the phantom limb's skeleton sees it.
-        self._phantom_root = self._plane.reflection @ SAGITTAL_REFLECTION
+        self._retargeters = {side: Retargeter(build_arm_skeleton(side, dims)) for side in ("left", "right")}
+        # The trunk frame (identity until calibration) as each side's skeleton sees it.
+        reflected_root = self._plane.reflection @ SAGITTAL_REFLECTION
+        self._roots = {mirror.intact_side: np.eye(3), other_side(mirror.intact_side): reflected_root}
+        skeleton = self._retargeters[mirror.phantom_side].skeleton
+        neutral = relaxed_arm_degrees(skeleton.names) if neutral_deg is None else neutral_deg
+        self.modes = MirrorModeApplier(skeleton, np.radians(neutral), mirror.mode)
         self.rejected: Counter[str] = Counter()
         self._last = FramePoses(None, None, None)
         self._last_t: float | None = None
+
+    @property
+    def phantom_retargeter(self) -> Retargeter:
+        return self._retargeters[self.mirror.phantom_side]
+
+    def set_mode(self, mode: MirrorMode) -> None:
+        """Switch the mirror mode live (the next frame already shows it)."""
+        if mode.copy != self.mirror.mode.copy:
+            raise ValueError("switching between mirror and copy mode changes the limb's side: start a new session")
+        self.mirror = replace(self.mirror, mode=mode)
+        self.modes.set_mode(mode)
 
     def process(self, sample: TrackedSample | None) -> FramePoses:
         """Poses for this frame; the previous poses if there is no new, usable sample."""
@@ -79,12 +97,15 @@ class PosePipeline:
             self.rejected[problem] += 1
             return self._last
         filtered = self.filter.filter_sample(sample)
-        phantom = self.phantom_retargeter.solve(mirror_sample(filtered, self._plane), self._phantom_root)
-        if not np.isfinite(phantom.angles).all():
+        copy = self.mirror.mode.copy
+        source = filtered if copy else mirror_sample(filtered, self._plane)
+        tracked = self.phantom_retargeter.solve(source, self._roots[source.side])
+        if not np.isfinite(tracked.angles).all():
             self.rejected["degenerate landmarks"] += 1
             return self._last
-        intact = reflect_pose(phantom, self._plane) if self.mirror.show_intact else None
-        self._last = FramePoses(phantom, intact, sample.t_capture)
+        # The intact twin shows the real movement: the retargeted pose reflected back, unmodified.
+        intact = reflect_pose(tracked, self._plane) if self.mirror.show_intact and not copy else None
+        self._last = FramePoses(self.modes.apply(tracked), intact, sample.t_capture)
         return self._last
 
     def _problem(self, sample: TrackedSample) -> str | None:

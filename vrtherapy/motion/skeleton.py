@@ -42,7 +42,7 @@ import numpy as np
 
 from vrtherapy.frames import BONE_HANDEDNESS_FIX, SAGITTAL_REFLECTION
 from vrtherapy.motion.rotations import frame_from_y_and_z_hint, normalize
-from vrtherapy.tracking.sample import HAND_OFFSET, Side
+from vrtherapy.tracking.sample import HAND_OFFSET, LimbKind, Side
 
 FINGERS: tuple[str, ...] = ("index", "middle", "ring", "little")
 FINGER_SEGMENTS: tuple[str, ...] = ("metacarpal", "proximal", "intermediate", "distal", "tip")
@@ -128,7 +128,8 @@ class Skeleton:
     free: np.ndarray  # (J, 3) bool: which of (flexion, deviation, twist) the joint can move
     limits: np.ndarray  # (J, 3, 2) radians, [low, high]
     landmark: np.ndarray  # (J,) index into the tracker's points, -1 where none
-    dimensions: ArmDimensions = field(default_factory=ArmDimensions)
+    dimensions: object = field(default_factory=ArmDimensions)  #: ArmDimensions or LegDimensions
+    limb: LimbKind = "arm"
 
     @property
     def side_sign(self) -> float:
@@ -175,8 +176,10 @@ class Skeleton:
         return forward_kinematics(self, np.zeros((len(self.names), 3)))
 
     @cached_property
-    def twist_pair(self) -> tuple[int, int]:
-        """(forearm_twist joint, wrist joint)."""
+    def twist_pair(self) -> tuple[int, int] | None:
+        """(forearm_twist joint, wrist joint) for an arm; None for a limb without a twist joint."""
+        if "forearm_twist" not in self.names:
+            return None
         return self.index("forearm_twist"), self.index("wrist")
 
 
@@ -184,6 +187,17 @@ def build_arm_skeleton(side: Side = "right", dims: ArmDimensions | None = None) 
     """The arm + hand skeleton for `side`, sized by `dims`."""
     dims = dims or ArmDimensions()
     names, parents, positions, frames = _design_right_arm(dims)
+    return assemble_skeleton("arm", side, names, parents, positions, frames, _FREE_LIMITS_DEG,
+                             [_landmark_of(n) for n in names], dims)  # fmt: skip
+
+
+def assemble_skeleton(limb: LimbKind, side: Side, names: tuple[str, ...], parents: list[int], positions: np.ndarray,
+                      frames: np.ndarray, limits_deg: dict, landmarks: list[int], dims) -> Skeleton:  # fmt: skip
+    """A Skeleton from a right limb's rest design (global joint positions and bone frames).
+
+    The left limb is the right one reflected across the sagittal plane, its bone frames kept
+    right-handed, so both sides share one set of anatomical joint-angle conventions.
+    """
     if side == "left":
         positions = positions @ SAGITTAL_REFLECTION.T
         frames = SAGITTAL_REFLECTION @ frames @ BONE_HANDEDNESS_FIX
@@ -194,8 +208,8 @@ def build_arm_skeleton(side: Side = "right", dims: ArmDimensions | None = None) 
     rest_rotations = np.swapaxes(parent_frames, 1, 2) @ frames
     limits = np.zeros((len(names), 3, 2))
     for j, name in enumerate(names):
-        if name in _FREE_LIMITS_DEG:
-            limits[j] = np.radians(_FREE_LIMITS_DEG[name])
+        if name in limits_deg:
+            limits[j] = np.radians(limits_deg[name])
     free = limits[:, :, 1] > limits[:, :, 0]
     return Skeleton(
         side=side,
@@ -205,8 +219,9 @@ def build_arm_skeleton(side: Side = "right", dims: ArmDimensions | None = None) 
         rest_rotations=rest_rotations,
         free=free,
         limits=limits,
-        landmark=np.array([_landmark_of(n) for n in names]),
+        landmark=np.array(landmarks),
         dimensions=dims,
+        limb=limb,
     )
 
 

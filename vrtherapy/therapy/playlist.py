@@ -7,6 +7,7 @@
     id = "fist_open_close"      # from the exercise catalogue (therapy/exercises.py)
     duration_s = 20             # how long the exercise runs
     instruction = "..."         # optional: overrides the catalogue's instruction
+    mirror = { scope = "fingers", degree = 0.8, gain = 1.0, delay_ms = 0 }   # optional mirror mode
 
 Errors name the file, the exercise and the field: `demo.toml: exercises[2].id: unknown exercise 'fist'`.
 """
@@ -19,6 +20,7 @@ from typing import Literal
 
 from vrtherapy.config import InvalidValue, load_toml
 from vrtherapy.errors import ConfigError
+from vrtherapy.motion.mirror_modes import MirrorMode
 from vrtherapy.resources import playlists_dir
 from vrtherapy.therapy.exercises import EXERCISES, Exercise, get_exercise
 
@@ -28,6 +30,7 @@ class PlaylistItem:
     id: str
     duration_s: float = field(metadata={"gt": 0.0, "max": 3600.0})
     instruction: str | None = None
+    mirror: MirrorMode | None = None  #: None: the session's own mirror mode
 
     def __post_init__(self) -> None:
         if self.id not in EXERCISES:

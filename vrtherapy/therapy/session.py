@@ -92,11 +92,19 @@ class SessionRunner:
         t0 = self._clock()
         next_frame = t0
         last_shown_capture: float | None = None
+        session_mode = self.pipeline.mirror.mode
+        current_item: PlaylistItem | None = None
         while not self._stop_requested:
             now = self._clock()
             t = now - t0
             if t >= seconds:
                 break
+            item, _ = item_at(self.playlist, t)
+            if item is not current_item:  # a new exercise brings its own mirror mode, if it has one
+                current_item = item
+                wanted = item.mirror if item is not None and item.mirror is not None else session_mode
+                if wanted != self.pipeline.mirror.mode and wanted.copy == session_mode.copy:
+                    self.pipeline.set_mode(wanted)
             sample = self.tracker.latest()
             poses = self.pipeline.process(sample)
             notice = self._notice(sample, now)

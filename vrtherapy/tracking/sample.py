@@ -13,7 +13,7 @@ from typing import Literal
 import numpy as np
 
 Side = Literal["left", "right"]
-LimbKind = Literal["arm"]
+LimbKind = Literal["arm", "leg"]
 
 HAND_LANDMARKS: tuple[str, ...] = (
     "wrist",
@@ -26,6 +26,9 @@ HAND_LANDMARKS: tuple[str, ...] = (
 
 ARM_POINTS: tuple[str, ...] = ("shoulder", "elbow", "pose_wrist") + tuple(f"hand_{n}" for n in HAND_LANDMARKS)
 HAND_OFFSET = 3  #: index of MediaPipe hand landmark 0 within ARM_POINTS
+
+#: Leg landmarks (MediaPipe Pose's per-side points), in this order.
+LEG_POINTS: tuple[str, ...] = ("hip", "knee", "ankle", "heel", "foot_index")
 
 #: Landmarks that move together, for the filter's speed estimate: shoulder, elbow, wrist, the palm
 #: (hand wrist, thumb base, knuckles), then the thumb and each finger beyond its knuckle.

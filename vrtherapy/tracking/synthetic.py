@@ -19,6 +19,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
+from vrtherapy.motion.calibration import OPEN_SPREAD_DEG, relaxed_arm_degrees
 from vrtherapy.motion.kinematics import landmarks_from_pose
 from vrtherapy.motion.pose import LimbPose
 from vrtherapy.motion.skeleton import FINGERS, ArmDimensions, Skeleton, build_arm_skeleton
@@ -68,6 +69,7 @@ class _Angles:
     def __init__(self, skeleton: Skeleton) -> None:
         self.index = {n: i for i, n in enumerate(skeleton.names)}
         self.deg = np.zeros((len(skeleton.names), 3))
+        self.relaxed = relaxed_arm_degrees(skeleton.names)
 
     def set(self, joint: str, flexion: float | None = None, deviation: float | None = None,
             twist: float | None = None) -> None:  # fmt: skip
@@ -85,19 +87,12 @@ class _Angles:
         self.set(f"{finger}_distal", 0.7 * pip if dip is None else dip)
 
 
-_OPEN_SPREAD = {"index": 6.0, "middle": 0.0, "ring": -5.0, "little": -10.0}
+_OPEN_SPREAD = OPEN_SPREAD_DEG
 
 
 def _relaxed(a: _Angles) -> None:
-    """Arm resting on the table: palm down, fingers softly curved."""
-    a.set("upper_arm", -62.0, 4.0, 0.0)
-    a.set("forearm", 62.0)
-    a.set("wrist", -4.0, 0.0, -80.0)
-    for f in FINGERS:
-        a.finger(f, 12.0, 16.0, spread=0.6 * _OPEN_SPREAD[f])
-    a.set("thumb_metacarpal", 8.0, 12.0)
-    a.set("thumb_proximal", 10.0)
-    a.set("thumb_distal", 12.0)
+    """Arm resting on the table: palm down, fingers softly curved (the default neutral pose)."""
+    a.deg[:] = a.relaxed
 
 
 def _fist(a: _Angles, phase: float, amp: float) -> None:

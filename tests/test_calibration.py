@@ -1,0 +1,75 @@
+"""Calibration: midline plane, intact-arm measurements from still frames, neutral pose, storage."""
+
+import numpy as np
+import pytest
+
+from vrtherapy.errors import ConfigError
+from vrtherapy.motion.calibration import (
+    Calibration,
+    measure_arm,
+    neutral_angles,
+    sagittal_plane_from_head,
+    sagittal_plane_from_torso,
+)
+from vrtherapy.motion.retarget import Retargeter
+from vrtherapy.motion.skeleton import ArmDimensions
+from vrtherapy.tracking.synthetic import SyntheticArmMotion, build_schedule
+
+SMALL = ArmDimensions(upper_arm=0.27, forearm=0.23, palm_length=0.085, palm_breadth=0.075,
+                      thumb=(0.042, 0.029, 0.025), phalanges=((0.037, 0.022, 0.018), (0.041, 0.025, 0.019),
+                                                               (0.038, 0.024, 0.019), (0.031, 0.017, 0.017)))
+
+
+def still_samples(dims=SMALL, noise=0.0008, seconds=4.0):
+    motion = SyntheticArmMotion("right", build_schedule([("rest", seconds + 1)]), dims=dims, noise_m=noise, seed=3)
+    return [motion.sample_at(t, t_capture=t) for t in np.arange(0, seconds, 1 / 30)], motion
+
+
+def test_segment_lengths_are_measured_from_a_still_hand():
+    samples, _ = still_samples()
+    got = measure_arm(samples)
+    assert got.upper_arm == pytest.approx(SMALL.upper_arm, abs=0.005)
+    assert got.forearm == pytest.approx(SMALL.forearm, abs=0.005)
+    assert got.palm_length == pytest.approx(SMALL.palm_length, abs=0.004)
+    assert got.palm_breadth == pytest.approx(SMALL.palm_breadth, abs=0.005)
+    np.testing.assert_allclose(got.phalanges, SMALL.phalanges, atol=0.003)
+    np.testing.assert_allclose(got.thumb, SMALL.thumb, atol=0.003)
+
+
+def test_a_moving_hand_is_refused_with_a_clear_message():
+    motion = SyntheticArmMotion("right", build_schedule([("fist_open_close", 6.0)]), noise_m=0.0)
+    samples = [motion.sample_at(t, t_capture=t) for t in np.arange(0, 4, 1 / 30)]
+    with pytest.raises(ConfigError, match="hold the hand still"):
+        measure_arm(samples)
+
+
+def test_neutral_pose_is_the_relaxed_hand():
+    samples, motion = still_samples(noise=0.0)
+    neutral = neutral_angles(samples, Retargeter(motion.skeleton))
+    np.testing.assert_allclose(neutral, motion.angles_at(0.0), atol=np.radians(2.5))
+
+
+def test_midline_from_a_symmetric_torso_and_from_a_head():
+    plane = sagittal_plane_from_torso([-0.2, 0, 1.3], [0.2, 0, 1.3], [-0.15, 0, 0.9], [0.15, 0, 0.9], head=[0, 0, 1.6])
+    np.testing.assert_allclose(plane.normal, [1, 0, 0], atol=1e-12)
+    assert plane.point[0] == pytest.approx(0.0)
+    shifted = sagittal_plane_from_torso([-0.1, 0, 1.3], [0.3, 0, 1.3], [-0.05, 0, 0.9], [0.25, 0, 0.9])
+    assert shifted.point[0] == pytest.approx(0.1)
+    yaw = np.radians(20)
+    head = np.array([[np.cos(yaw), -np.sin(yaw), 0], [np.sin(yaw), np.cos(yaw), 0], [0, 0, 1]])
+    from_head = sagittal_plane_from_head([0.05, -0.1, 1.2], head @ np.array([[1, 0, 0], [0, 0.9, -0.44], [0, 0.44, 0.9]]))
+    np.testing.assert_allclose(from_head.normal, [np.cos(yaw), np.sin(yaw), 0.0], atol=1e-9)  # head pitch ignored
+
+
+def test_calibration_round_trips_through_its_file(tmp_path):
+    samples, motion = still_samples()
+    cal = Calibration(intact_side="right", plane_point=(0.01, 0.0, 0.0), plane_normal=(1.0, 0.05, 0.0),
+                      arm=measure_arm(samples), neutral_angles=tuple(map(tuple, motion.angles_at(0.0))))
+    path = tmp_path / "p1" / "calibration.json"
+    cal.save(path)
+    assert Calibration.load(path) == cal
+    path.write_text('{"version": 99}')
+    with pytest.raises(ConfigError, match="not a usable calibration"):
+        Calibration.load(path)
+    with pytest.raises(ConfigError, match="no calibration saved"):
+        Calibration.load(tmp_path / "nobody.json")

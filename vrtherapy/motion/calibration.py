@@ -1,0 +1,174 @@
+"""Calibration: the body's midline, the intact arm's measurements and its neutral pose, per patient.
+
+  * The sagittal (mirror) plane comes from the torso seen by a webcam (shoulders, hips, head) or from
+    the headset's pose (a seated patient's head sits over the midline).
+  * Segment lengths are medians over a few seconds of still frames, so that the virtual limb is built
+    to the intact limb's size; a hand that keeps moving is refused rather than measured badly.
+  * The neutral pose (the joint angles of the relaxed limb) is what partial and blended mirror modes
+    hold the other joints at.
+Stored as one JSON file per patient and reused from session to session.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+from vrtherapy.errors import ConfigError
+from vrtherapy.motion.mirror import MirrorPlane
+from vrtherapy.motion.skeleton import FINGERS, ArmDimensions, build_arm_skeleton
+from vrtherapy.tracking.sample import HAND_OFFSET, Side, TrackedSample
+
+CALIBRATION_VERSION = 1
+#: Landmark speed (m/s) under which a frame counts as still enough to measure.
+STILL_SPEED = 0.05
+MIN_STILL_FRAMES = 15
+#: Share of the capture that must be still: a hand that moved most of the time is measured again.
+STILL_SHARE = 0.5
+
+
+@dataclass(frozen=True)
+class Calibration:
+    intact_side: Side
+    plane_point: tuple[float, float, float] = (0.0, 0.0, 0.0)
+    plane_normal: tuple[float, float, float] = (1.0, 0.0, 0.0)
+    arm: ArmDimensions = field(default_factory=ArmDimensions)
+    neutral_angles: tuple[tuple[float, float, float], ...] = ()
+    version: int = CALIBRATION_VERSION
+
+    @property
+    def plane(self) -> MirrorPlane:
+        return MirrorPlane(np.array(self.plane_point), np.array(self.plane_normal))
+
+    def save(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(asdict(self), indent=1) + "\n")
+
+    @staticmethod
+    def load(path: Path) -> "Calibration":
+        try:
+            data = json.loads(Path(path).read_text())
+            if data.get("version") != CALIBRATION_VERSION:
+                raise ValueError(f"version {data.get('version')!r}, expected {CALIBRATION_VERSION}")
+            arm = {k: tuple(map(tuple, v)) if k == "phalanges" else tuple(v) if isinstance(v, list) else v
+                   for k, v in data.pop("arm").items()}  # fmt: skip
+            neutral = tuple(tuple(row) for row in data.pop("neutral_angles"))
+            return Calibration(arm=ArmDimensions(**arm), neutral_angles=neutral,
+                               **{k: tuple(v) if isinstance(v, list) else v for k, v in data.items()})  # fmt: skip
+        except FileNotFoundError:
+            raise ConfigError(f"{path}: no calibration saved for this patient yet") from None
+        except (ValueError, TypeError, KeyError, AttributeError) as exc:
+            raise ConfigError(f"{path}: not a usable calibration ({exc})") from None
+
+
+#: Spread of the fingers, degrees of radial deviation at the knuckles, in a relaxed open hand.
+OPEN_SPREAD_DEG = {"index": 6.0, "middle": 0.0, "ring": -5.0, "little": -10.0}
+
+
+def relaxed_arm_degrees(names: Sequence[str]) -> np.ndarray:
+    """The default neutral pose, (J, 3) degrees: forearm resting on a table, palm down, fingers softly
+    curved. Used until a patient's own neutral pose is calibrated."""
+    table: dict[str, tuple[float, float, float]] = {
+        "upper_arm": (-62.0, 4.0, 0.0),
+        "forearm": (62.0, 0.0, 0.0),
+        "wrist": (-4.0, 0.0, -80.0),
+        "thumb_metacarpal": (8.0, 12.0, 0.0),
+        "thumb_proximal": (10.0, 0.0, 0.0),
+        "thumb_distal": (12.0, 0.0, 0.0),
+    }
+    for finger in FINGERS:
+        table[f"{finger}_proximal"] = (12.0, 0.6 * OPEN_SPREAD_DEG[finger], 0.0)
+        table[f"{finger}_intermediate"] = (16.0, 0.0, 0.0)
+        table[f"{finger}_distal"] = (0.7 * 16.0, 0.0, 0.0)
+    return np.array([table.get(n, (0.0, 0.0, 0.0)) for n in names])
+
+
+def sagittal_plane_from_torso(left_shoulder, right_shoulder, left_hip, right_hip, head=None) -> MirrorPlane:
+    """The midline plane of a torso: normal along the shoulders' and hips' left-to-right axis,
+    through the middle of the shoulders and hips (and the head, when seen)."""
+    ls, rs, lh, rh = (np.asarray(p, float) for p in (left_shoulder, right_shoulder, left_hip, right_hip))
+    across = (rs - ls) + (rh - lh)
+    mids = [(ls + rs) / 2, (lh + rh) / 2] + ([np.asarray(head, float)] if head is not None else [])
+    return MirrorPlane(np.mean(mids, axis=0), across)
+
+
+def sagittal_plane_from_head(head_position, head_rotation) -> MirrorPlane:
+    """The midline plane under a seated patient's head: through the head, normal along the head's
+    right-pointing axis levelled to the horizontal (world frame; see `frames.py`)."""
+    right = np.asarray(head_rotation, float)[:, 0].copy()
+    right[2] = 0.0
+    return MirrorPlane(np.asarray(head_position, float), right)
+
+
+def still_frames(samples: Sequence[TrackedSample], window_s: float = 0.25) -> list[TrackedSample]:
+    """Samples at which no landmark has moved faster than STILL_SPEED over the last `window_s`.
+
+    Speeds over a window, not between consecutive frames: tracker noise between two frames 33 ms
+    apart already reads as several cm/s.
+    """
+    if not samples:
+        return []
+    t = np.array([s.t_capture for s in samples])
+    points = np.stack([s.points for s in samples])
+    earlier = np.searchsorted(t, t - window_s, side="right") - 1  # last sample at least window_s before
+    ok = earlier >= 0
+    idx = np.flatnonzero(ok)
+    moved = np.linalg.norm(points[idx] - points[earlier[idx]], axis=2).max(axis=1)
+    speed = moved / (t[idx] - t[earlier[idx]])
+    return [samples[i] for i in idx[speed < STILL_SPEED]]
+
+
+def _enough_still_frames(samples: Sequence[TrackedSample]) -> list[TrackedSample]:
+    """The still frames, if the hand was still for most of the capture; else a clear request."""
+    still = still_frames(samples)
+    if len(still) < max(MIN_STILL_FRAMES, STILL_SHARE * len(samples)):
+        raise ConfigError(
+            f"calibration: the hand was still in only {len(still)} of {len(samples)} frames; "
+            "hold the hand still and relaxed on the table for a few seconds"
+        )
+    return still
+
+
+def measure_arm(samples: Sequence[TrackedSample]) -> ArmDimensions:
+    """The intact arm's segment lengths: medians over its still frames."""
+    still = _enough_still_frames(samples)
+    p = np.stack([s.points for s in still])
+    h = HAND_OFFSET
+
+    def length(a: int, b: int) -> float:
+        return float(np.median(np.linalg.norm(p[:, b] - p[:, a], axis=1)))
+
+    rest = _default_landmark_spans()
+    knuckles = [h + 5, h + 9, h + 13, h + 17]
+    palm_length = float(np.median(np.linalg.norm(p[:, knuckles].mean(axis=1) - p[:, h], axis=1)))
+    return ArmDimensions(
+        upper_arm=length(0, 1),
+        forearm=length(1, h),
+        palm_length=palm_length * rest["palm_length"],
+        palm_breadth=length(h + 5, h + 17) * rest["palm_breadth"],
+        thumb=tuple(length(h + a, h + a + 1) for a in (1, 2, 3)),  # type: ignore[arg-type]
+        phalanges=tuple(tuple(length(h + m + k, h + m + k + 1) for k in range(3)) for m in (5, 9, 13, 17)),  # type: ignore[arg-type]
+    )
+
+
+def _default_landmark_spans() -> dict[str, float]:
+    """How the palm's landmark spans relate to the palm measurements, from the default skeleton."""
+    sk = build_arm_skeleton("right")
+    _, pos = sk.rest_globals
+    lm = {n: pos[sk.index(n)] for n in ("wrist", "index_proximal", "middle_proximal", "ring_proximal", "little_proximal")}
+    knuckles = np.mean([lm[f"{f}_proximal"] for f in FINGERS], axis=0)
+    dims = sk.dimensions
+    return {
+        "palm_length": dims.palm_length / float(np.linalg.norm(knuckles - lm["wrist"])),
+        "palm_breadth": dims.palm_breadth / float(np.linalg.norm(lm["index_proximal"] - lm["little_proximal"])),
+    }
+
+
+def neutral_angles(samples: Sequence[TrackedSample], retargeter) -> np.ndarray:
+    """The relaxed pose: median joint angles over the still frames."""
+    still = _enough_still_frames(samples)
+    return np.median(np.stack([retargeter.solve(s).angles for s in still]), axis=0)

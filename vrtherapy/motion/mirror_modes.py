@@ -1,0 +1,102 @@
+"""Mirror modes: how much of the intact limb's movement the phantom limb shows, and how.
+
+Applied to the phantom's joint angles after retargeting (the intact limb's own twin always shows the
+real movement):
+
+  * scope: `full`, or a partial mirror (`wrist`, `fingers`, `arm`) where joints outside the scope hold
+    the neutral pose;
+  * degree (0-1): blend between the neutral pose (0) and the full mirrored movement (1);
+  * gain: range of motion scaled around the neutral pose (>1 amplifies, <1 damps);
+  * delay (0-1000 ms): the phantom shows the movement this much later, for research protocols;
+  * copy: no reflection, the virtual limb follows the tracked limb on the same side (tracking a
+    residual limb), chosen in the pipeline.
+
+angles' = neutral + degree * gain * scope_mask * (angles - neutral), clamped to the joint limits.
+With degree 1, gain 1 and full scope it is the identity; with degree 0 it is the neutral pose.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass, field, replace
+from typing import Literal
+
+import numpy as np
+
+from vrtherapy.motion.pose import LimbPose
+from vrtherapy.motion.skeleton import Skeleton
+
+Scope = Literal["full", "wrist", "fingers", "arm"]
+SCOPES: tuple[str, ...] = ("full", "wrist", "fingers", "arm")
+
+
+@dataclass(frozen=True)
+class MirrorMode:
+    scope: Scope = "full"
+    degree: float = field(default=1.0, metadata={"min": 0.0, "max": 1.0})
+    gain: float = field(default=1.0, metadata={"min": 0.0, "max": 3.0})
+    delay_ms: float = field(default=0.0, metadata={"min": 0.0, "max": 1000.0})
+    copy: bool = False
+
+    def __post_init__(self) -> None:
+        from vrtherapy.config import InvalidValue
+
+        if self.scope not in SCOPES:
+            raise InvalidValue("scope", f"must be one of {', '.join(SCOPES)}, got {self.scope!r}")
+        for name, lo, hi in (("degree", 0.0, 1.0), ("gain", 0.0, 3.0), ("delay_ms", 0.0, 1000.0)):
+            value = getattr(self, name)
+            if not lo <= value <= hi:
+                raise InvalidValue(name, f"must be between {lo} and {hi}, got {value}")
+
+    @property
+    def is_identity(self) -> bool:
+        return self.scope == "full" and self.degree == 1.0 and self.gain == 1.0
+
+
+def scope_mask(skeleton: Skeleton, scope: Scope) -> np.ndarray:
+    """(J, 1) 1.0 for the joints that follow the movement in `scope`, 0.0 for those held neutral."""
+    names = skeleton.names
+    if scope == "full":
+        keep = np.ones(len(names), bool)
+    elif scope == "wrist":
+        keep = np.array([n == "wrist" for n in names])
+    elif scope == "fingers":
+        keep = np.array([n.startswith(("thumb_", "index_", "middle_", "ring_", "little_")) for n in names])
+    else:  # arm: shoulder, elbow and wrist, the hand held in its neutral shape
+        keep = np.array([n in ("upper_arm", "forearm", "forearm_twist", "wrist") for n in names])
+    return keep[:, None].astype(float)
+
+
+class MirrorModeApplier:
+    """Applies a MirrorMode to a stream of phantom poses; the mode can change live."""
+
+    def __init__(self, skeleton: Skeleton, neutral: np.ndarray, mode: MirrorMode = MirrorMode()) -> None:
+        self.skeleton = skeleton
+        self.neutral = np.asarray(neutral, float)
+        self._lo, self._hi = skeleton.limits[..., 0], skeleton.limits[..., 1]
+        self._history: deque[LimbPose] = deque()
+        self.set_mode(mode)
+
+    def set_mode(self, mode: MirrorMode) -> None:
+        self.mode = mode
+        self._mask = scope_mask(self.skeleton, mode.scope)
+        self._scale = mode.degree * mode.gain * self._mask
+
+    def apply(self, pose: LimbPose) -> LimbPose:
+        """The pose the phantom shows for the newest retargeted `pose`."""
+        pose = self._delayed(pose)
+        if self.mode.is_identity:
+            return pose
+        angles = self.neutral + self._scale * (pose.angles - self.neutral)
+        return replace(pose, angles=np.minimum(np.maximum(angles, self._lo), self._hi))
+
+    def _delayed(self, pose: LimbPose) -> LimbPose:
+        """The newest pose captured at least `delay_ms` before this one (keeps one second of history)."""
+        history = self._history
+        history.append(pose)
+        delay = self.mode.delay_ms / 1000.0
+        while len(history) > 1 and history[1].t_capture <= pose.t_capture - delay:
+            history.popleft()
+        while history and history[0].t_capture < pose.t_capture - 1.0:
+            history.popleft()
+        return history[0] if delay > 0 else pose
