@@ -83,20 +83,35 @@ def bench_pose_pipeline(frames: int) -> dict:
     }
     skeletons = {side: build_arm_skeleton(side) for side in ("left", "right")}
     inverse_binds = {side: inverse_bind_matrices(sk) for side, sk in skeletons.items()}
-    per_limb = {}
-    for show_intact, limbs in ((False, 1), (True, 2)):
-        pipeline = PosePipeline(MirrorSettings(show_intact=show_intact))
 
-        def whole(i: int, pipeline=pipeline, limbs=limbs) -> None:
-            out = pipeline.process(samples[i])
-            for pose in (out.phantom, out.intact)[:limbs]:
-                matrices = world_skinning_matrices(skeletons[pose.side], pose, inverse_binds[pose.side])
-                joint_array[: len(matrices)] = np.swapaxes(matrices, 1, 2)
+    def update_joints(pose) -> None:
+        matrices = world_skinning_matrices(skeletons[pose.side], pose, inverse_binds[pose.side])
+        joint_array[: len(matrices)] = np.swapaxes(matrices, 1, 2)
 
-        per_limb[str(limbs)] = round(_median_ms(whole, frames) / limbs, 4)
+    # k tracked limbs, each with its own filter, mirror, retargeting and skinned phantom
+    per_limb, total = {}, {}
+    for k in (1, 2, 3, 4):
+        pipelines = [PosePipeline(MirrorSettings(show_intact=False)) for _ in range(k)]
+
+        def frame(i: int, pipelines=pipelines) -> None:
+            for pipeline in pipelines:
+                update_joints(pipeline.process(samples[i]).phantom)
+
+        total[str(k)] = round(_median_ms(frame, frames), 4)
+        per_limb[str(k)] = round(total[str(k)] / k, 4)
+    bilateral = PosePipeline(MirrorSettings(show_intact=True))
+
+    def both(i: int) -> None:
+        out = bilateral.process(samples[i])
+        update_joints(out.phantom)
+        update_joints(out.intact)
+
+    bilateral_per_limb = round(_median_ms(both, frames) / 2, 4)
     return {
         "stages_ms_per_limb": {k: round(v, 4) for k, v in stages.items()},
         "ms_per_limb_per_frame": per_limb,
+        "ms_per_frame_by_limbs": total,
+        "bilateral_ms_per_limb": bilateral_per_limb,
         "target_ms_per_limb": TARGET_POSE_MS_PER_LIMB,
         "meets_target": per_limb["1"] <= TARGET_POSE_MS_PER_LIMB,
     }
@@ -174,7 +189,8 @@ def format_report(result: dict) -> str:
     lines = ["pose pipeline (ms per limb per frame, median):"]
     lines += [f"  {k:<14} {v:8.4f}" for k, v in pose["stages_ms_per_limb"].items()]
     for limbs, v in pose["ms_per_limb_per_frame"].items():
-        lines.append(f"  whole, {limbs} limb(s) {v:8.4f}")
+        lines.append(f"  {limbs} limb(s)      {v:8.4f} per limb, {pose['ms_per_frame_by_limbs'][limbs]:.4f} per frame")
+    lines.append(f"  bilateral view {pose['bilateral_ms_per_limb']:8.4f} per limb (the intact twin is the phantom reflected)")
     lines.append(f"  target <= {pose['target_ms_per_limb']} ms: {ok[pose['meets_target']]}")
     lines.append(f"frame ({frame['size'][0]}x{frame['size'][1]}, {frame['renderer']}):")
     lines.append(f"  full frame     {frame['full_frame_ms']:8.3f} ms")

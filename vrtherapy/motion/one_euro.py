@@ -90,7 +90,7 @@ class OneEuroFilter:
         if valid.all() and (t - self._t_seen.min() <= self._reset_after):
             # Every point seen now and lately (the usual frame): the plain filter.
             dx_hat = a_d * (x - self._x) * self._rate + (1.0 - a_d) * self._dx
-            a = _alpha(self._min_cutoff + self._beta * self._speed(dx_hat), self._rate)
+            a = _alpha(self._min_cutoff + self._beta * self._speed(dx_hat, all_seen=True), self._rate)
             self._x = a * x + (1.0 - a) * self._x
             self._dx = dx_hat
             self._t_seen[:] = t
@@ -108,18 +108,19 @@ class OneEuroFilter:
         self._t_seen = np.where(valid, t, self._t_seen)
         return self._x.copy()
 
-    def _speed(self, dx_hat: np.ndarray) -> np.ndarray:
+    def _speed(self, dx_hat: np.ndarray, all_seen: bool = False) -> np.ndarray:
         """Speed that drives each coordinate's cutoff: its own, or its group's mean (m/s)."""
         if self._groups is None:
             return np.abs(dx_hat)
-        mean_v = self._group_mean @ np.nan_to_num(dx_hat)
+        # Points never seen carry NaN; the usual frame has none and skips the (slow) cleanup.
+        mean_v = self._group_mean @ (dx_hat if all_seen else np.nan_to_num(dx_hat))
         group_speed = np.sqrt(np.add.reduce(mean_v * mean_v, axis=1))
         return group_speed[self._groups][:, None]
 
     def filter_sample(self, sample: TrackedSample) -> TrackedSample:
         """The sample with its points filtered; points never seen stay marked invalid."""
         points = self.filter(sample.points, sample.t_capture, sample.valid)
-        seen = np.isfinite(points).all(axis=1)
-        if seen.all():
+        if self._t_seen.min() > -np.inf:  # every point seen at least once: all finite
             return sample.replace(points=points)
+        seen = np.isfinite(points).all(axis=1)
         return sample.replace(points=np.where(seen[:, None], points, 0.0), valid=seen)
