@@ -146,7 +146,7 @@ def test_scalar_rotation_helpers_match_the_array_versions():
     rng = np.random.default_rng(12)
     for sign in (1.0, -1.0):
         for angles in rng.uniform(-1.2, 1.2, (50, 3)):
-            np.testing.assert_allclose(euler3(tuple(angles), sign), euler_to_matrix(angles, sign), atol=1e-12)
+            np.testing.assert_allclose(euler3(angles, sign), euler_to_matrix(angles, sign), atol=1e-12)
             np.testing.assert_allclose(matrix_to_euler3(euler_to_matrix(angles, sign), sign), angles, atol=1e-9)
     for y, z in rng.normal(size=(50, 2, 3)):
         np.testing.assert_allclose(frame3(y, z), frame_from_y_and_z_hint(y, z), atol=1e-12)

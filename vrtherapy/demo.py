@@ -14,7 +14,7 @@ from datetime import datetime
 from pathlib import Path
 
 from vrtherapy.limbs.appearance import Appearance
-from vrtherapy.motion.pipeline import MirrorSettings, PosePipeline
+from vrtherapy.motion.pipeline import MirrorSettings, PosePipeline, prepare_kernels
 from vrtherapy.motion.skeleton import ArmDimensions, build_arm_skeleton
 from vrtherapy.render.display import choose_display, open_showbase
 from vrtherapy.render.scene_spec import load_scene
@@ -56,6 +56,8 @@ def run_demo(options: DemoOptions, say=print) -> Path:
     folder = options.output or default_output_folder()
     folder.mkdir(parents=True, exist_ok=True)
 
+    if prepare_kernels() > 3.0:
+        say("vrtherapy: prepared the motion pipeline for this machine (first run only)")
     intact: Side = other_side(options.affected_side)
     mirror = MirrorSettings(intact_side=intact, show_intact=options.show_intact)
     dims = ArmDimensions()

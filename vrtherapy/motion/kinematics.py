@@ -1,7 +1,8 @@
 """Forward kinematics: joint angles -> bone frames, joint positions and skinning matrices.
 
-Vectorised over joints: the transforms are chained down the tree by pointer doubling, four numpy
-steps for an arm's nine levels.
+Chaining the transforms down the tree runs as a numba-compiled loop: numpy would need a step per
+level of the tree (or log2 of them by pointer doubling), each costing more than the whole compiled
+pass. `rendered_angles`/`local_rotations` are the same conventions, vectorised, for offline use.
 """
 
 from __future__ import annotations
@@ -9,7 +10,9 @@ from __future__ import annotations
 import numpy as np
 
 from vrtherapy.frames import to_homogeneous
-from vrtherapy.motion.rotations import euler_to_matrix
+from numba import njit
+
+from vrtherapy.motion.rotations import euler3, euler_to_matrix
 from vrtherapy.motion.skeleton import FOREARM_TWIST_SHARE, Skeleton
 
 
@@ -37,20 +40,28 @@ def forward_kinematics(skeleton: Skeleton, angles: np.ndarray) -> tuple[np.ndarr
 
 
 def chain_transforms(skeleton: Skeleton, angles: np.ndarray, root: np.ndarray) -> np.ndarray:
-    """(J, 4, 4) bone transforms (frame and origin) below a (4, 4) root transform.
+    """(J, 4, 4) bone transforms (frame and origin) below a (4, 4) root transform."""
+    twist_joint, wrist = skeleton.twist_pair or (-1, -1)
+    return _chain(np.ascontiguousarray(angles, dtype=np.float64), skeleton.side_sign, skeleton.rest_rotations_c,
+                  skeleton.offsets_c, skeleton.parents, twist_joint, wrist, FOREARM_TWIST_SHARE, root)  # fmt: skip
 
-    Chains the local transforms by pointer doubling: after step k every joint holds the product of
-    up to 2**k transforms above it, so a tree of depth D takes ceil(log2 D) vectorised steps.
-    """
-    n = len(skeleton.names)
-    transforms = np.empty((n + 2, 4, 4))
-    transforms[:n] = skeleton.local_transform_template
-    transforms[:n, :3, :3] = local_rotations(skeleton, angles)
-    transforms[n] = root  # above the limb's root joint
-    transforms[n + 1] = np.eye(4)  # above that, so the root is not multiplied by itself
-    for ancestors in skeleton.doubling_ancestors:
-        transforms = transforms[ancestors] @ transforms
-    return transforms[:n]
+
+@njit(cache=True)
+def _chain(angles, sign, rest_rotations, offsets, parents, twist_joint, wrist, share, root):  # noqa: ANN001
+    """Parents precede children, so one pass down the joint list chains every transform."""
+    out = np.empty((len(parents), 4, 4))
+    local = np.zeros((4, 4))
+    local[3, 3] = 1.0
+    for j in range(len(parents)):
+        a = angles[j].copy()
+        if j == twist_joint:  # the forearm shows part of the wrist's forearm rotation
+            a[2] = share * angles[wrist, 2]
+        elif j == wrist and twist_joint >= 0:
+            a[2] = (1.0 - share) * angles[wrist, 2]
+        local[:3, :3] = rest_rotations[j] @ euler3(a, sign)
+        local[:3, 3] = offsets[j]
+        out[j] = (root if parents[j] < 0 else out[parents[j]]) @ local
+    return out
 
 
 def to_world(
@@ -78,6 +89,27 @@ def world_skinning_matrices(skeleton: Skeleton, pose, inverse_bind: np.ndarray) 
     root[:3, :3] = pose.root_rotation
     root[:3, 3] = pose.root_position
     return chain_transforms(skeleton, pose.angles, root) @ inverse_bind
+
+
+def write_shader_joint_matrices(skeleton: Skeleton, pose, inverse_bind: np.ndarray, out: np.ndarray) -> None:
+    """`world_skinning_matrices` written straight into a float32 (>= J, 4, 4) shader array in Panda3D's
+    row-vector layout: the per-frame joint update in one compiled call."""
+    twist_joint, wrist = skeleton.twist_pair or (-1, -1)
+    _chain_into_shader(np.ascontiguousarray(pose.angles, dtype=np.float64), skeleton.side_sign,
+                       skeleton.rest_rotations_c, skeleton.offsets_c, skeleton.parents, twist_joint, wrist,
+                       FOREARM_TWIST_SHARE, np.ascontiguousarray(pose.root_rotation, dtype=np.float64),
+                       np.ascontiguousarray(pose.root_position, dtype=np.float64), inverse_bind, out)  # fmt: skip
+
+
+@njit(cache=True)
+def _chain_into_shader(angles, sign, rest_rotations, offsets, parents, twist_joint, wrist, share, root_rotation,
+                       root_position, inverse_bind, out):  # noqa: ANN001
+    root = np.eye(4)
+    root[:3, :3] = root_rotation
+    root[:3, 3] = root_position
+    chained = _chain(angles, sign, rest_rotations, offsets, parents, twist_joint, wrist, share, root)
+    for j in range(len(parents)):
+        out[j] = (chained[j] @ inverse_bind[j]).T
 
 
 def landmarks_from_pose(skeleton: Skeleton, pose, n_points: int) -> np.ndarray:

@@ -13,6 +13,9 @@ of the patient's own size. Per joint:
     chains are solved together, one vectorised step per segment;
   * angles are clamped to the skeleton's joint limits; the wrist and each finger segment are measured
     from their parent's clamped frame, so a limit does not leak error down the hand.
+
+The solve runs as one numba-compiled kernel (about 60 small steps, each several microseconds as a numpy
+call on this class of machine, well under a microsecond compiled); `Retargeter` prepares its constants.
 """
 
 from __future__ import annotations
@@ -20,29 +23,92 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from numba import njit
 
 from vrtherapy.motion.pose import LimbPose
-from vrtherapy.motion.rotations import euler3, frame3, matrix_to_euler3
+from vrtherapy.motion.rotations import clamp, clamp_angles, euler3, frame3, matrix_to_euler3, smoothstep
 from vrtherapy.motion.skeleton import FINGERS, Skeleton
 from vrtherapy.tracking.sample import HAND_OFFSET, TrackedSample
 
 _WRIST, _KNUCKLES = HAND_OFFSET, np.array([5, 9, 13, 17]) + HAND_OFFSET
 #: Elbow bend (sine of the angle) over which the upper arm's roll passes from the thumb side of the
 #: hand (a straight arm has no elbow plane) to the elbow plane; smooth, so reaching never snaps.
-_ROLL_FROM_HAND_BELOW, _ROLL_FROM_ELBOW_ABOVE = 0.03, 0.20
+ROLL_FROM_HAND_BELOW, ROLL_FROM_ELBOW_ABOVE = 0.03, 0.20
 _CHAINS: tuple[tuple[str, ...], ...] = (("thumb_metacarpal", "thumb_proximal", "thumb_distal", "thumb_tip"),) + tuple(
     (f"{f}_proximal", f"{f}_intermediate", f"{f}_distal", f"{f}_tip") for f in FINGERS
 )
 
 
+@njit(cache=True)
 def palm_frame(points: np.ndarray) -> np.ndarray:
     """A frame fixed to the palm: Y from the wrist to the knuckles' centre, Z across the knuckles."""
-    k = points[_KNUCKLES]
-    return frame3((k[0] + k[1] + k[2] + k[3]) * 0.25 - points[_WRIST], k[0] - k[3])
+    w, i, m, r, l = points[_WRIST], points[_KNUCKLES[0]], points[_KNUCKLES[1]], points[_KNUCKLES[2]], points[_KNUCKLES[3]]
+    return frame3((i + m + r + l) * 0.25 - w, i - l)
+
+
+@njit(cache=True)
+def roll_hint(y: np.ndarray, child: np.ndarray, fallback: np.ndarray, below: float, above: float,
+              away: float) -> tuple[np.ndarray, float, float]:  # fmt: skip
+    """The direction a hinge bends `child` away from axis `y` (times `away`: +1 towards, -1 away from
+    the bend), blended into `fallback` as the hinge straightens; also the bend and along components."""
+    along = child @ y
+    perp = child - along * y
+    bend = math.sqrt(perp @ perp)
+    hint = away * perp / max(bend, 1e-9)
+    w = smoothstep(below, above, bend / max(math.sqrt(child @ child), 1e-9))
+    if w < 1.0:
+        side = fallback - (fallback @ y) * y
+        hint = w * hint + (1.0 - w) * side
+    return hint, bend, along
+
+
+@njit(cache=True)
+def _solve_arm(pts, sign, r0, limits, palm_to_hand, ua, fa, wr, chain_joints, seg_start, seg_end, base_rest):  # noqa: ANN001
+    angles = np.zeros((r0.shape[0], 3))
+    upper = pts[1]
+    fore = pts[HAND_OFFSET] - pts[1]
+    hand_frame = palm_frame(pts) @ palm_to_hand
+    y = upper / max(math.sqrt(upper @ upper), 1e-9)
+    thumb_side = hand_frame[:, 0].copy()  # straight elbow: the arm's front follows the thumb side
+    hint, bend, along = roll_hint(y, fore, thumb_side, ROLL_FROM_HAND_BELOW, ROLL_FROM_ELBOW_ABOVE, 1.0)
+    ua_frame = frame3(y, hint)
+    a_ua = clamp_angles(matrix_to_euler3(r0[ua].T @ ua_frame, sign), limits[ua])
+    a_fa = np.zeros(3)
+    a_fa[0] = clamp(math.atan2(bend, along), limits[fa, 0, 0], limits[fa, 0, 1])
+    fa_frame = r0[ua] @ euler3(a_ua, sign) @ r0[fa] @ euler3(a_fa, sign)
+    a_wr = clamp_angles(matrix_to_euler3(r0[wr].T @ fa_frame.T @ hand_frame, sign), limits[wr])
+    hand_frame = fa_frame @ r0[wr] @ euler3(a_wr, sign)
+    angles[ua], angles[fa], angles[wr] = a_ua, a_fa, a_wr
+
+    for c in range(chain_joints.shape[0]):
+        base = hand_frame @ base_rest[c]  # the rest frame of the chain's base joint
+        seg = np.empty((3, 3))
+        for k in range(3):
+            d = pts[seg_end[c, k]] - pts[seg_start[c, k]]
+            seg[k] = d / max(math.sqrt(d @ d), 1e-9)
+        u = base.T @ seg[0]
+        j = chain_joints[c, 0]
+        flex = clamp(math.asin(clamp(u[2], -1.0, 1.0)), limits[j, 0, 0], limits[j, 0, 1])
+        dev = clamp(sign * math.atan2(u[0], u[1]), limits[j, 1, 0], limits[j, 1, 1])
+        angles[j, 0], angles[j, 1] = flex, dev
+        # The base joint's frame after flexion and deviation: Y runs along the segment, Z is its
+        # palmar side, X the hinge axis of the whole chain (hinges keep it), so each further
+        # flexion is a rotation of (Y, Z) about that fixed axis.
+        b = -sign * dev
+        cb, sb, cf, sf = math.cos(b), math.sin(b), math.cos(flex), math.sin(flex)
+        along_v = base[:, 0] * (-cf * sb) + base[:, 1] * (cf * cb) + base[:, 2] * sf
+        front_v = base[:, 0] * (sb * sf) + base[:, 1] * (-cb * sf) + base[:, 2] * cf
+        for k in range(1, 3):
+            j = chain_joints[c, k]
+            f = clamp(math.atan2(seg[k] @ front_v, seg[k] @ along_v), limits[j, 0, 0], limits[j, 0, 1])
+            angles[j, 0] = f
+            cf, sf = math.cos(f), math.sin(f)
+            along_v, front_v = cf * along_v + sf * front_v, cf * front_v - sf * along_v
+    return angles
 
 
 class Retargeter:
-    """Solves joint angles for one skeleton; build once per limb, call `solve` per frame."""
+    """Solves joint angles for one arm skeleton; build once per limb, call `solve` per frame."""
 
     def __init__(self, skeleton: Skeleton) -> None:
         s = skeleton
@@ -54,18 +120,14 @@ class Retargeter:
         rest_points[s.landmark[s.landmark >= 0]] = rest_positions[s.landmark >= 0]
         # Hand frame = palm frame @ this, whatever the tracked hand's proportions.
         self._palm_to_hand = palm_frame(rest_points).T @ rest_frames[self._wrist]
-        self._lo, self._hi = s.limits[:, :, 0], s.limits[:, :, 1]
-        self._limits = s.limits.tolist()
-        self._r0_ua, self._r0_fa, self._r0_wrist = s.rest_rotations[[self._ua, self._fa, self._wrist]]
-
+        self._limits = np.ascontiguousarray(s.limits)
+        self._r0 = np.ascontiguousarray(s.rest_rotations)
         chains = np.array([[s.index(n) for n in chain] for chain in _CHAINS])  # (5, 4)
-        self._chain_joints = chains[:, :3]  # the three moving joints of each chain
+        self._chain_joints = chains[:, :3].copy()  # the three moving joints of each chain
         landmarks = s.landmark[chains]  # (5, 4): landmark at each joint and at the tip
-        self._seg_start, self._seg_end = landmarks[:, :3], landmarks[:, 1:]
+        self._seg_start, self._seg_end = landmarks[:, :3].copy(), landmarks[:, 1:].copy()
         to_wrist = np.stack([self._rotation_below_wrist(p) for p in s.parents[chains[:, 0]]])
         self._base_rest = to_wrist @ s.rest_rotations[chains[:, 0]]  # base joints' rest frames in the hand frame
-        self._chain_lo = self._lo[self._chain_joints]  # (5, 3 joints, 3 angles)
-        self._chain_hi = self._hi[self._chain_joints]
 
     def _rotation_below_wrist(self, joint: int) -> np.ndarray:
         s, r = self.skeleton, np.eye(3)
@@ -76,73 +138,15 @@ class Retargeter:
 
     def solve(self, sample: TrackedSample, root_rotation: np.ndarray | None = None) -> LimbPose:
         """Joint angles that lay the skeleton's segments along the sample's landmarks."""
-        s, sign = self.skeleton, self._sign
         if root_rotation is None:
             root_rotation = np.eye(3)
         pts = (sample.points - sample.points[0]) @ root_rotation  # in the limb root frame
-        angles = np.zeros((len(s.names), 3))
-
-        upper, fore = pts[1], pts[HAND_OFFSET] - pts[1]
-        hand_frame = palm_frame(pts) @ self._palm_to_hand
-        y = upper / max(math.sqrt(upper @ upper), 1e-9)
-        along = fore @ y
-        fore_perp = fore - along * y
-        bend = math.sqrt(fore_perp @ fore_perp)
-        w = _smoothstep(_ROLL_FROM_HAND_BELOW, _ROLL_FROM_ELBOW_ABOVE, bend / max(math.sqrt(fore @ fore), 1e-9))
-        if w < 1.0:  # nearly straight: the arm's front follows the thumb side of the hand
-            thumb = hand_frame[:, 0] - (hand_frame[:, 0] @ y) * y
-            fore_perp = w * fore_perp / max(bend, 1e-9) + (1.0 - w) * thumb
-        ua_frame = frame3(y, fore_perp)
-        ua = _clip3(matrix_to_euler3(self._r0_ua.T @ ua_frame, sign), self._limits[self._ua])
-        elbow = _clip3((math.atan2(bend, along), 0.0, 0.0), self._limits[self._fa])
-        fa_frame = self._r0_ua @ euler3(ua, sign) @ self._r0_fa @ euler3(elbow, sign)
-        wrist = _clip3(matrix_to_euler3(self._r0_wrist.T @ fa_frame.T @ hand_frame, sign), self._limits[self._wrist])
-        hand_frame = fa_frame @ self._r0_wrist @ euler3(wrist, sign)
-        angles[[self._ua, self._fa, self._wrist]] = (ua, elbow, wrist)
-
-        self._solve_chains(pts, hand_frame, angles)
+        angles = _solve_arm(pts, self._sign, self._r0, self._limits, self._palm_to_hand, self._ua, self._fa,
+                            self._wrist, self._chain_joints, self._seg_start, self._seg_end, self._base_rest)  # fmt: skip
         return LimbPose(
-            side=s.side,
+            side=self.skeleton.side,
             angles=angles,
             root_position=sample.points[0].copy(),
             root_rotation=root_rotation,
             t_capture=sample.t_capture,
         )
-
-    def _solve_chains(self, pts: np.ndarray, hand_frame: np.ndarray, angles: np.ndarray) -> None:
-        sign, lo, hi = self._sign, self._chain_lo, self._chain_hi
-        seg = pts[self._seg_end] - pts[self._seg_start]  # (5 chains, 3 segments, xyz)
-        seg /= np.maximum(np.sqrt(np.add.reduce(seg * seg, axis=-1, keepdims=True)), 1e-9)
-        base = hand_frame @ self._base_rest  # (5, 3, 3) rest frame of each chain's base joint
-        u = (seg[:, 0, None, :] @ base)[:, 0]  # first segment in its base joint's rest frame
-        flex = np.minimum(np.maximum(np.arcsin(np.minimum(np.maximum(u[:, 2], -1.0), 1.0)), lo[:, 0, 0]), hi[:, 0, 0])
-        dev = np.minimum(np.maximum(sign * np.arctan2(u[:, 0], u[:, 1]), lo[:, 0, 1]), hi[:, 0, 1])
-        chain_angles = np.zeros((len(seg), 3, 3))
-        chain_angles[:, 0, 0] = flex
-        chain_angles[:, 0, 1] = dev
-        # The base joint's frame after flexion and deviation: Y runs along the segment, Z is its
-        # palmar side, and X is the hinge axis of the whole chain (hinges keep it), so each further
-        # flexion is a rotation of (Y, Z) about that fixed axis.
-        b = -sign * dev
-        cos_b, sin_b, cos_f, sin_f = np.cos(b), np.sin(b), np.cos(flex), np.sin(flex)
-        coeffs = np.empty((len(seg), 3, 2))
-        coeffs[:, 0, 0], coeffs[:, 1, 0], coeffs[:, 2, 0] = -cos_f * sin_b, cos_f * cos_b, sin_f
-        coeffs[:, 0, 1], coeffs[:, 1, 1], coeffs[:, 2, 1] = sin_b * sin_f, -cos_b * sin_f, cos_f
-        along_front = base @ coeffs  # (5, 3, 2): columns "along" and "front"
-        along, front = along_front[:, :, 0], along_front[:, :, 1]
-        for k in (1, 2):
-            f = np.arctan2(np.add.reduce(seg[:, k] * front, -1), np.add.reduce(seg[:, k] * along, -1))
-            f = np.minimum(np.maximum(f, lo[:, k, 0]), hi[:, k, 0])
-            chain_angles[:, k, 0] = f
-            c, s_ = np.cos(f)[:, None], np.sin(f)[:, None]
-            along, front = c * along + s_ * front, c * front - s_ * along
-        angles[self._chain_joints] = chain_angles
-
-
-def _smoothstep(lo: float, hi: float, x: float) -> float:
-    t = min(max((x - lo) / (hi - lo), 0.0), 1.0)
-    return t * t * (3.0 - 2.0 * t)
-
-
-def _clip3(values: tuple[float, float, float], limits: list[list[float]]) -> tuple[float, float, float]:
-    return tuple(min(max(v, lo), hi) for v, (lo, hi) in zip(values, limits))  # type: ignore[return-value]

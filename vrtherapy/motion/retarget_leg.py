@@ -17,8 +17,8 @@ import math
 import numpy as np
 
 from vrtherapy.motion.pose import LimbPose
-from vrtherapy.motion.retarget import _clip3, _smoothstep
-from vrtherapy.motion.rotations import euler3, frame3, matrix_to_euler3
+from vrtherapy.motion.retarget import roll_hint
+from vrtherapy.motion.rotations import clamp, clamp_angles, euler3, frame3, matrix_to_euler3
 from vrtherapy.motion.skeleton import Skeleton
 from vrtherapy.tracking.sample import LEG_POINTS, TrackedSample
 
@@ -28,7 +28,7 @@ _ROLL_FROM_FOOT_BELOW, _ROLL_FROM_KNEE_ABOVE = 0.03, 0.20
 
 def foot_frame(points: np.ndarray) -> np.ndarray:
     """A frame fixed to the foot: Y along the sole from heel to toe, Z towards the ankle."""
-    return frame3(points[_TOE] - points[_HEEL], points[_ANKLE] - points[_HEEL])
+    return frame3(np.ascontiguousarray(points[_TOE] - points[_HEEL]), np.ascontiguousarray(points[_ANKLE] - points[_HEEL]))
 
 
 class LegRetargeter:
@@ -44,8 +44,8 @@ class LegRetargeter:
         rest_points = np.zeros((len(LEG_POINTS), 3))
         rest_points[s.landmark[s.landmark >= 0]] = rest_positions[s.landmark >= 0]
         self._triangle_to_foot = foot_frame(rest_points).T @ rest_frames[self._foot]
-        self._r0 = s.rest_rotations
-        self._limits = s.limits.tolist()
+        self._r0 = np.ascontiguousarray(s.rest_rotations)
+        self._limits = np.ascontiguousarray(s.limits)
 
     def solve(self, sample: TrackedSample, root_rotation: np.ndarray | None = None) -> LimbPose:
         s, sign = self.skeleton, self.skeleton.side_sign
@@ -56,20 +56,15 @@ class LegRetargeter:
         thigh_v, shank_v = pts[_KNEE] - pts[_HIP], pts[_ANKLE] - pts[_KNEE]
         foot = foot_frame(pts) @ self._triangle_to_foot
         y = thigh_v / max(math.sqrt(thigh_v @ thigh_v), 1e-9)
-        along = shank_v @ y
-        perp = shank_v - along * y
-        bend = math.sqrt(perp @ perp)
-        # The knee bends backwards, so the front of the thigh faces away from the bent shank.
-        front = -perp / max(bend, 1e-9)
-        w = _smoothstep(_ROLL_FROM_FOOT_BELOW, _ROLL_FROM_KNEE_ABOVE, bend / max(math.sqrt(shank_v @ shank_v), 1e-9))
-        if w < 1.0:  # nearly straight: the thigh's front faces where the toes point
-            toes = foot[:, 1] - (foot[:, 1] @ y) * y
-            front = w * front + (1.0 - w) * toes
-        thigh_frame = frame3(y, front)
-        thigh = _clip3(matrix_to_euler3(self._r0[self._thigh].T @ thigh_frame, sign), self._limits[self._thigh])
-        knee = _clip3((math.atan2(bend, along), 0.0, 0.0), self._limits[self._shank])
-        shank_frame = self._r0[self._thigh] @ euler3(thigh, sign) @ self._r0[self._shank] @ euler3(knee, sign)
-        ankle = _clip3(matrix_to_euler3(self._r0[self._foot].T @ shank_frame.T @ foot, sign), self._limits[self._foot])
+        # The knee bends backwards, so the thigh's front faces away from the bent shank; on a nearly
+        # straight leg it faces where the toes point.
+        front, bend, along = roll_hint(y, shank_v, np.ascontiguousarray(foot[:, 1]), _ROLL_FROM_FOOT_BELOW,
+                                       _ROLL_FROM_KNEE_ABOVE, -1.0)  # fmt: skip
+        r0, limits = self._r0, self._limits
+        thigh = clamp_angles(matrix_to_euler3(r0[self._thigh].T @ frame3(y, front), sign), limits[self._thigh])
+        knee = np.array([clamp(math.atan2(bend, along), *limits[self._shank, 0]), 0.0, 0.0])
+        shank_frame = r0[self._thigh] @ euler3(thigh, sign) @ r0[self._shank] @ euler3(knee, sign)
+        ankle = clamp_angles(matrix_to_euler3(r0[self._foot].T @ shank_frame.T @ foot, sign), limits[self._foot])
         angles[[self._thigh, self._shank, self._foot]] = (thigh, knee, ankle)
         return LimbPose(side=s.side, angles=angles, root_position=sample.points[_HIP].copy(),
                         root_rotation=root_rotation, t_capture=sample.t_capture)  # fmt: skip

@@ -139,34 +139,13 @@ class Skeleton:
         return self.names.index(name)
 
     @cached_property
-    def levels(self) -> tuple[np.ndarray, ...]:
-        """Joint indices grouped by depth, so forward kinematics runs one vectorised step per level."""
-        depth = np.zeros(len(self.names), int)
-        for j, p in enumerate(self.parents):  # parents precede children
-            depth[j] = 0 if p < 0 else depth[p] + 1
-        return tuple(np.flatnonzero(depth == d) for d in range(depth.max() + 1))
+    def rest_rotations_c(self) -> np.ndarray:
+        """`rest_rotations` as a contiguous float64 array, as the compiled kinematics take it."""
+        return np.ascontiguousarray(self.rest_rotations, dtype=np.float64)
 
     @cached_property
-    def doubling_ancestors(self) -> tuple[np.ndarray, ...]:
-        """Ancestor index arrays for pointer-doubling forward kinematics.
-
-        Index J holds the limb's root transform and J + 1 the identity, which stands above it.
-        """
-        n = len(self.names)
-        ancestors = np.concatenate([np.where(self.parents < 0, n, self.parents), [n + 1, n + 1]])
-        steps = []
-        for _ in range(max(1, int(np.ceil(np.log2(len(self.levels) + 1))))):
-            steps.append(ancestors)
-            ancestors = ancestors[ancestors]
-        return tuple(steps)
-
-    @cached_property
-    def local_transform_template(self) -> np.ndarray:
-        """(J, 4, 4) local transforms with the joint offsets filled in; rotations are set per frame."""
-        t = np.zeros((len(self.names), 4, 4))
-        t[:, :3, 3] = self.offsets
-        t[:, 3, 3] = 1.0
-        return t
+    def offsets_c(self) -> np.ndarray:
+        return np.ascontiguousarray(self.offsets, dtype=np.float64)
 
     @cached_property
     def rest_globals(self) -> tuple[np.ndarray, np.ndarray]:
@@ -202,6 +181,8 @@ def assemble_skeleton(limb: LimbKind, side: Side, names: tuple[str, ...], parent
         positions = positions @ SAGITTAL_REFLECTION.T
         frames = SAGITTAL_REFLECTION @ frames @ BONE_HANDEDNESS_FIX
     parents_arr = np.array(parents)
+    if any(p >= j for j, p in enumerate(parents)):
+        raise ValueError("a skeleton lists every joint after its parent (the kinematics rely on it)")
     parent_frames = np.where(parents_arr[:, None, None] < 0, np.eye(3), frames[parents_arr])
     parent_positions = np.where(parents_arr[:, None] < 0, 0.0, positions[parents_arr])
     offsets = np.einsum("jki,jk->ji", parent_frames, positions - parent_positions)

@@ -16,7 +16,7 @@ from vrtherapy.errors import ConfigError
 from vrtherapy.frames import to_panda_matrix_layout
 from vrtherapy.limbs.appearance import Appearance
 from vrtherapy.limbs.model_io import LimbModel
-from vrtherapy.motion.kinematics import inverse_bind_matrices, world_skinning_matrices
+from vrtherapy.motion.kinematics import inverse_bind_matrices, world_skinning_matrices, write_shader_joint_matrices
 from vrtherapy.motion.pose import LimbPose
 from vrtherapy.motion.skeleton import Skeleton
 
@@ -62,7 +62,6 @@ class LimbNode:
         # Where the contact shadow goes: elbow -> wrist, wrist -> middle knuckle.
         self._shadow_joints = [skeleton.index(n) for n in ("forearm", "wrist", "middle_proximal")]
         self._shadow_rest = np.append(rest_positions[self._shadow_joints], np.ones((3, 1)), axis=1)
-        self.world_matrices: np.ndarray | None = None
         self.set_appearance(appearance)
         self.node.hide()
         self.pose: LimbPose | None = None
@@ -79,16 +78,16 @@ class LimbNode:
         if pose is None:
             self.node.hide()
             return True
-        self.world_matrices = self.world_skinning_matrices(pose)
-        self._matrices[: len(self.skeleton.names)] = to_panda_matrix_layout(self.world_matrices)
+        write_shader_joint_matrices(self.skeleton, pose, self._inverse_bind, self._matrices)
         self.node.show()
         return True
 
     def shadow_segments(self) -> np.ndarray | None:
         """(2, 2, 3): the hand (wrist -> knuckle) and the forearm (elbow -> wrist) in world space."""
-        if self.pose is None or self.world_matrices is None:
+        if self.pose is None:
             return None
-        elbow, wrist, knuckle = (self.world_matrices[self._shadow_joints] @ self._shadow_rest[:, :, None])[:, :3, 0]
+        world = self._matrices[self._shadow_joints].astype(float).transpose(0, 2, 1)  # back to column vectors
+        elbow, wrist, knuckle = (world @ self._shadow_rest[:, :, None])[:, :3, 0]
         return np.array([[wrist, knuckle], [elbow, wrist]])
 
     def world_skinning_matrices(self, pose: LimbPose) -> np.ndarray:

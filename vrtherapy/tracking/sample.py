@@ -69,6 +69,16 @@ class TrackedSample:
         object.__setattr__(self, "valid", valid)
 
     def replace(self, **changes) -> "TrackedSample":
-        values = {k: getattr(self, k) for k in ("limb", "side", "t_capture", "points", "valid", "confidence", "source")}
-        values.update(changes)
-        return TrackedSample(**values)
+        """A copy with some fields changed (per frame, so new arrays must already be (N, 3) float)."""
+        out = object.__new__(TrackedSample)
+        for name in _FIELDS:
+            object.__setattr__(out, name, changes[name] if name in changes else getattr(self, name))
+        if "points" in changes or "valid" in changes:
+            out.points.setflags(write=False)
+            out.valid.setflags(write=False)
+            if out.points.shape != (len(out.valid), 3):
+                raise ValueError(f"points {out.points.shape} do not match valid {out.valid.shape}")
+        return out
+
+
+_FIELDS = ("limb", "side", "t_capture", "points", "valid", "confidence", "source")
