@@ -2,9 +2,10 @@
 
 The BAM holds one GeomNode whose vertex columns are what `render/shaders/skin.vert.glsl` reads
 (`vertex`, `normal`, `texcoord`, and `joint_indices` / `joint_weights` as four floats each, so GLSL 1.30
-sees them as `in vec4`). The node carries a JSON tag `vrtherapy_limb` naming the side, the joint order
-the skin weights refer to and the arm dimensions the mesh was built for; loading checks it, so a model
-built for another skeleton fails with one clear line instead of a silently mangled limb.
+sees them as `in vec4`). The node carries a JSON tag `vrtherapy_limb` naming the side, the limb kind
+("arm" or "leg"), the joint order the skin weights refer to and the dimensions the mesh was built for;
+loading checks it, so a model built for another skeleton fails with one clear line instead of a
+silently mangled limb.
 """
 
 from __future__ import annotations
@@ -27,13 +28,20 @@ from panda3d.core import (
 )
 
 from vrtherapy.errors import ConfigError
+from vrtherapy.limbs.leg_mesh import generate_leg_mesh
 from vrtherapy.limbs.mesh_generator import LimbMesh, generate_arm_mesh, mirror_mesh
+from vrtherapy.motion.leg_skeleton import LEG_JOINTS, LegDimensions, build_leg_skeleton
 from vrtherapy.motion.skeleton import ARM_JOINTS, ArmDimensions, Skeleton, build_arm_skeleton
 from vrtherapy.resources import models_dir
 
 MODEL_TAG = "vrtherapy_limb"
 MODEL_FORMAT_VERSION = 1
 _SIDES = ("left", "right")
+#: Per limb kind: the joint names its skin weights refer to, and its dimensions type.
+_LIMB_KINDS: dict[str, tuple[tuple[str, ...], type]] = {
+    "arm": (ARM_JOINTS, ArmDimensions),
+    "leg": (LEG_JOINTS, LegDimensions),
+}
 
 
 @dataclass(frozen=True)
@@ -43,12 +51,13 @@ class LimbModel:
     node: NodePath
     side: str
     joint_names: tuple[str, ...]
-    dimensions: ArmDimensions
+    dimensions: ArmDimensions | LegDimensions
     vertex_count: int
+    limb: str = "arm"  #: "arm" or "leg"
 
 
-def default_model_path(side: str) -> Path:
-    return models_dir() / f"{side}_arm.bam"
+def default_model_path(side: str, limb: str = "arm") -> Path:
+    return models_dir() / f"{side}_{limb}.bam"
 
 
 def limb_vertex_format() -> GeomVertexFormat:
@@ -91,13 +100,14 @@ def make_geom_node(mesh: LimbMesh, name: str) -> GeomNode:
 
 def save_limb_model(mesh: LimbMesh, skeleton: Skeleton, path: Path) -> None:
     """Write `mesh` (built for `skeleton`) as a BAM file with its metadata tag."""
-    if len(skeleton.names) != len(ARM_JOINTS) or int(mesh.joint_indices.max()) >= len(skeleton.names):
+    joints, _ = _LIMB_KINDS[skeleton.limb]
+    if tuple(skeleton.names) != joints or int(mesh.joint_indices.max()) >= len(skeleton.names):
         raise ValueError("the mesh's joint indices do not fit the skeleton")
-    node = make_geom_node(mesh, f"limb-{skeleton.side}-arm")
+    node = make_geom_node(mesh, f"limb-{skeleton.side}-{skeleton.limb}")
     meta = {
         "format": MODEL_FORMAT_VERSION,
         "side": skeleton.side,
-        "limb": "arm",
+        "limb": skeleton.limb,
         "joints": list(skeleton.names),
         "dimensions": asdict(skeleton.dimensions),
     }
@@ -141,6 +151,7 @@ def load_limb_model(path: Path, loader) -> LimbModel:
         joint_names=tuple(meta["joints"]),
         dimensions=meta["dimensions"],
         vertex_count=vertex_count,
+        limb=meta["limb"],
     )
 
 
@@ -158,35 +169,45 @@ def _parse_meta(path: Path, text: str) -> dict:
         )
     if meta.get("side") not in _SIDES:
         raise ConfigError(f"{path}: limb side {meta.get('side')!r} is not 'left' or 'right'")
-    if meta.get("limb") != "arm":
-        raise ConfigError(f"{path}: limb kind {meta.get('limb')!r}, expected 'arm'")
+    limb = meta.get("limb")
+    if limb not in _LIMB_KINDS:
+        raise ConfigError(f"{path}: limb kind {limb!r}, expected 'arm' or 'leg'")
+    expected_joints, dims_type = _LIMB_KINDS[limb]
     joints = meta.get("joints")
-    if not isinstance(joints, list) or tuple(joints) != ARM_JOINTS:
-        raise ConfigError(f"{path}: the model's joint names do not match this version's arm skeleton")
+    if not isinstance(joints, list) or tuple(joints) != expected_joints:
+        raise ConfigError(f"{path}: the model's joint names do not match this version's {limb} skeleton")
     dims = meta.get("dimensions")
-    known = {f.name for f in fields(ArmDimensions)}
+    known = {f.name for f in fields(dims_type)}
     if not isinstance(dims, dict) or not set(dims) <= known:
-        raise ConfigError(f"{path}: '{MODEL_TAG}' tag has invalid arm dimensions")
+        raise ConfigError(f"{path}: '{MODEL_TAG}' tag has invalid {limb} dimensions")
     try:
-        meta["dimensions"] = ArmDimensions(**{k: _tuples(v) for k, v in dims.items()})
+        meta["dimensions"] = dims_type(**{k: _tuples(v) for k, v in dims.items()})
     except TypeError as exc:
-        raise ConfigError(f"{path}: '{MODEL_TAG}' tag has invalid arm dimensions ({exc})") from None
+        raise ConfigError(f"{path}: '{MODEL_TAG}' tag has invalid {limb} dimensions ({exc})") from None
     return meta
 
 
 def _tuples(value):
-    """JSON lists back to the tuples ArmDimensions holds."""
+    """JSON lists back to the tuples the dimensions classes hold."""
     return tuple(_tuples(v) for v in value) if isinstance(value, list) else value
 
 
-def build_default_models(out_dir: Path | None = None, dims: ArmDimensions | None = None) -> list[Path]:
-    """Generate and save both sides' arm models; returns the written paths (right, then left)."""
+def build_default_models(
+    out_dir: Path | None = None, arm_dims: ArmDimensions | None = None, leg_dims: LegDimensions | None = None
+) -> list[Path]:
+    """Generate and save both sides' arm and leg models; returns the written paths (right arm, left arm,
+    right leg, left leg). The left limbs are the right ones mirrored."""
     out_dir = Path(out_dir) if out_dir is not None else models_dir()
-    dims = dims or ArmDimensions()
-    right = generate_arm_mesh(build_arm_skeleton("right", dims))
+    arm_dims = arm_dims or ArmDimensions()
+    leg_dims = leg_dims or LegDimensions()
     paths = []
-    for side, mesh in (("right", right), ("left", mirror_mesh(right))):
-        path = out_dir / f"{side}_arm.bam"
-        save_limb_model(mesh, build_arm_skeleton(side, dims), path)
-        paths.append(path)
+    for limb, build, generate, dims in (
+        ("arm", build_arm_skeleton, generate_arm_mesh, arm_dims),
+        ("leg", build_leg_skeleton, generate_leg_mesh, leg_dims),
+    ):
+        right = generate(build("right", dims))
+        for side, mesh in (("right", right), ("left", mirror_mesh(right))):
+            path = out_dir / f"{side}_{limb}.bam"
+            save_limb_model(mesh, build(side, dims), path)
+            paths.append(path)
     return paths
