@@ -73,3 +73,23 @@ def test_calibration_round_trips_through_its_file(tmp_path):
         Calibration.load(path)
     with pytest.raises(ConfigError, match="no calibration saved"):
         Calibration.load(tmp_path / "nobody.json")
+
+
+def test_leg_segment_lengths_are_measured_from_a_still_leg():
+    from vrtherapy.motion.calibration import measure_leg
+    from vrtherapy.motion.kinematics import landmarks_from_pose
+    from vrtherapy.motion.leg_skeleton import LegDimensions, build_leg_skeleton
+    from vrtherapy.motion.pose import LimbPose
+    from vrtherapy.tracking.sample import LEG_POINTS, TrackedSample
+
+    dims = LegDimensions(thigh=0.40, shank=0.38, foot_length=0.24)
+    sk = build_leg_skeleton("right", dims)
+    angles = np.zeros((len(sk.names), 3))
+    angles[:2, 0] = np.radians(90)
+    rng = np.random.default_rng(4)
+    points = landmarks_from_pose(sk, LimbPose("right", angles, np.array([0.1, 0, 0.5]), np.eye(3), 0.0), len(LEG_POINTS))
+    samples = [TrackedSample("leg", "right", t, points + rng.normal(0, 0.0008, points.shape)) for t in np.arange(0, 3, 1 / 30)]
+    got = measure_leg(samples)
+    assert got.thigh == pytest.approx(0.40, abs=0.005)
+    assert got.shank == pytest.approx(0.38, abs=0.005)
+    assert got.foot_length == pytest.approx(0.24, abs=0.006)

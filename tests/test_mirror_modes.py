@@ -139,8 +139,50 @@ def test_mode_switches_live():
 
 
 @pytest.mark.parametrize("kwargs, field", [({"degree": 1.5}, "degree"), ({"gain": -1}, "gain"),
-                                           ({"delay_ms": 2000}, "delay_ms"), ({"scope": "toes"}, "scope")])
+                                           ({"delay_ms": 2000}, "delay_ms"), ({"scope": "elbow"}, "scope")])
 def test_out_of_range_modes_are_refused_naming_the_field(kwargs, field):
     with pytest.raises(InvalidValue) as err:
         MirrorMode(**kwargs)
     assert err.value.field == field
+
+
+def test_leg_pipeline_mirrors_a_seated_leg_and_honours_leg_scopes():
+    from vrtherapy.motion.kinematics import landmarks_from_pose
+    from vrtherapy.motion.leg_skeleton import build_leg_skeleton
+    from vrtherapy.motion.pose import LimbPose
+    from vrtherapy.tracking.sample import LEG_POINTS, TrackedSample
+
+    sk = build_leg_skeleton("right")
+    angles = np.zeros((len(sk.names), 3))
+    angles[sk.index("thigh")] = np.radians([88, 12, 5])
+    angles[sk.index("shank")] = np.radians([70, 0, 0])  # knee extension exercise, partway
+    angles[sk.index("foot")] = np.radians([-25, 5, 10])  # plantar flexion with some inversion
+    pose = LimbPose("right", angles, np.array([0.09, 0.0, 0.5]), np.eye(3), 0.0)
+    sample = TrackedSample("leg", "right", 0.0, landmarks_from_pose(sk, pose, len(LEG_POINTS)))
+
+    full = PosePipeline(MirrorSettings(intact_side="right"), limb="leg").process(sample)
+    assert full.phantom.side == "left" and full.phantom.root_position[0] == pytest.approx(-0.09)
+    np.testing.assert_allclose(full.phantom.angles, angles, atol=1e-9)  # same anatomical angles, mirrored limb
+    ankle_only = PosePipeline(MirrorSettings(intact_side="right", mode=MirrorMode(scope="ankle")), limb="leg")
+    out = ankle_only.process(sample).phantom
+    np.testing.assert_allclose(out.angles[sk.index("foot")], angles[sk.index("foot")], atol=1e-9)
+    np.testing.assert_allclose(out.angles[sk.index("shank")], np.radians([90, 0, 0]))  # seated neutral knee
+    with pytest.raises(ValueError, match="not for a leg"):
+        PosePipeline(MirrorSettings(mode=MirrorMode(scope="fingers")), limb="leg")
+    arm_pipeline = PosePipeline(MirrorSettings(intact_side="right"))
+    arm_pipeline.process(sample)
+    assert arm_pipeline.rejected == {"wrong limb": 1}
+
+
+def test_pipeline_from_a_patients_calibration_uses_their_midline_and_neutral_pose():
+    from vrtherapy.motion.calibration import Calibration
+
+    left = build_arm_skeleton("left")
+    neutral = np.radians(relaxed_arm_degrees(left.names)) + 0.05 * left.free  # a patient's own relaxed pose
+    cal = Calibration(intact_side="right", plane_point=(0.03, 0.0, 0.0), plane_normal=(1.0, 0.0, 0.0),
+                      neutral_angles=tuple(map(tuple, neutral)))
+    pipeline = PosePipeline.from_calibration(cal, mode=MirrorMode(degree=0.0))
+    out = pipeline.process(motion().sample_at(1.0, t_capture=1.0))
+    np.testing.assert_allclose(out.phantom.angles, neutral, atol=1e-12)
+    shoulder = motion().sample_at(1.0).points[0]
+    assert out.phantom.root_position[0] == pytest.approx(0.06 - shoulder[0])  # reflected about x = 0.03

@@ -74,6 +74,8 @@ def test_delay_is_counted_once_per_new_sample(runner_for):
     assert len(stats.delays_s) == pytest.approx(stats.frames / 3, abs=1)
     assert all(d == pytest.approx(0.02) for d in stats.delays_s)  # capture 20 ms before the frame
     assert stats.fps == pytest.approx(30, rel=0.05)
+    summary = stats.delay_summary_ms()
+    assert summary["p95"] == pytest.approx(20.0) and summary["within_window"] is True
 
 
 def test_dying_tracker_keeps_the_session_rendering_with_an_honest_notice(runner_for):

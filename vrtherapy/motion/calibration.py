@@ -21,7 +21,8 @@ import numpy as np
 from vrtherapy.errors import ConfigError
 from vrtherapy.motion.mirror import MirrorPlane
 from vrtherapy.motion.skeleton import FINGERS, ArmDimensions, build_arm_skeleton
-from vrtherapy.tracking.sample import HAND_OFFSET, Side, TrackedSample
+from vrtherapy.motion.leg_skeleton import LegDimensions
+from vrtherapy.tracking.sample import HAND_OFFSET, LEG_POINTS, Side, TrackedSample
 
 CALIBRATION_VERSION = 1
 #: Landmark speed (m/s) under which a frame counts as still enough to measure.
@@ -84,6 +85,13 @@ def relaxed_arm_degrees(names: Sequence[str]) -> np.ndarray:
         table[f"{finger}_proximal"] = (12.0, 0.6 * OPEN_SPREAD_DEG[finger], 0.0)
         table[f"{finger}_intermediate"] = (16.0, 0.0, 0.0)
         table[f"{finger}_distal"] = (0.7 * 16.0, 0.0, 0.0)
+    return np.array([table.get(n, (0.0, 0.0, 0.0)) for n in names])
+
+
+def relaxed_leg_degrees(names: Sequence[str]) -> np.ndarray:
+    """The default neutral pose of a seated patient's leg, (J, 3) degrees: hip and knee bent at right
+    angles, the foot flat on the floor."""
+    table = {"thigh": (90.0, 0.0, 0.0), "shank": (90.0, 0.0, 0.0)}
     return np.array([table.get(n, (0.0, 0.0, 0.0)) for n in names])
 
 
@@ -166,6 +174,29 @@ def _default_landmark_spans() -> dict[str, float]:
         "palm_length": dims.palm_length / float(np.linalg.norm(knuckles - lm["wrist"])),
         "palm_breadth": dims.palm_breadth / float(np.linalg.norm(lm["index_proximal"] - lm["little_proximal"])),
     }
+
+
+def measure_leg(samples: Sequence[TrackedSample]) -> LegDimensions:
+    """The intact leg's segment lengths (hip, knee, ankle, heel, foot_index landmarks), medians over
+    its still frames. The foot's length runs from the heel landmark to the toe tip; the ankle's height
+    and the heel's offset keep their proportions to it."""
+    p = np.stack([s.points for s in _enough_still_frames(samples)])
+
+    def length(a: str, b: str) -> float:
+        return float(np.median(np.linalg.norm(p[:, LEG_POINTS.index(b)] - p[:, LEG_POINTS.index(a)], axis=1)))
+
+    default = LegDimensions()
+    heel_to_toe = length("heel", "foot_index")
+    rest_heel_to_toe = float(np.hypot(default.foot_length, 0.012))  # as designed in leg_skeleton
+    scale = heel_to_toe / rest_heel_to_toe
+    return LegDimensions(
+        thigh=length("hip", "knee"),
+        shank=length("knee", "ankle"),
+        ankle_height=default.ankle_height * scale,
+        heel_back=default.heel_back * scale,
+        foot_length=default.foot_length * scale,
+        foot_breadth=default.foot_breadth * scale,
+    )
 
 
 def neutral_angles(samples: Sequence[TrackedSample], retargeter) -> np.ndarray:

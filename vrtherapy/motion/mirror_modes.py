@@ -3,8 +3,8 @@
 Applied to the phantom's joint angles after retargeting (the intact limb's own twin always shows the
 real movement):
 
-  * scope: `full`, or a partial mirror (`wrist`, `fingers`, `arm`) where joints outside the scope hold
-    the neutral pose;
+  * scope: `full`, or a partial mirror where joints outside the scope hold the neutral pose: `wrist`,
+    `fingers`, `arm` for an arm, `ankle`, `toes`, `leg` for a leg;
   * degree (0-1): blend between the neutral pose (0) and the full mirrored movement (1);
   * gain: range of motion scaled around the neutral pose (>1 amplifies, <1 damps);
   * delay (0-1000 ms): the phantom shows the movement this much later, for research protocols;
@@ -26,8 +26,17 @@ import numpy as np
 from vrtherapy.motion.pose import LimbPose
 from vrtherapy.motion.skeleton import Skeleton
 
-Scope = Literal["full", "wrist", "fingers", "arm"]
-SCOPES: tuple[str, ...] = ("full", "wrist", "fingers", "arm")
+Scope = Literal["full", "wrist", "fingers", "arm", "ankle", "toes", "leg"]
+#: The joints each partial scope moves, by limb.
+SCOPE_JOINTS: dict[str, dict[str, tuple[str, ...]]] = {
+    "arm": {
+        "wrist": ("wrist",),
+        "fingers": ("thumb_", "index_", "middle_", "ring_", "little_"),
+        "arm": ("upper_arm", "forearm", "forearm_twist", "wrist"),
+    },
+    "leg": {"ankle": ("foot",), "toes": ("toes",), "leg": ("thigh", "shank", "foot")},
+}
+SCOPES: tuple[str, ...] = ("full",) + tuple(s for limb in SCOPE_JOINTS.values() for s in limb)
 
 
 @dataclass(frozen=True)
@@ -57,14 +66,14 @@ def scope_mask(skeleton: Skeleton, scope: Scope) -> np.ndarray:
     """(J, 1) 1.0 for the joints that follow the movement in `scope`, 0.0 for those held neutral."""
     names = skeleton.names
     if scope == "full":
-        keep = np.ones(len(names), bool)
-    elif scope == "wrist":
-        keep = np.array([n == "wrist" for n in names])
-    elif scope == "fingers":
-        keep = np.array([n.startswith(("thumb_", "index_", "middle_", "ring_", "little_")) for n in names])
-    else:  # arm: shoulder, elbow and wrist, the hand held in its neutral shape
-        keep = np.array([n in ("upper_arm", "forearm", "forearm_twist", "wrist") for n in names])
-    return keep[:, None].astype(float)
+        return np.ones((len(names), 1))
+    scopes = SCOPE_JOINTS[skeleton.limb]
+    if scope not in scopes:
+        raise ValueError(f"mirror scope {scope!r} is not for a {skeleton.limb} (use one of full, {', '.join(scopes)})")
+    prefixes = scopes[scope]
+    # joint names that end in "_" are prefixes (a whole digit); others name one joint exactly
+    keep = [any(n.startswith(p) if p.endswith("_") else n == p for p in prefixes) for n in names]
+    return np.array(keep, float)[:, None]
 
 
 class MirrorModeApplier:

@@ -17,14 +17,23 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from vrtherapy.frames import SAGITTAL_REFLECTION
-from vrtherapy.motion.calibration import relaxed_arm_degrees
+from vrtherapy.motion.calibration import Calibration, relaxed_arm_degrees, relaxed_leg_degrees
+from vrtherapy.motion.leg_skeleton import LegDimensions, build_leg_skeleton
 from vrtherapy.motion.mirror import MirrorPlane, mirror_sample, reflect_pose
 from vrtherapy.motion.mirror_modes import MirrorMode, MirrorModeApplier
 from vrtherapy.motion.one_euro import OneEuroFilter, OneEuroParams
 from vrtherapy.motion.pose import LimbPose
 from vrtherapy.motion.retarget import Retargeter
+from vrtherapy.motion.retarget_leg import LegRetargeter
 from vrtherapy.motion.skeleton import ArmDimensions, build_arm_skeleton
-from vrtherapy.tracking.sample import ARM_SPEED_GROUPS, Side, TrackedSample, other_side
+from vrtherapy.tracking.sample import ARM_SPEED_GROUPS, LEG_SPEED_GROUPS, LimbKind, Side, TrackedSample, other_side
+
+
+#: Per limb: skeleton builder, retargeter, the filter's speed groups, the default neutral pose.
+_LIMBS = {
+    "arm": (build_arm_skeleton, Retargeter, ARM_SPEED_GROUPS, relaxed_arm_degrees),
+    "leg": (build_leg_skeleton, LegRetargeter, LEG_SPEED_GROUPS, relaxed_leg_degrees),
+}
 
 
 @dataclass(frozen=True)
@@ -60,24 +69,27 @@ class FramePoses:
 class PosePipeline:
     """Filter, mirror, retarget and mirror mode for one tracked limb and its phantom twin."""
 
-    def __init__(self, mirror: MirrorSettings, dims: ArmDimensions | None = None,
-                 filter_params: OneEuroParams = OneEuroParams(), neutral_deg: np.ndarray | None = None) -> None:  # fmt: skip
+    def __init__(self, mirror: MirrorSettings, dims: ArmDimensions | LegDimensions | None = None,
+                 filter_params: OneEuroParams = OneEuroParams(), neutral_deg: np.ndarray | None = None,
+                 limb: LimbKind = "arm") -> None:  # fmt: skip
         self.mirror = mirror
+        self.limb = limb
         self._plane = mirror.plane
-        self.filter = OneEuroFilter(filter_params, speed_groups=np.array(ARM_SPEED_GROUPS))
-        self._retargeters = {side: Retargeter(build_arm_skeleton(side, dims)) for side in ("left", "right")}
+        build, retargeter, groups, relaxed = _LIMBS[limb]
+        self.filter = OneEuroFilter(filter_params, speed_groups=np.array(groups))
+        self._retargeters = {side: retargeter(build(side, dims)) for side in ("left", "right")}
         # The trunk frame (identity until calibration) as each side's skeleton sees it.
         reflected_root = self._plane.reflection @ SAGITTAL_REFLECTION
         self._roots = {mirror.intact_side: np.eye(3), other_side(mirror.intact_side): reflected_root}
         skeleton = self._retargeters[mirror.phantom_side].skeleton
-        neutral = relaxed_arm_degrees(skeleton.names) if neutral_deg is None else neutral_deg
+        neutral = relaxed(skeleton.names) if neutral_deg is None else neutral_deg
         self.modes = MirrorModeApplier(skeleton, np.radians(neutral), mirror.mode)
         self.rejected: Counter[str] = Counter()
         self._last = FramePoses(None, None, None)
         self._last_t: float | None = None
 
     @property
-    def phantom_retargeter(self) -> Retargeter:
+    def phantom_retargeter(self) -> Retargeter | LegRetargeter:
         return self._retargeters[self.mirror.phantom_side]
 
     def set_mode(self, mode: MirrorMode) -> None:
@@ -108,7 +120,17 @@ class PosePipeline:
         self._last = FramePoses(self.modes.apply(tracked), intact, sample.t_capture)
         return self._last
 
+    @staticmethod
+    def from_calibration(calibration: Calibration, show_intact: bool = True, mode: MirrorMode = MirrorMode()) -> "PosePipeline":
+        """A pipeline for a calibrated patient: their midline, their arm's size, their neutral pose."""
+        mirror = MirrorSettings(intact_side=calibration.intact_side, show_intact=show_intact,
+                                plane_point=calibration.plane_point, plane_normal=calibration.plane_normal, mode=mode)  # fmt: skip
+        neutral = np.degrees(np.array(calibration.neutral_angles)) if calibration.neutral_angles else None
+        return PosePipeline(mirror, calibration.arm, neutral_deg=neutral)
+
     def _problem(self, sample: TrackedSample) -> str | None:
+        if sample.limb != self.limb:
+            return "wrong limb"
         if sample.side != self.mirror.intact_side:
             return "wrong side"
         if not sample.valid.all():
@@ -132,6 +154,9 @@ def prepare_kernels() -> float:
     pipeline = PosePipeline(MirrorSettings(show_intact=True))
     for t in (0.0, 0.05):
         poses = pipeline.process(motion.sample_at(t, t_capture=t))
+    legs = PosePipeline(MirrorSettings(show_intact=True), limb="leg")
+    for t in (0.0, 0.05):
+        legs.process(_seated_leg_sample(t))
     skeleton = pipeline.phantom_retargeter.skeleton
     write_shader_joint_matrices(skeleton, poses.phantom, inverse_bind_matrices(skeleton), np.zeros((32, 4, 4), np.float32))
     # Compiling leaves a large heap of long-lived objects; left to the collector, its full sweeps
@@ -139,3 +164,13 @@ def prepare_kernels() -> float:
     gc.collect()
     gc.freeze()
     return time.monotonic() - started
+
+
+def _seated_leg_sample(t: float) -> TrackedSample:
+    from vrtherapy.motion.kinematics import landmarks_from_pose
+    from vrtherapy.tracking.sample import LEG_POINTS
+
+    skeleton = build_leg_skeleton("right")
+    angles = np.radians(relaxed_leg_degrees(skeleton.names))
+    pose = LimbPose("right", angles, np.array([0.09, 0.0, 0.5]), np.eye(3), t)
+    return TrackedSample("leg", "right", t, landmarks_from_pose(skeleton, pose, len(LEG_POINTS)))

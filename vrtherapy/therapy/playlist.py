@@ -20,7 +20,7 @@ from typing import Literal
 
 from vrtherapy.config import InvalidValue, load_toml
 from vrtherapy.errors import ConfigError
-from vrtherapy.motion.mirror_modes import MirrorMode
+from vrtherapy.motion.mirror_modes import SCOPE_JOINTS, MirrorMode
 from vrtherapy.resources import playlists_dir
 from vrtherapy.therapy.exercises import EXERCISES, Exercise, get_exercise
 
@@ -54,9 +54,14 @@ class Playlist:
     def __post_init__(self) -> None:
         if not self.exercises:
             raise InvalidValue("exercises", "a playlist needs at least one exercise")
+        limb = "arm" if self.limb == "upper" else "leg"
         for i, item in enumerate(self.exercises):
             if item.exercise.limb != self.limb:
                 raise InvalidValue(f"exercises[{i}].id", f"{item.id!r} is a {item.exercise.limb}-limb exercise in a {self.limb}-limb playlist")
+            scope = item.mirror.scope if item.mirror is not None else "full"
+            if scope != "full" and scope not in SCOPE_JOINTS[limb]:
+                raise InvalidValue(f"exercises[{i}].mirror.scope",
+                                   f"{scope!r} is not a scope for the {limb} (use full, {', '.join(SCOPE_JOINTS[limb])})")
 
     @property
     def duration_s(self) -> float:

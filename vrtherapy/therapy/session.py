@@ -22,6 +22,8 @@ from vrtherapy.tracking.base import Tracker
 
 #: A sample older than this means the tracker has lost the limb (or stopped).
 STALE_SAMPLE_S = 0.5
+#: Visuo-motor delay beyond which people stop feeling a seen limb move as their own (about 190 ms).
+EMBODIMENT_WINDOW_MS = 190.0
 
 FrameSink = Callable[[int, float, np.ndarray], None]
 
@@ -38,12 +40,15 @@ class SessionStats:
     def fps(self) -> float:
         return self.frames / self.elapsed_s if self.elapsed_s > 0 else 0.0
 
-    def delay_summary_ms(self) -> dict[str, float | None]:
+    def delay_summary_ms(self) -> dict[str, float | bool | None]:
+        """Capture-to-display delay of the movements the patient saw, against the embodiment window."""
         if not self.delays_s:
-            return {"mean": None, "p95": None, "max": None}
+            return {"mean": None, "p95": None, "max": None, "embodiment_window": EMBODIMENT_WINDOW_MS,
+                    "within_window": None}  # fmt: skip
         d = np.array(self.delays_s) * 1000.0
-        return {"mean": round(float(d.mean()), 2), "p95": round(float(np.percentile(d, 95)), 2),
-                "max": round(float(d.max()), 2)}  # fmt: skip
+        p95 = float(np.percentile(d, 95))
+        return {"mean": round(float(d.mean()), 2), "p95": round(p95, 2), "max": round(float(d.max()), 2),
+                "embodiment_window": EMBODIMENT_WINDOW_MS, "within_window": p95 < EMBODIMENT_WINDOW_MS}  # fmt: skip
 
 
 def item_at(playlist: Playlist, t: float) -> tuple[PlaylistItem | None, float]:

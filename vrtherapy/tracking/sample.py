@@ -33,6 +33,8 @@ LEG_POINTS: tuple[str, ...] = ("hip", "knee", "ankle", "heel", "foot_index")
 #: Landmarks that move together, for the filter's speed estimate: shoulder, elbow, wrist, the palm
 #: (hand wrist, thumb base, knuckles), then the thumb and each finger beyond its knuckle.
 ARM_SPEED_GROUPS: tuple[int, ...] = (0, 1, 2, 3, 3, 4, 4, 4, 3, 5, 5, 5, 3, 6, 6, 6, 3, 7, 7, 7, 3, 8, 8, 8)
+#: For a leg: hip, knee, and the foot (ankle, heel, toes) as one group.
+LEG_SPEED_GROUPS: tuple[int, ...] = (0, 1, 2, 2, 2)
 
 
 def other_side(side: Side) -> Side:
