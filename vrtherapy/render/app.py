@@ -67,16 +67,19 @@ class TherapyScene:
         self.limbs: dict[Side, LimbNode] = {}
         self.shadows: dict[Side, ContactShadows] = {}
         for side, skeleton in skeletons.items():
-            model = load_limb_model(default_model_path(side), base.loader)
+            model = load_limb_model(default_model_path(side, skeleton.limb), base.loader)
             limb = LimbNode(model, skeleton, self.root, appearance, shader)
             for name, value in (("u_key_dir", lights.key_dir), ("u_key_color", lights.key_color),
                                 ("u_fill_dir", lights.fill_dir), ("u_fill_color", lights.fill_color),
                                 ("u_sky_color", lights.sky), ("u_ground_color", lights.ground)):  # fmt: skip
                 limb.node.setShaderInput(name, value)
             self.limbs[side] = limb
-            t = spec.table
-            area = (-t.width / 2, t.width / 2, t.near_edge_y, t.near_edge_y + t.depth)
-            self.shadows[side] = ContactShadows(self.root, table_top_height(t), area)
+            if skeleton.limb == "arm":  # hands rest on the table
+                t = spec.table
+                area = (-t.width / 2, t.width / 2, t.near_edge_y, t.near_edge_y + t.depth)
+                self.shadows[side] = ContactShadows(self.root, table_top_height(t), area)
+            else:  # feet rest on the floor
+                self.shadows[side] = ContactShadows(self.root, 0.0)
         self.hud = Hud(base.aspect2d, base.getAspectRatio()) if with_hud else None
 
     def show(self, poses: FramePoses, hud: HudState | None = None) -> None:

@@ -22,6 +22,12 @@ from vrtherapy.motion.skeleton import Skeleton
 
 MAX_JOINTS = 32  #: size of the joint array in skin.vert.glsl
 
+#: Joints whose segments cast the contact shadows: (start, middle, end) -> the distal segment
+#: middle->end and the proximal one start->middle. Arm: forearm and hand; leg: heel-ankle and foot.
+_SHADOW_JOINTS = {"arm": ("forearm", "wrist", "middle_proximal"), "leg": ("heel", "foot", "toes_tip")}
+#: The limb's direction from its root in the rest pose, along which the sleeve/trouser edge is measured.
+_REST_AXIS = {"arm": (0.0, 1.0, 0.0), "leg": (0.0, 0.0, -1.0)}
+
 
 def load_skin_shader() -> Shader:
     folder = resources.files("vrtherapy.render") / "shaders"
@@ -59,8 +65,8 @@ class LimbNode:
         self.node.setShaderInput("u_joints", self._pta)
         self._inverse_bind = inverse_bind_matrices(skeleton)
         rest_positions = skeleton.rest_globals[1]
-        # Where the contact shadow goes: elbow -> wrist, wrist -> middle knuckle.
-        self._shadow_joints = [skeleton.index(n) for n in ("forearm", "wrist", "middle_proximal")]
+        # Where the contact shadows go (see _SHADOW_JOINTS).
+        self._shadow_joints = [skeleton.index(n) for n in _SHADOW_JOINTS[skeleton.limb]]
         self._shadow_rest = np.append(rest_positions[self._shadow_joints], np.ones((3, 1)), axis=1)
         self.set_appearance(appearance)
         self.node.hide()
@@ -69,6 +75,7 @@ class LimbNode:
     def set_appearance(self, appearance: Appearance) -> None:
         self.node.setShaderInput("u_skin_color", appearance.skin_color)
         self.node.setShaderInput("u_sleeve", (*appearance.sleeve_color, appearance.sleeve_length))
+        self.node.setShaderInput("u_rest_axis", _REST_AXIS[self.skeleton.limb])
 
     def update(self, pose: LimbPose | None) -> bool:
         """Pose the limb (None hides it); False when the pose is the one already shown."""
@@ -83,7 +90,7 @@ class LimbNode:
         return True
 
     def shadow_segments(self) -> np.ndarray | None:
-        """(2, 2, 3): the hand (wrist -> knuckle) and the forearm (elbow -> wrist) in world space."""
+        """(2, 2, 3) world segments casting contact shadows: the hand and forearm, or the foot."""
         if self.pose is None:
             return None
         world = self._matrices[self._shadow_joints].astype(float).transpose(0, 2, 1)  # back to column vectors

@@ -9,7 +9,7 @@ uniform vec3 u_fill_dir;
 uniform vec3 u_fill_color;
 uniform vec3 u_sky_color;
 uniform vec3 u_ground_color;
-uniform vec4 u_sleeve;       // rgb colour, a = how far from the shoulder the sleeve reaches (m)
+uniform vec4 u_sleeve;       // rgb colour, a = how far from the shoulder or hip the clothing reaches (m)
 
 in vec3 v_normal;
 in vec3 v_position;

@@ -6,6 +6,7 @@ uniform mat4 p3d_ModelViewProjectionMatrix;
 uniform mat4 p3d_ModelViewMatrix;
 uniform mat3 p3d_NormalMatrix;
 uniform mat4 u_joints[32];
+uniform vec3 u_rest_axis;  // the limb's direction in its rest pose (arm: +Y, leg: -Z)
 
 in vec4 p3d_Vertex;
 in vec3 p3d_Normal;
@@ -16,7 +17,7 @@ in vec4 joint_weights;
 out vec3 v_normal;    // view space
 out vec3 v_position;  // view space
 out vec2 v_uv;
-out float v_rest_along;  // distance from the shoulder along the arm in the rest pose
+out float v_rest_along;  // distance from the limb's root (shoulder, hip) along the limb at rest
 
 void main() {
     mat4 skin = joint_weights.x * u_joints[int(joint_indices.x)]
@@ -27,5 +28,5 @@ void main() {
     v_position = (p3d_ModelViewMatrix * posed).xyz;
     v_normal = p3d_NormalMatrix * (mat3(skin) * p3d_Normal);
     v_uv = p3d_MultiTexCoord0;
-    v_rest_along = p3d_Vertex.y;
+    v_rest_along = dot(p3d_Vertex.xyz, u_rest_axis);
 }
