@@ -119,3 +119,15 @@ def test_auto_opens_a_window_when_a_desktop_is_there(tmp_path, virtual_desktop):
     assert summary["display"]["used"] == "window"
     assert len(summary["display"]["fallbacks"]) == 1  # only the missing headset
     assert summary["frames_rendered"] > 20
+
+
+def test_limb_screenshots_show_skin(tmp_path):
+    result = run_cli("models", "screenshots", "--output", str(tmp_path), "--skin-tone", "#c8956d")
+    assert result.returncode == 0, result.stderr
+    from PIL import Image
+
+    for name in ("open_hand", "fist", "pointing", "foot"):
+        rgb = np.asarray(Image.open(tmp_path / f"{name}.png").convert("RGB")).astype(int)
+        r, g, b = rgb[..., 0], rgb[..., 1], rgb[..., 2]
+        skin = (r > g + 15) & (g > b + 10) & (r > 120)  # warm, skin-coloured pixels
+        assert skin.mean() > 0.02, name

@@ -71,6 +71,10 @@ def build_parser() -> argparse.ArgumentParser:
     models_sub = models.add_subparsers(dest="models_command", required=True, parser_class=_Parser)
     build = models_sub.add_parser("build", help="regenerate the limb models from their parametric description")
     build.add_argument("--output", type=Path, help="folder (default: the project's models/)")
+    shots = models_sub.add_parser("screenshots", help="pictures of the limbs: open hand, fist, pointing, foot")
+    shots.add_argument("--output", type=Path, default=Path("vrtherapy-output") / "limb-screenshots",
+                       help="folder for the PNG files (default: vrtherapy-output/limb-screenshots)")
+    shots.add_argument("--skin-tone", default="medium", help="porcelain, fair, medium, olive, brown, deep or #rrggbb")
     return parser
 
 
@@ -115,6 +119,17 @@ def _dispatch(args: argparse.Namespace) -> int:
 
         result = run_bench(BenchOptions(size=args.size))
         print(json.dumps(result) if args.json else format_report(result))
+        return 0
+    if args.command == "models" and args.models_command == "screenshots":
+        from vrtherapy.limbs.appearance import parse_skin_tone
+        from vrtherapy.render.screenshots import take_screenshots
+
+        try:
+            parse_skin_tone(args.skin_tone)
+        except ValueError as exc:
+            raise VrtherapyError(f"--skin-tone: {exc}") from None
+        for path in take_screenshots(args.output, args.skin_tone):
+            print(f"vrtherapy: wrote {path}")
         return 0
     if args.command == "models":
         from vrtherapy.limbs.model_io import build_default_models
