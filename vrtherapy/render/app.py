@@ -11,7 +11,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from vrtherapy.limbs.appearance import Appearance
-from vrtherapy.limbs.model_io import default_model_path, load_limb_model
+from vrtherapy.limbs.fitted import model_path_for
+from vrtherapy.limbs.model_io import load_limb_model
 from vrtherapy.motion.pipeline import FramePoses
 from vrtherapy.motion.skeleton import Skeleton
 from vrtherapy.render.contact_shadow import ContactShadows
@@ -67,7 +68,7 @@ class TherapyScene:
         self.limbs: dict[Side, LimbNode] = {}
         self.shadows: dict[Side, ContactShadows] = {}
         for side, skeleton in skeletons.items():
-            model = load_limb_model(default_model_path(side, skeleton.limb), base.loader)
+            model = load_limb_model(model_path_for(side, skeleton.limb, skeleton.dimensions), base.loader)
             limb = LimbNode(model, skeleton, self.root, appearance, shader)
             for name, value in (("u_key_dir", lights.key_dir), ("u_key_color", lights.key_color),
                                 ("u_fill_dir", lights.fill_dir), ("u_fill_color", lights.fill_color),
