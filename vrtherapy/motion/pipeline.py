@@ -17,6 +17,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from vrtherapy.frames import SAGITTAL_REFLECTION
+from vrtherapy.motion.anchoring import LEVELS, AmputationLevel, anchor_at_stump
 from vrtherapy.motion.calibration import Calibration, relaxed_arm_degrees, relaxed_leg_degrees
 from vrtherapy.motion.leg_skeleton import LegDimensions, build_leg_skeleton
 from vrtherapy.motion.mirror import MirrorPlane, mirror_sample, reflect_pose
@@ -47,6 +48,9 @@ class MirrorSettings:
     plane_point: tuple[float, float, float] = (0.0, 0.0, 0.0)
     plane_normal: tuple[float, float, float] = (1.0, 0.0, 0.0)
     mode: MirrorMode = field(default_factory=MirrorMode)
+    #: Where the phantom attaches: None = the mirrored position of the intact limb; an amputation
+    #: level = the tracked residual limb (`process(sample, residual=...)`).
+    stump: AmputationLevel | None = None
 
     @property
     def phantom_side(self) -> Side:
@@ -99,8 +103,12 @@ class PosePipeline:
         self.mirror = replace(self.mirror, mode=mode)
         self.modes.set_mode(mode)
 
-    def process(self, sample: TrackedSample | None) -> FramePoses:
-        """Poses for this frame; the previous poses if there is no new, usable sample."""
+    def process(self, sample: TrackedSample | None, residual: TrackedSample | None = None) -> FramePoses:
+        """Poses for this frame; the previous poses if there is no new, usable sample.
+
+        With stump anchoring, `residual` is the newest sample of the residual limb; while it is missing
+        or unusable the phantom attaches at the mirrored position instead.
+        """
         if sample is None or sample.t_capture == self._last_t:
             return self._last
         self._last_t = sample.t_capture  # each sample is judged once, however many frames show it
@@ -111,6 +119,8 @@ class PosePipeline:
         filtered = self.filter.filter_sample(sample)
         copy = self.mirror.mode.copy
         source = filtered if copy else mirror_sample(filtered, self._plane)
+        if self.mirror.stump is not None and not copy:
+            source = self._anchored(source, residual)
         tracked = self.phantom_retargeter.solve(source, self._roots[source.side])
         if not np.isfinite(tracked.angles).all():
             self.rejected["degenerate landmarks"] += 1
@@ -119,6 +129,17 @@ class PosePipeline:
         intact = reflect_pose(tracked, self._plane) if self.mirror.show_intact and not copy else None
         self._last = FramePoses(self.modes.apply(tracked), intact, sample.t_capture)
         return self._last
+
+    def _anchored(self, mirrored: TrackedSample, residual: TrackedSample | None) -> TrackedSample:
+        level = LEVELS[self.mirror.stump]
+        needed = [level.parent, level.stump_end, *level.tracked]
+        usable = (residual is not None and residual.side == mirrored.side and residual.limb == mirrored.limb
+                  and residual.valid[needed].all() and np.isfinite(residual.points[needed]).all())  # fmt: skip
+        if not usable:
+            self.rejected["residual limb not tracked"] += 1
+            return mirrored
+        length = getattr(self.phantom_retargeter.skeleton.dimensions, level.segment)
+        return anchor_at_stump(mirrored, residual, self.mirror.stump, length)
 
     @staticmethod
     def from_calibration(calibration: Calibration, show_intact: bool = True, mode: MirrorMode = MirrorMode()) -> "PosePipeline":
