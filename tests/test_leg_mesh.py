@@ -7,7 +7,7 @@ import pytest
 from scipy.spatial import cKDTree
 
 from vrtherapy.frames import SAGITTAL_REFLECTION
-from vrtherapy.limbs.leg_mesh import HIP_CUT_DEPTH, generate_leg_mesh
+from vrtherapy.limbs.leg_mesh import HIP_CUT_DEPTH, _LegBody, generate_leg_mesh
 from vrtherapy.limbs.mesh_generator import LimbMesh
 from vrtherapy.limbs.model_io import default_model_path, load_limb_model, save_limb_model
 from vrtherapy.limbs.skinning import skin_vertices
@@ -91,6 +91,7 @@ def test_arrays_layout_and_vertex_budget(right):
     assert mesh.vertices.shape == (v, 3) and mesh.vertices.dtype == np.float32
     assert mesh.normals.shape == (v, 3) and mesh.uvs.shape == (v, 2)
     assert mesh.joint_indices.shape == (v, 4) and mesh.joint_weights.shape == (v, 4)
+    assert mesh.nail.shape == (v,) and mesh.nail.dtype == np.float32
     assert 6_000 <= v <= 12_500, "vertex budget for software GL skinning"
     assert mesh.triangles.min() >= 0 and mesh.triangles.max() < v
     assert np.all((mesh.uvs[:, 0] >= 0.0) & (mesh.uvs[:, 0] <= 1.0)) and mesh.uvs[:, 1].min() >= -1e-6
@@ -237,3 +238,32 @@ def test_saved_leg_model_round_trips(right, showbase, tmp_path):
     assert (model.side, model.limb, model.joint_names, model.vertex_count) == (
         "right", "leg", LEG_JOINTS, mesh.vertex_count)  # fmt: skip
     assert model.dimensions == skeleton.dimensions
+
+
+def test_toenails_sit_on_top_of_the_toes_near_their_tips(right):
+    skeleton, mesh = right
+    assert np.all((mesh.nail >= 0.0) & (mesh.nail <= 1.0))
+    frames, joints = skeleton.rest_globals
+    toes = skeleton.index("toes")
+    ball, axis, underside = joints[toes], frames[toes][:, 1], frames[toes][:, 2]
+    on_nail = mesh.nail > 0.0
+    v = mesh.vertices[on_nail].astype(float)
+    assert np.all(mesh.joint_indices[on_nail, 0] == toes), "toenails move with the toes"
+    # The toes' joint line runs obliquely, further back on the outer side (+x), 0.3 m per metre.
+    assert np.all((v - ball) @ axis + 0.3 * v[:, 0] > 0.01), "toenails are out on the toes, past the ball"
+    assert np.all(mesh.normals[on_nail & (mesh.nail > 0.5)] @ -underside > 0.3), "on top of the toes"
+    # Every toe has a nail near its end, the big toe the largest.
+    body = _LegBody(skeleton)
+    nail = mesh.vertices[mesh.nail > 0.5].astype(float)
+    ends = np.array([body.heel + toe.points[2] * body.foot_scale for toe in body.toes])
+    nearest = np.argmin(np.linalg.norm(nail[:, None, :] - ends[None], axis=2), axis=1)
+    near_end = np.linalg.norm(nail - ends[nearest], axis=1) < 0.016
+    assert near_end.all(), "toenails sit at the ends of the toes"
+    counts = np.bincount(nearest, minlength=5)
+    assert counts[0] >= 15 and counts[0] == counts.max() and counts[1:].min() >= 3, counts
+
+
+def test_left_and_right_toenails_mirror_each_other(right, left):
+    (_, r), (_, l) = right, left
+    _, nearest = cKDTree(l.vertices).query(r.vertices @ SAGITTAL_REFLECTION.T)
+    np.testing.assert_allclose(l.nail[nearest], r.nail, atol=1e-6)

@@ -13,6 +13,7 @@ from vrtherapy.errors import ConfigError
 from vrtherapy.frames import SAGITTAL_REFLECTION
 from vrtherapy.limbs.mesh_generator import SHOULDER_CUT_Y, LimbMesh, generate_arm_mesh
 from vrtherapy.limbs.model_io import (
+    MODEL_FORMAT_VERSION,
     MODEL_TAG,
     default_model_path,
     load_limb_model,
@@ -21,7 +22,9 @@ from vrtherapy.limbs.model_io import (
 )
 from vrtherapy.limbs.skinning import skin_vertices
 from vrtherapy.motion.kinematics import forward_kinematics, inverse_bind_matrices, skinning_matrices
-from vrtherapy.motion.skeleton import ARM_JOINTS, ArmDimensions, Skeleton, build_arm_skeleton
+from vrtherapy.motion.skeleton import ARM_JOINTS, FINGERS, ArmDimensions, Skeleton, build_arm_skeleton
+
+DIGITS = ("thumb",) + FINGERS
 
 
 @pytest.fixture(scope="module")
@@ -72,6 +75,7 @@ def test_arrays_have_the_declared_layout(right):
     assert mesh.triangles.shape[1] == 3 and mesh.triangles.dtype == np.int32
     assert mesh.joint_indices.shape == (v, 4) and mesh.joint_indices.dtype == np.int32
     assert mesh.joint_weights.shape == (v, 4) and mesh.joint_weights.dtype == np.float32
+    assert mesh.nail.shape == (v,) and mesh.nail.dtype == np.float32
     assert 8_000 <= v <= 25_000, "vertex budget for software rendering"
     assert mesh.triangles.min() >= 0 and mesh.triangles.max() < v
     assert np.all((mesh.uvs[:, 0] >= 0.0) & (mesh.uvs[:, 0] <= 1.0)) and mesh.uvs[:, 1].min() >= -1e-6
@@ -227,6 +231,7 @@ def test_saved_model_round_trips(right, showbase, tmp_path):
     assert data.getNumRows() == mesh.vertex_count
     for column in ("joint_indices", "joint_weights"):
         assert data.getFormat().getColumn(column).getNumComponents() == 4
+    assert data.getFormat().getColumn("nail").getNumComponents() == 1
 
 
 def test_unusable_model_files_raise_one_line_config_errors(right, showbase, tmp_path):
@@ -254,6 +259,67 @@ def test_unusable_model_files_raise_one_line_config_errors(right, showbase, tmp_
         load_limb_model(write_with_tag("untagged.bam", None), showbase.loader)
     with pytest.raises(ConfigError, match="not valid JSON"):
         load_limb_model(write_with_tag("badjson.bam", "{"), showbase.loader)
-    meta = {"format": 1, "side": "right", "limb": "arm", "joints": list(ARM_JOINTS[:-1]), "dimensions": {}}
+    meta = {"format": MODEL_FORMAT_VERSION, "side": "right", "limb": "arm", "joints": list(ARM_JOINTS[:-1]),
+            "dimensions": {}}  # fmt: skip
     with pytest.raises(ConfigError, match="joint names"):
         load_limb_model(write_with_tag("joints.bam", json.dumps(meta)), showbase.loader)
+    # A model from before the nail column (format 1) must be rebuilt.
+    meta = {"format": 1, "side": "right", "limb": "arm", "joints": list(ARM_JOINTS), "dimensions": {}}
+    with pytest.raises(ConfigError, match="vrtherapy models build") as err:
+        load_limb_model(write_with_tag("old.bam", json.dumps(meta)), showbase.loader)
+    assert "\n" not in str(err.value)
+
+
+def distal_local(skeleton: Skeleton, points: np.ndarray, digit: str) -> tuple[np.ndarray, float]:
+    """Points in the rest frame of `digit`'s distal phalanx (x across, y distal, z palmar), and its length."""
+    frames, joints = skeleton.rest_globals
+    distal, tip = skeleton.index(f"{digit}_distal"), skeleton.index(f"{digit}_tip")
+    return (points - joints[distal]) @ frames[distal], float(np.linalg.norm(joints[tip] - joints[distal]))
+
+
+def test_every_finger_and_the_thumb_has_a_nail(right):
+    skeleton, mesh = right
+    assert np.all((mesh.nail >= 0.0) & (mesh.nail <= 1.0))
+    counts = {}
+    for digit in DIGITS:
+        local, length = distal_local(skeleton, mesh.vertices.astype(float), digit)
+        mine = (mesh.joint_indices[:, 0] == skeleton.index(f"{digit}_distal")) & (mesh.nail > 0.5)
+        counts[digit] = int(mine.sum())
+        # The nail spans a good part of the phalanx's width and length, short of the tip.
+        assert np.ptp(local[mine, 0]) > 0.006 and np.ptp(local[mine, 1]) > 0.35 * length, digit
+        assert local[mine, 1].max() < length
+    assert min(counts.values()) >= 10, counts
+    assert counts["thumb"] > counts["little"]
+
+
+def test_nails_lie_on_the_back_of_the_distal_phalanges_near_the_tips(right):
+    skeleton, mesh = right
+    on_nail = mesh.nail > 0.0
+    assert 100 < on_nail.sum() < 0.05 * mesh.vertex_count
+    v = mesh.vertices[on_nail].astype(float)
+    placed = np.zeros(len(v), bool)
+    for digit in DIGITS:
+        local, length = distal_local(skeleton, v, digit)
+        on_this = (
+            (mesh.joint_indices[on_nail, 0] == skeleton.index(f"{digit}_distal"))
+            & (mesh.joint_weights[on_nail, 0] > 0.999)  # wholly on the distal phalanx, not its joint
+            & (local[:, 1] > 0.25 * length)  # the distal part of the phalanx ...
+            & (local[:, 1] < length)  # ... not past the fingertip
+            & (local[:, 2] < 0.0)  # the dorsal side
+            & (np.abs(local[:, 0]) < 0.01)
+        )
+        placed |= on_this
+    assert placed.all(), f"{(~placed).sum()} nail vertices off the back of a distal phalanx"
+    # Normals there face the back of the digit too.
+    frames, _ = skeleton.rest_globals
+    for digit in DIGITS:
+        mine = on_nail & (mesh.joint_indices[:, 0] == skeleton.index(f"{digit}_distal")) & (mesh.nail > 0.5)
+        dorsal = -frames[skeleton.index(f"{digit}_distal")][:, 2]
+        assert np.all(mesh.normals[mine] @ dorsal > 0.2), digit
+
+
+def test_left_and_right_nails_mirror_each_other(right, left):
+    (_, r), (_, l) = right, left
+    _, nearest = cKDTree(l.vertices).query(r.vertices @ SAGITTAL_REFLECTION.T)
+    np.testing.assert_allclose(l.nail[nearest], r.nail, atol=1e-6)
+    assert (r.nail > 0.5).sum() == (l.nail > 0.5).sum()

@@ -1,7 +1,12 @@
-"""How the virtual limb looks: skin-tone presets (and custom colours), sleeve edge.
+"""How the virtual limb looks: skin-tone presets (and custom colours), sleeve edge, nails.
 
 Patients accept a virtual limb more readily when it matches their own skin, so the tone is chosen
 per patient. Presets span the Fitzpatrick range I-VI; any sRGB colour can be given instead.
+
+Finger- and toenails are drawn by default (they make the limb read as a human hand or foot). Unless a
+colour is given, the nails take a soft pinkish off-white mixed with the skin tone: close to the skin on
+fair tones (a nail is mostly the pink nail bed seen through the plate), clearly lighter than the skin
+on darker ones.
 """
 
 from __future__ import annotations
@@ -18,6 +23,14 @@ SKIN_TONES: dict[str, tuple[float, float, float]] = {
 }
 DEFAULT_SKIN_TONE = "medium"
 
+NAIL_BASE_COLOR = (0.93, 0.80, 0.78)  #: the pinkish off-white the nail colour leans towards
+NAIL_SKIN_SHARE = 0.5  #: how much of the skin tone shows in the derived nail colour
+
+
+def nail_color_for(skin_color: tuple[float, float, float]) -> tuple[float, float, float]:
+    """The default nail colour over `skin_color`: mostly NAIL_BASE_COLOR, tinted by the skin."""
+    return tuple(NAIL_SKIN_SHARE * s + (1.0 - NAIL_SKIN_SHARE) * n for s, n in zip(skin_color, NAIL_BASE_COLOR))
+
 
 @dataclass(frozen=True)
 class Appearance:
@@ -25,6 +38,15 @@ class Appearance:
     sleeve_color: tuple[float, float, float] = (0.32, 0.42, 0.52)
     #: Distance from the shoulder (metres along the arm) that the sleeve covers; 0 = no sleeve.
     sleeve_length: float = 0.20
+    #: Draw finger- and toenails.
+    nails: bool = True
+    #: Nail colour; None = derived from the skin colour (`nail_color_for`).
+    nail_color: tuple[float, float, float] | None = None
+
+    @property
+    def nail_rgb(self) -> tuple[float, float, float]:
+        """The nail colour in use: `nail_color`, or the one derived from the skin."""
+        return self.nail_color if self.nail_color is not None else nail_color_for(self.skin_color)
 
     @staticmethod
     def from_tone(tone: str, **kwargs) -> "Appearance":

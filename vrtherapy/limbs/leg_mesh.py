@@ -17,6 +17,9 @@ thigh.
 The shared surfacing works with the limb axis along +y; the leg hangs along -z, so surfacing runs in a
 "design frame" (x, -z, y) and the result is rotated back.
 
+Each vertex carries a `nail` weight as on the arm: a toenail on the top of each toe near its tip, the
+big toe's much the largest.
+
 The right leg is generated; the left is its reflection across x = 0.
 """
 
@@ -41,6 +44,7 @@ from vrtherapy.limbs.mesh_generator import (
     _top4,
     _zip_loops,
     mirror_mesh,
+    nail_weight,
 )
 from vrtherapy.motion.leg_skeleton import LegDimensions, build_leg_skeleton
 from vrtherapy.motion.skeleton import Skeleton
@@ -139,6 +143,11 @@ _TOES = (
     ((0.040, 0.149, 0.017), (0.0445, 0.172, 0.0180), (0.044, 0.1890, 0.0090), (0.0080, 0.0077, 0.0075)),
 )
 _TOE_THICKNESS = 0.84  #: top-to-bottom thickness of a toe relative to its width
+# Toenails (foot-design metres; big toe first): length, width relative to the toe's, gap left to the tip.
+_TOENAIL_LENGTH = (0.0150, 0.0085, 0.0080, 0.0072, 0.0062)
+_TOENAIL_WIDTH = (0.74, 0.72, 0.72, 0.70, 0.66)
+_TOENAIL_TIP_GAP = (0.0028, 0.0022, 0.0022, 0.0020, 0.0020)
+_TOENAIL_EDGE = 0.0024  #: soft edge of the toenail weight (wider than a fingernail's: the foot grid is coarser)
 _DESIGN_BALL = 0.72 * 0.26  #: where the toes above were placed behind the ball joint
 # Ankle bones (root-frame offsets from the ankle joint, metres, for the default leg): centre, radii.
 # The outer (lateral) malleolus is lower and further back than the inner one.
@@ -170,6 +179,7 @@ def generate_leg_mesh(skeleton: Skeleton, voxel: float = DEFAULT_VOXEL) -> LimbM
         triangles=triangles.astype(np.int32),
         joint_indices=indices.astype(np.int32),
         joint_weights=weights.astype(np.float32),
+        nail=_nail_weights(body, vertices).astype(np.float32),
     )
 
 
@@ -387,6 +397,33 @@ def _ring_depths(body: _LegBody) -> np.ndarray:
 
 
 # --- skin weights ------------------------------------------------------------------------------------
+
+
+def _nail_weights(body: _LegBody, p: np.ndarray) -> np.ndarray:
+    """Per-vertex toenail weight: a nail on the top of each toe's last segment, short of its tip.
+
+    The toes are one bone (`toes`), so each toe's nail is placed in a frame of its own last cone at rest:
+    y along the cone towards the tip, z down (the toes' underside, as the `toes` bone frame has it), in
+    foot-design coordinates so the nails scale with the foot.
+    """
+    f = body.to_foot(p)
+    nail = np.zeros(len(p))
+    for toe, length, width, gap in zip(body.toes, _TOENAIL_LENGTH, _TOENAIL_WIDTH, _TOENAIL_TIP_GAP):
+        mid, end = toe.points[1], toe.points[2]
+        r_mid, r_end = toe.radii[1], toe.radii[2]
+        axis = (end - mid) / np.linalg.norm(end - mid)
+        down = np.array([0.0, 0.0, -1.0])
+        down = down - axis * (down @ axis)
+        down /= np.linalg.norm(down)
+        frame = np.stack([np.cross(axis, down), axis, down], axis=1)
+        local = (f - end) @ frame
+        tip = r_end  # the toe's skin ends one radius past the end of its last cone
+        local[:, 2] /= _TOE_THICKNESS  # the toe is flattened top to bottom: measure as on a round one
+        near = (np.abs(local[:, 0]) < 2.0 * r_mid) & (np.abs(local[:, 2]) < 2.0 * r_mid)
+        half_width = 0.5 * width * 2.0 * r_end
+        weight = nail_weight(local, tip - gap - length, tip - gap, half_width, _TOENAIL_EDGE)
+        nail = np.maximum(nail, np.where(near, weight, 0.0))
+    return nail
 
 
 def _skin_weights(body: _LegBody, p: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

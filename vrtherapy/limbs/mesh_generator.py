@@ -14,6 +14,10 @@ meshed directly as rings; the lower forearm and the hand are polygonised by marc
 grid that starts on a plane across the forearm, and the two parts are zipped together along that
 plane. The mesh is open only at the cut across the top of the upper arm.
 
+Each vertex also carries a `nail` weight (0..1): 1 on the fingernails and the thumbnail, on the dorsal
+side of each distal phalanx near its tip, falling off over about a millimetre at the nail's edge so the
+skin shader (`render/shaders/skin.frag.glsl`) can tint and gloss the nails without a texture.
+
 The right arm is generated; the left is its reflection across x = 0 (the left skeleton is the
 reflection of the right), so the two are exact mirror images.
 """
@@ -95,6 +99,13 @@ _FINGER_BLENDS = (0.0060, 0.0050)  #: proximal and distal interphalangeal joints
 _THUMB_BLENDS = (0.0080, 0.0060)  #: thumb MCP and IP
 _REGION_BLEND = 0.004  #: palm <-> digit soft membership width (in SDF metres)
 
+# Nails, on the dorsal side of each distal phalanx (default hand; scaled with the hand's breadth).
+NAIL_EDGE = 0.0020  #: width of the soft edge of the nail weight (metres; about the hand grid's vertex spacing)
+_NAIL_LENGTH = 0.58  #: nail length as a fraction of the distal phalanx's length
+_NAIL_TIP_GAP = 0.0018  #: skin left between the nail's free edge and the fingertip
+_NAIL_WIDTH = 0.80  #: nail width relative to the digit's width under it
+_NAIL_SQUARENESS = 2.6  #: superellipse exponent of the outline (2 = ellipse; higher = squarer sides)
+
 
 @dataclass(frozen=True, eq=False)
 class LimbMesh:
@@ -106,6 +117,12 @@ class LimbMesh:
     triangles: np.ndarray  # (T, 3) int32, counter-clockwise seen from outside
     joint_indices: np.ndarray  # (V, 4) int32, by descending weight; unused slots 0
     joint_weights: np.ndarray  # (V, 4) float32, sum 1, descending; unused slots 0
+    #: (V,) float32 in 0..1: how much of a (finger or toe) nail a vertex is on; None = no nails anywhere.
+    nail: np.ndarray | None = None
+
+    def __post_init__(self) -> None:
+        if self.nail is None:
+            object.__setattr__(self, "nail", np.zeros(len(self.vertices), np.float32))
 
     @property
     def vertex_count(self) -> int:
@@ -131,6 +148,7 @@ def generate_arm_mesh(skeleton: Skeleton, voxel: float = DEFAULT_VOXEL) -> LimbM
         triangles=triangles.astype(np.int32),
         joint_indices=indices.astype(np.int32),
         joint_weights=weights.astype(np.float32),
+        nail=_nail_weights(body, vertices).astype(np.float32),
     )
 
 
@@ -143,6 +161,7 @@ def mirror_mesh(mesh: LimbMesh) -> LimbMesh:
         triangles=np.ascontiguousarray(mesh.triangles[:, ::-1]),
         joint_indices=mesh.joint_indices.copy(),
         joint_weights=mesh.joint_weights.copy(),
+        nail=mesh.nail.copy(),
     )
 
 
@@ -611,6 +630,43 @@ def _skin_weights(body: _ArmBody, p: np.ndarray) -> tuple[np.ndarray, np.ndarray
     hand = palm_share[:, None] * palm_w + digit_share[:, None] * digit_w
     w += wrist[:, None] * hand
     return _top4(w)
+
+
+def nail_weight(
+    local: np.ndarray, start: float, end: float, half_width: np.ndarray | float, edge: float
+) -> np.ndarray:
+    """Soft nail mask of points given in a digit's frame (x across, y distal, z palmar; (N, 3)).
+
+    The nail covers y in start..end and |x| up to `half_width` (per point or one value), in a
+    superellipse outline, on the dorsal (-z) side only; it fades out over `edge` metres at its rim.
+    """
+    half_len = 0.5 * (end - start)
+    u = (local[:, 1] - 0.5 * (start + end)) / half_len
+    v = local[:, 0] / half_width
+    rho = (np.abs(u) ** _NAIL_SQUARENESS + np.abs(v) ** _NAIL_SQUARENESS) ** (1.0 / _NAIL_SQUARENESS)
+    dist = (rho - 1.0) * np.minimum(half_len, half_width)  # approximately metres outside the outline
+    dorsal = _smoothstep((-local[:, 2] - 0.5 * np.abs(local[:, 0])) / edge)  # dorsal, not the sides
+    return _smoothstep(0.5 - dist / edge) * dorsal
+
+
+def _nail_weights(body: _ArmBody, p: np.ndarray) -> np.ndarray:
+    """Per-vertex nail weight: a nail on the back of each distal phalanx, ending short of the tip."""
+    nail = np.zeros(len(p))
+    edge = NAIL_EDGE * body.sx
+    for digit in _DIGITS:
+        distal, tip = body.idx[f"{digit}_distal"], body.idx[f"{digit}_tip"]
+        frame = body.frames[distal]  # +Y along the phalanx, +Z palmar
+        local = (p - body.positions[distal]) @ frame
+        length = float((body.positions[tip] - body.positions[distal]) @ frame[:, 1])
+        end = length - _NAIL_TIP_GAP * body.sx
+        start = end - _NAIL_LENGTH * length
+        # The digit's half-width under the nail, from the last cone's radii.
+        _, _, r_dip, r_tip = np.array(_FINGER_RADII[digit]) * body.sx
+        along = np.clip(local[:, 1] / length, 0.0, 1.0)
+        half_width = _NAIL_WIDTH * (r_dip + (r_tip - r_dip) * along)
+        near = (np.abs(local[:, 0]) < 2.0 * r_dip) & (np.abs(local[:, 2]) < 2.0 * r_dip)
+        nail = np.maximum(nail, np.where(near, nail_weight(local, start, end, half_width, edge), 0.0))
+    return nail
 
 
 def _top4(w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

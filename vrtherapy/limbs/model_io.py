@@ -1,8 +1,8 @@
 """Limb model files: a generated `LimbMesh` saved as a Panda3D BAM file, and loaded back for rendering.
 
 The BAM holds one GeomNode whose vertex columns are what `render/shaders/skin.vert.glsl` reads
-(`vertex`, `normal`, `texcoord`, and `joint_indices` / `joint_weights` as four floats each, so GLSL 1.30
-sees them as `in vec4`). The node carries a JSON tag `vrtherapy_limb` naming the side, the limb kind
+(`vertex`, `normal`, `texcoord`, `joint_indices` / `joint_weights` as four floats each, so GLSL 1.30
+sees them as `in vec4`, and `nail`, one float: the fingernail/toenail weight). The node carries a JSON tag `vrtherapy_limb` naming the side, the limb kind
 ("arm" or "leg"), the joint order the skin weights refer to and the dimensions the mesh was built for;
 loading checks it, so a model built for another skeleton fails with one clear line instead of a
 silently mangled limb.
@@ -35,7 +35,8 @@ from vrtherapy.motion.skeleton import ARM_JOINTS, ArmDimensions, Skeleton, build
 from vrtherapy.resources import models_dir
 
 MODEL_TAG = "vrtherapy_limb"
-MODEL_FORMAT_VERSION = 1
+#: 2: added the `nail` vertex column. Older files are refused (rebuild them with `vrtherapy models build`).
+MODEL_FORMAT_VERSION = 2
 _SIDES = ("left", "right")
 #: Per limb kind: the joint names its skin weights refer to, and its dimensions type.
 _LIMB_KINDS: dict[str, tuple[tuple[str, ...], type]] = {
@@ -68,6 +69,7 @@ def limb_vertex_format() -> GeomVertexFormat:
     array.addColumn(InternalName.getTexcoord(), 2, Geom.NT_float32, Geom.C_texcoord)
     array.addColumn(InternalName.make("joint_indices"), 4, Geom.NT_float32, Geom.C_other)
     array.addColumn(InternalName.make("joint_weights"), 4, Geom.NT_float32, Geom.C_other)
+    array.addColumn(InternalName.make("nail"), 1, Geom.NT_float32, Geom.C_other)
     return GeomVertexFormat.registerFormat(GeomVertexFormat(array))
 
 
@@ -75,7 +77,8 @@ def make_geom_node(mesh: LimbMesh, name: str) -> GeomNode:
     """A GeomNode holding `mesh`, filled in bulk through the vertex and index buffers."""
     fmt = limb_vertex_format()
     interleaved = np.concatenate(
-        [mesh.vertices, mesh.normals, mesh.uvs, mesh.joint_indices.astype(np.float32), mesh.joint_weights],
+        [mesh.vertices, mesh.normals, mesh.uvs, mesh.joint_indices.astype(np.float32), mesh.joint_weights,
+         mesh.nail[:, None]],
         axis=1,
         dtype=np.float32,
     )
@@ -139,7 +142,7 @@ def load_limb_model(path: Path, loader) -> LimbModel:
         for geom in np_.node().getGeoms():
             vdata = geom.getVertexData()
             fmt = vdata.getFormat()
-            for column in ("joint_indices", "joint_weights"):
+            for column in ("joint_indices", "joint_weights", "nail"):
                 if not fmt.hasColumn(InternalName.make(column)):
                     raise ConfigError(f"{path}: limb mesh lacks the '{column}' vertex column")
             vertex_count += vdata.getNumRows()

@@ -13,11 +13,13 @@ in vec3 p3d_Normal;
 in vec2 p3d_MultiTexCoord0;
 in vec4 joint_indices;
 in vec4 joint_weights;
+in float nail;  // 0..1: on a finger- or toenail
 
 out vec3 v_normal;    // view space
 out vec3 v_position;  // view space
 out vec2 v_uv;
 out float v_rest_along;  // distance from the limb's root (shoulder, hip) along the limb at rest
+out float v_nail;
 
 void main() {
     mat4 skin = joint_weights.x * u_joints[int(joint_indices.x)]
@@ -29,4 +31,5 @@ void main() {
     v_normal = p3d_NormalMatrix * (mat3(skin) * p3d_Normal);
     v_uv = p3d_MultiTexCoord0;
     v_rest_along = dot(p3d_Vertex.xyz, u_rest_axis);
+    v_nail = nail;
 }
