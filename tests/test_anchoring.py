@@ -5,6 +5,7 @@ import pytest
 
 from vrtherapy.motion.kinematics import forward_kinematics, landmarks_from_pose, to_world
 from vrtherapy.motion.leg_skeleton import build_leg_skeleton
+from vrtherapy.motion.mirror_modes import MirrorMode
 from vrtherapy.motion.pipeline import MirrorSettings, PosePipeline
 from vrtherapy.motion.pose import LimbPose
 from vrtherapy.motion.skeleton import build_arm_skeleton
@@ -75,3 +76,38 @@ def test_below_knee_stump_carries_the_mirrored_foot():
     assert np.degrees(out.phantom.angles[sk.index("foot"), 0]) == pytest.approx(15.0, abs=1.0)  # the mirrored ankle
     ankle_dir = joints[sk.index("foot")] - knee
     assert np.degrees(np.arccos(ankle_dir @ (stump_end - knee) / np.linalg.norm(ankle_dir) / np.linalg.norm(stump_end - knee))) < 1.0
+
+
+def _stump_setup():
+    motion = SyntheticArmMotion("right", build_schedule([("fist_open_close", 5.0)]), noise_m=0.0)
+    shoulder = np.array([-0.2, -0.02, 1.05])
+    d = np.array([-0.05, 0.12, -0.23])
+    elbow = shoulder + 0.30 * d / np.linalg.norm(d)
+    residual = residual_arm({0: shoulder, 1: elbow, 2: elbow + np.array([0.05, 0.12, 0.06])})
+    return motion, residual, elbow
+
+
+def test_intact_twin_still_overlays_the_intact_hand_when_anchored():
+    motion, residual, _ = _stump_setup()
+    sample = motion.sample_at(1.0, t_capture=1.0)
+    anchored = PosePipeline(MirrorSettings(intact_side="right", show_intact=True, stump="forearm"))
+    plain = PosePipeline(MirrorSettings(intact_side="right", show_intact=True))
+    a, p = anchored.process(sample, residual), plain.process(sample)
+    np.testing.assert_allclose(a.intact.angles, p.intact.angles, atol=1e-12)
+    np.testing.assert_allclose(a.intact.root_position, p.intact.root_position, atol=1e-12)
+
+
+@pytest.mark.parametrize("mode", [MirrorMode(scope="fingers"), MirrorMode(degree=0.3), MirrorMode(delay_ms=300)])
+def test_mirror_modes_never_detach_the_limb_from_the_stump(mode):
+    motion, residual, elbow = _stump_setup()
+    pipeline = PosePipeline(MirrorSettings(intact_side="right", show_intact=False, stump="forearm", mode=mode))
+    for t in np.arange(0.0, 1.0, 1 / 30):
+        out = pipeline.process(motion.sample_at(t, t_capture=t), residual.replace(t_capture=t))
+    sk = build_arm_skeleton("left")
+    _, joints = to_world(*forward_kinematics(sk, out.phantom.angles), out.phantom.root_rotation, out.phantom.root_position)
+    np.testing.assert_allclose(joints[sk.index("forearm")], elbow, atol=0.004)
+
+
+def test_a_stump_level_of_the_other_limb_is_refused_at_once():
+    with pytest.raises(ValueError, match="shank stump belongs to a leg"):
+        PosePipeline(MirrorSettings(stump="shank"))

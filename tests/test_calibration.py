@@ -63,14 +63,20 @@ def test_midline_from_a_symmetric_torso_and_from_a_head():
 
 def test_calibration_round_trips_through_its_file(tmp_path):
     samples, motion = still_samples()
+    neutral = neutral_angles(samples, Retargeter(motion.skeleton))  # an array, as calibration produces it
     cal = Calibration(intact_side="right", plane_point=(0.01, 0.0, 0.0), plane_normal=(1.0, 0.05, 0.0),
-                      arm=measure_arm(samples), neutral_angles=tuple(map(tuple, motion.angles_at(0.0))))
+                      arm=measure_arm(samples), neutral_angles=neutral)
     path = tmp_path / "p1" / "calibration.json"
     cal.save(path)
     assert Calibration.load(path) == cal
-    path.write_text('{"version": 99}')
-    with pytest.raises(ConfigError, match="not a usable calibration"):
-        Calibration.load(path)
+    for text, field in [('{"intact_side": "right", "version": 99}', "version"),
+                        ('{"intact_side": "rigth"}', "intact_side"),
+                        ('{"intact_side": "left", "plane_normal": [0, 0, 0]}', "plane_normal"),
+                        ('{"intact_side": "left", "neutral_angles": [[0, 0, 0]]}', "neutral_angles")]:
+        path.write_text(text)
+        with pytest.raises(ConfigError) as err:
+            Calibration.load(path)
+        assert str(path) in str(err.value) and field in str(err.value) and "\n" not in str(err.value)
     with pytest.raises(ConfigError, match="no calibration saved"):
         Calibration.load(tmp_path / "nobody.json")
 
@@ -93,3 +99,26 @@ def test_leg_segment_lengths_are_measured_from_a_still_leg():
     assert got.thigh == pytest.approx(0.40, abs=0.005)
     assert got.shank == pytest.approx(0.38, abs=0.005)
     assert got.foot_length == pytest.approx(0.24, abs=0.006)
+
+
+def test_occluded_points_are_not_measured():
+    samples, _ = still_samples()
+    hidden = [s.replace(valid=np.arange(len(s.valid)) != 3 + 8) if k % 2 else s for k, s in enumerate(samples)]
+    hidden = [s.replace(points=np.where(s.valid[:, None], s.points, 0.0)) for s in hidden]  # reported at the origin
+    got = measure_arm(hidden)
+    assert got.phalanges[0][2] == pytest.approx(SMALL.phalanges[0][2], abs=0.003)
+    never = [s.replace(valid=np.arange(len(s.valid)) != 3 + 8) for s in samples]
+    with pytest.raises(ConfigError, match="index_dip to hand_index_tip|not seen often enough"):
+        measure_arm(never)
+
+
+def test_a_leg_calibration_drives_a_leg_pipeline(tmp_path):
+    from vrtherapy.motion.leg_skeleton import LegDimensions
+    from vrtherapy.motion.pipeline import PosePipeline
+
+    cal = Calibration(intact_side="left", limb="leg", leg=LegDimensions(thigh=0.41, shank=0.39))
+    cal.save(tmp_path / "cal.json")
+    loaded = Calibration.load(tmp_path / "cal.json")
+    pipeline = PosePipeline.from_calibration(loaded)
+    assert pipeline.limb == "leg" and pipeline.phantom_retargeter.skeleton.side == "right"
+    assert pipeline.phantom_retargeter.skeleton.dimensions == LegDimensions(thigh=0.41, shank=0.39)

@@ -7,7 +7,7 @@ from vrtherapy.config import InvalidValue
 from vrtherapy.motion.calibration import relaxed_arm_degrees
 from vrtherapy.motion.kinematics import forward_kinematics, to_world
 from vrtherapy.motion.mirror import reflect_points, reflect_pose
-from vrtherapy.motion.mirror_modes import MirrorMode
+from vrtherapy.motion.mirror_modes import MirrorMode, scope_mask
 from vrtherapy.motion.pipeline import MirrorSettings, PosePipeline
 from vrtherapy.motion.skeleton import build_arm_skeleton
 from vrtherapy.tracking.synthetic import SyntheticArmMotion, build_schedule
@@ -69,10 +69,14 @@ def test_degree_blends_linearly_and_gain_scales_around_neutral():
 @pytest.mark.parametrize("scope, moving", [("wrist", {"wrist"}), ("arm", {"upper_arm", "forearm", "wrist"})])
 def test_partial_mirror_holds_the_other_joints_neutral(scope, moving):
     (out,), pipeline = run(MirrorMode(scope=scope), [FIST_CLOSED])
+    (full,), _ = run(MirrorMode(), [FIST_CLOSED])
     names = pipeline.phantom_retargeter.skeleton.names
     for j, name in enumerate(names):
-        if name not in moving and name != "forearm_twist":
+        if name in moving:  # in scope: the full mirrored movement
+            np.testing.assert_allclose(out.phantom.angles[j], full.phantom.angles[j], atol=1e-12, err_msg=name)
+        elif name != "forearm_twist":
             np.testing.assert_allclose(out.phantom.angles[j], neutral()[j], atol=1e-12, err_msg=name)
+    assert any(not np.allclose(full.phantom.angles[names.index(n)], neutral()[names.index(n)]) for n in moving)
 
 
 def test_fingers_scope_mirrors_the_fist_but_not_the_wrist():
@@ -105,9 +109,21 @@ def test_copy_mode_follows_the_tracked_limb_on_its_own_side():
 
 @pytest.mark.parametrize("mode", MODES, ids=lambda m: repr(m))
 def test_mirror_invariants_hold_in_every_mode(mode):
-    outs, pipeline = run(mode, np.arange(0.0, 1.0, 1 / 30))
+    times = np.arange(0.0, 1.0, 1 / 30)
+    outs, pipeline = run(mode, times)
     out = outs[-1]
     phantom = out.phantom
+    # the shown angles are exactly what the mode says, from the full mirror at the shown time
+    full_outs, _ = run(MirrorMode(copy=mode.copy), times)
+    lag = int(round(mode.delay_ms / 1000 * 30))
+    full = full_outs[-1 - lag].phantom.angles
+    sk0 = pipeline.phantom_retargeter.skeleton
+    mask = np.ones((len(sk0.names), 1)) if mode.scope == "full" else scope_mask(sk0, mode.scope)
+    expected = np.clip(neutral() + mode.degree * mode.gain * mask * (full - neutral()), sk0.limits[..., 0], sk0.limits[..., 1])
+    if mode.copy:
+        expected = np.clip(np.radians(relaxed_arm_degrees(sk0.names)) + mode.degree * mode.gain * mask
+                           * (full - np.radians(relaxed_arm_degrees(sk0.names))), sk0.limits[..., 0], sk0.limits[..., 1])
+    np.testing.assert_allclose(phantom.angles, expected, atol=1e-9)
     assert phantom.side == ("right" if mode.copy else "left")
     assert np.linalg.det(phantom.root_rotation) == pytest.approx(1.0)
     sk = pipeline.phantom_retargeter.skeleton

@@ -30,6 +30,19 @@ def test_still_joint_jitter_drops_and_quaternions_stay_unit():
     assert np.mean(errors_raw) / np.mean(errors_out) > 3.5
 
 
+def test_untracked_joints_hold_their_last_rotation():
+    f = OneEuroRotationFilter()
+    q = Rotation.random(3, random_state=2).as_quat()
+    f.filter(q, 1.0)
+    moved = Rotation.random(3, random_state=5).as_quat()
+    moved[1] = 0.0  # a joint the headset lost reports a zero quaternion
+    out = f.filter(moved, 1.05, valid=np.array([True, True, False]))
+    assert np.isfinite(out).all()
+    np.testing.assert_allclose(out[1:], q[1:])  # held
+    later = f.filter(Rotation.random(3, random_state=6).as_quat(), 1.1)
+    assert np.isfinite(later).all()
+
+
 def test_turning_joint_is_followed_with_little_lag():
     f = OneEuroRotationFilter()
     axis = np.array([0.0, 0.0, 1.0])

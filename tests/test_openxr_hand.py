@@ -12,8 +12,17 @@ from vrtherapy.tracking.sample import HAND_LANDMARKS, TrackedSample
 from vrtherapy.tracking.synthetic import MOTIONS, SyntheticArmMotion, build_schedule
 
 
+SPEC_ORDER = (  # XrHandJointEXT, XR_EXT_hand_tracking: 0 = PALM ... 25 = LITTLE_TIP
+    "palm", "wrist", "thumb_metacarpal", "thumb_proximal", "thumb_distal", "thumb_tip",
+    "index_metacarpal", "index_proximal", "index_intermediate", "index_distal", "index_tip",
+    "middle_metacarpal", "middle_proximal", "middle_intermediate", "middle_distal", "middle_tip",
+    "ring_metacarpal", "ring_proximal", "ring_intermediate", "ring_distal", "ring_tip",
+    "little_metacarpal", "little_proximal", "little_intermediate", "little_distal", "little_tip",
+)  # fmt: skip
+
+
 def test_every_openxr_joint_is_a_skeleton_joint_and_the_order_matches_the_spec():
-    assert len(XR_HAND_JOINTS) == 26
+    assert XR_HAND_JOINTS == SPEC_ORDER
     assert set(XR_HAND_JOINTS) <= set(ARM_JOINTS)
     assert XR_HAND_JOINTS[0] == "palm" and XR_HAND_JOINTS[1] == "wrist" and XR_HAND_JOINTS[25] == "little_tip"
     assert XR_HAND_JOINTS[7] == "index_proximal" and XR_HAND_JOINTS[21] == "little_metacarpal"

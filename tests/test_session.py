@@ -124,3 +124,15 @@ def test_a_bad_mirror_mode_in_a_playlist_names_file_exercise_and_field(tmp_path)
         load_playlist(str(path))
     message = str(err.value)
     assert "\n" not in message and str(path) in message and "exercises[1].mirror.degree" in message
+
+
+def test_an_added_research_delay_shows_in_the_reported_delay(runner_for):
+    from vrtherapy.motion.mirror_modes import MirrorMode
+
+    clock = FakeClock()
+    runner = runner_for(ScriptedTracker(clock, every=1), clock)
+    runner.pipeline.set_mode(MirrorMode(delay_ms=300))
+    stats = runner.run(seconds=2.0)
+    summary = stats.delay_summary_ms()
+    assert summary["p95"] == pytest.approx(320, abs=40)  # 20 ms capture-to-frame + the 300 ms added
+    assert stats.modes and stats.modes[0][1].delay_ms == 300

@@ -98,6 +98,7 @@ def run_demo(options: DemoOptions, say=print) -> Path:
                     "samples": tracker.samples_received, "error": stats.tracker_error},
         "mirror": {**asdict(mirror), "affected_side": options.affected_side,
                    "phantom_side": mirror.phantom_side},
+        "mirror_modes_used": [{"from_s": t, **asdict(mode)} for t, mode in stats.modes],
         "visuomotor_delay_ms": stats.delay_summary_ms(),
         "rejected_samples": dict(pipeline.rejected),
         "playlist": {"name": playlist.name, "exercises": [e.id for e in playlist.exercises]},

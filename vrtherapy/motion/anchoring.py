@@ -30,14 +30,14 @@ class _Level:
     parent: int  #: the residual segment runs from this point ...
     stump_end: int  #: ... to the end of the stump (tracked at this point's index)
     segment: str  #: the dimension giving the segment's full length
+    residual_joints: tuple[str, ...]  #: skeleton joints that belong to the residual limb
 
 
-_ARM_REST = tuple(range(2, 24))
 LEVELS: dict[str, _Level] = {
-    "forearm": _Level("arm", (0, 1), 1, 2, "forearm"),
-    "upper_arm": _Level("arm", (0,), 0, 1, "upper_arm"),
-    "shank": _Level("leg", (0, 1), 1, 2, "shank"),
-    "thigh": _Level("leg", (0,), 0, 1, "thigh"),
+    "forearm": _Level("arm", (0, 1), 1, 2, "forearm", ("upper_arm", "forearm")),
+    "upper_arm": _Level("arm", (0,), 0, 1, "upper_arm", ("upper_arm",)),
+    "shank": _Level("leg", (0, 1), 1, 2, "shank", ("thigh", "shank")),
+    "thigh": _Level("leg", (0,), 0, 1, "thigh", ("thigh",)),
 }
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Sequence
+from typing import Literal, Sequence
 
 import numpy as np
 
@@ -22,7 +22,7 @@ from vrtherapy.errors import ConfigError
 from vrtherapy.motion.mirror import MirrorPlane
 from vrtherapy.motion.skeleton import FINGERS, ArmDimensions, build_arm_skeleton
 from vrtherapy.motion.leg_skeleton import LegDimensions
-from vrtherapy.tracking.sample import HAND_OFFSET, LEG_POINTS, Side, TrackedSample
+from vrtherapy.tracking.sample import ARM_POINTS, HAND_OFFSET, LEG_POINTS, TrackedSample
 
 CALIBRATION_VERSION = 1
 #: Landmark speed (m/s) under which a frame counts as still enough to measure.
@@ -34,16 +34,39 @@ STILL_SHARE = 0.5
 
 @dataclass(frozen=True)
 class Calibration:
-    intact_side: Side
+    """One patient's calibration; `limb` says which of `arm`/`leg` was measured."""
+
+    intact_side: Literal["left", "right"]
+    limb: Literal["arm", "leg"] = "arm"
     plane_point: tuple[float, float, float] = (0.0, 0.0, 0.0)
     plane_normal: tuple[float, float, float] = (1.0, 0.0, 0.0)
     arm: ArmDimensions = field(default_factory=ArmDimensions)
-    neutral_angles: tuple[tuple[float, float, float], ...] = ()
+    leg: LegDimensions = field(default_factory=LegDimensions)
+    neutral_angles: tuple[tuple[float, float, float], ...] = ()  #: radians, one row per joint
     version: int = CALIBRATION_VERSION
+
+    def __post_init__(self) -> None:
+        from vrtherapy.config import InvalidValue
+        from vrtherapy.motion.leg_skeleton import LEG_JOINTS
+        from vrtherapy.motion.skeleton import ARM_JOINTS
+
+        rows = tuple(tuple(float(v) for v in row) for row in np.asarray(self.neutral_angles, float).reshape(-1, 3))
+        object.__setattr__(self, "neutral_angles", rows)
+        if self.version != CALIBRATION_VERSION:
+            raise InvalidValue("version", f"calibration version {self.version}, this vrtherapy reads {CALIBRATION_VERSION}")
+        if not np.linalg.norm(self.plane_normal) > 1e-6:
+            raise InvalidValue("plane_normal", "must be a non-zero direction")
+        joints = len(ARM_JOINTS if self.limb == "arm" else LEG_JOINTS)
+        if rows and len(rows) != joints:
+            raise InvalidValue("neutral_angles", f"has {len(rows)} joints; an {self.limb} has {joints}")
 
     @property
     def plane(self) -> MirrorPlane:
         return MirrorPlane(np.array(self.plane_point), np.array(self.plane_normal))
+
+    @property
+    def dimensions(self) -> ArmDimensions | LegDimensions:
+        return self.arm if self.limb == "arm" else self.leg
 
     def save(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -51,19 +74,18 @@ class Calibration:
 
     @staticmethod
     def load(path: Path) -> "Calibration":
+        """The saved calibration; ConfigError (one line naming file and field) when it is unusable."""
+        from vrtherapy.config import parse_dataclass
+
         try:
             data = json.loads(Path(path).read_text())
-            if data.get("version") != CALIBRATION_VERSION:
-                raise ValueError(f"version {data.get('version')!r}, expected {CALIBRATION_VERSION}")
-            arm = {k: tuple(map(tuple, v)) if k == "phalanges" else tuple(v) if isinstance(v, list) else v
-                   for k, v in data.pop("arm").items()}  # fmt: skip
-            neutral = tuple(tuple(row) for row in data.pop("neutral_angles"))
-            return Calibration(arm=ArmDimensions(**arm), neutral_angles=neutral,
-                               **{k: tuple(v) if isinstance(v, list) else v for k, v in data.items()})  # fmt: skip
         except FileNotFoundError:
             raise ConfigError(f"{path}: no calibration saved for this patient yet") from None
-        except (ValueError, TypeError, KeyError, AttributeError) as exc:
+        except (OSError, ValueError) as exc:
             raise ConfigError(f"{path}: not a usable calibration ({exc})") from None
+        if not isinstance(data, dict):
+            raise ConfigError(f"{path}: not a usable calibration (not a JSON object)")
+        return parse_dataclass(data, Calibration, str(path))
 
 
 #: Spread of the fingers, degrees of radial deviation at the knuckles, in a relaxed open hand.
@@ -130,6 +152,22 @@ def still_frames(samples: Sequence[TrackedSample], window_s: float = 0.25) -> li
     return [samples[i] for i in idx[speed < STILL_SPEED]]
 
 
+def _seen_points(samples: Sequence[TrackedSample]) -> np.ndarray:
+    """(F, N, 3) landmark positions, NaN where the tracker did not see a point."""
+    return np.stack([np.where(s.valid[:, None], s.points, np.nan) for s in samples])
+
+
+def _plausible(lengths: np.ndarray, what: str) -> float:
+    """The median of a segment's lengths over frames where both ends were seen; refuses nonsense."""
+    seen = lengths[np.isfinite(lengths)]
+    if len(seen) < MIN_STILL_FRAMES:
+        raise ConfigError(f"calibration: {what} was not seen often enough to measure; keep the whole limb in view")
+    value = float(np.median(seen))
+    if not 0.004 <= value <= 0.7:
+        raise ConfigError(f"calibration: {what} measured {value:.3f} m, which cannot be right; measure again")
+    return value
+
+
 def _enough_still_frames(samples: Sequence[TrackedSample]) -> list[TrackedSample]:
     """The still frames, if the hand was still for most of the capture; else a clear request."""
     still = still_frames(samples)
@@ -144,15 +182,15 @@ def _enough_still_frames(samples: Sequence[TrackedSample]) -> list[TrackedSample
 def measure_arm(samples: Sequence[TrackedSample]) -> ArmDimensions:
     """The intact arm's segment lengths: medians over its still frames."""
     still = _enough_still_frames(samples)
-    p = np.stack([s.points for s in still])
+    p = _seen_points(still)
     h = HAND_OFFSET
 
     def length(a: int, b: int) -> float:
-        return float(np.median(np.linalg.norm(p[:, b] - p[:, a], axis=1)))
+        return _plausible(np.linalg.norm(p[:, b] - p[:, a], axis=1), f"{ARM_POINTS[a]} to {ARM_POINTS[b]}")
 
     rest = _default_landmark_spans()
     knuckles = [h + 5, h + 9, h + 13, h + 17]
-    palm_length = float(np.median(np.linalg.norm(p[:, knuckles].mean(axis=1) - p[:, h], axis=1)))
+    palm_length = _plausible(np.linalg.norm(p[:, knuckles].mean(axis=1) - p[:, h], axis=1), "wrist to knuckles")
     return ArmDimensions(
         upper_arm=length(0, 1),
         forearm=length(1, h),
@@ -180,10 +218,10 @@ def measure_leg(samples: Sequence[TrackedSample]) -> LegDimensions:
     """The intact leg's segment lengths (hip, knee, ankle, heel, foot_index landmarks), medians over
     its still frames. The foot's length runs from the heel landmark to the toe tip; the ankle's height
     and the heel's offset keep their proportions to it."""
-    p = np.stack([s.points for s in _enough_still_frames(samples)])
+    p = _seen_points(_enough_still_frames(samples))
 
     def length(a: str, b: str) -> float:
-        return float(np.median(np.linalg.norm(p[:, LEG_POINTS.index(b)] - p[:, LEG_POINTS.index(a)], axis=1)))
+        return _plausible(np.linalg.norm(p[:, LEG_POINTS.index(b)] - p[:, LEG_POINTS.index(a)], axis=1), f"{a} to {b}")
 
     default = LegDimensions()
     heel_to_toe = length("heel", "foot_index")

@@ -10,10 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from vrtherapy.motion.one_euro import OneEuroParams, _alpha
-
-
-def _normalize(q: np.ndarray) -> np.ndarray:
-    return q / np.linalg.norm(q, axis=-1, keepdims=True)
+from vrtherapy.motion.rotations import normalize
 
 
 def slerp(q0: np.ndarray, q1: np.ndarray, t: np.ndarray) -> np.ndarray:
@@ -26,7 +23,7 @@ def slerp(q0: np.ndarray, q1: np.ndarray, t: np.ndarray) -> np.ndarray:
     small = sin < 1e-6
     w0 = np.where(small, 1.0 - t, np.sin((1.0 - t) * theta) / np.where(small, 1.0, sin))
     w1 = np.where(small, t, np.sin(t * theta) / np.where(small, 1.0, sin))
-    return _normalize(w0[:, None] * q0 + w1[:, None] * q1)
+    return normalize(w0[:, None] * q0 + w1[:, None] * q1)
 
 
 def angle_between(q0: np.ndarray, q1: np.ndarray) -> np.ndarray:
@@ -47,11 +44,19 @@ class OneEuroRotationFilter:
         self._t: float | None = None
         self._rate = params.rate_hz
 
-    def filter(self, q: np.ndarray, t: float) -> np.ndarray:
-        q = _normalize(np.asarray(q, float))
+    def filter(self, q: np.ndarray, t: float, valid: np.ndarray | None = None) -> np.ndarray:
+        """Filtered (N, 4) rotations; joints not `valid` (or given as a zero quaternion) hold their
+        last estimate."""
+        q = np.asarray(q, float)
+        length = np.linalg.norm(q, axis=-1)
+        seen = (length > 1e-9) & (np.ones(len(q), bool) if valid is None else np.asarray(valid, bool))
+        q = np.where(seen[:, None], q / np.where(seen, length, 1.0)[:, None], 0.0)
         if self._q is None:
-            self._q, self._speed, self._t = q, np.zeros(len(q)), t
-            return q.copy()
+            # a joint never seen yet starts at the identity (any fixed component order keeps it unit)
+            self._q = np.where(seen[:, None], q, np.eye(4)[3])
+            self._speed, self._t = np.zeros(len(q)), t
+            return self._q.copy()
+        q = np.where(seen[:, None], q, self._q)
         if t > self._t:
             self._rate = 1.0 / (t - self._t)
         self._t = t

@@ -87,7 +87,14 @@ class PosePipeline:
         self._roots = {mirror.intact_side: np.eye(3), other_side(mirror.intact_side): reflected_root}
         skeleton = self._retargeters[mirror.phantom_side].skeleton
         neutral = relaxed(skeleton.names) if neutral_deg is None else neutral_deg
-        self.modes = MirrorModeApplier(skeleton, np.radians(neutral), mirror.mode)
+        locked: tuple[int, ...] = ()
+        if mirror.stump is not None:
+            level = LEVELS[mirror.stump]
+            if level.limb != limb:
+                raise ValueError(f"a {mirror.stump} stump belongs to a {level.limb}, not a {limb}")
+            locked = tuple(skeleton.index(n) for n in level.residual_joints)
+            self.residual_filter = OneEuroFilter(filter_params, speed_groups=np.array(groups))
+        self.modes = MirrorModeApplier(skeleton, np.radians(neutral), mirror.mode, locked)
         self.rejected: Counter[str] = Counter()
         self._last = FramePoses(None, None, None)
         self._last_t: float | None = None
@@ -100,8 +107,8 @@ class PosePipeline:
         """Switch the mirror mode live (the next frame already shows it)."""
         if mode.copy != self.mirror.mode.copy:
             raise ValueError("switching between mirror and copy mode changes the limb's side: start a new session")
+        self.modes.set_mode(mode)  # validates first
         self.mirror = replace(self.mirror, mode=mode)
-        self.modes.set_mode(mode)
 
     def process(self, sample: TrackedSample | None, residual: TrackedSample | None = None) -> FramePoses:
         """Poses for this frame; the previous poses if there is no new, usable sample.
@@ -118,15 +125,19 @@ class PosePipeline:
             return self._last
         filtered = self.filter.filter_sample(sample)
         copy = self.mirror.mode.copy
-        source = filtered if copy else mirror_sample(filtered, self._plane)
-        if self.mirror.stump is not None and not copy:
-            source = self._anchored(source, residual)
-        tracked = self.phantom_retargeter.solve(source, self._roots[source.side])
+        mirrored = filtered if copy else mirror_sample(filtered, self._plane)
+        anchored = self._anchored(mirrored, residual) if self.mirror.stump is not None and not copy else mirrored
+        root = self._roots[mirrored.side]
+        tracked = self.phantom_retargeter.solve(anchored, root)
         if not np.isfinite(tracked.angles).all():
             self.rejected["degenerate landmarks"] += 1
             return self._last
-        # The intact twin shows the real movement: the retargeted pose reflected back, unmodified.
-        intact = reflect_pose(tracked, self._plane) if self.mirror.show_intact and not copy else None
+        # The intact twin shows the real movement: the intact limb's pose (the mirrored one reflected
+        # back, before any anchoring or mirror mode changes it).
+        intact = None
+        if self.mirror.show_intact and not copy:
+            whole = tracked if anchored is mirrored else self.phantom_retargeter.solve(mirrored, root)
+            intact = reflect_pose(whole, self._plane)
         self._last = FramePoses(self.modes.apply(tracked), intact, sample.t_capture)
         return self._last
 
@@ -139,15 +150,15 @@ class PosePipeline:
             self.rejected["residual limb not tracked"] += 1
             return mirrored
         length = getattr(self.phantom_retargeter.skeleton.dimensions, level.segment)
-        return anchor_at_stump(mirrored, residual, self.mirror.stump, length)
+        return anchor_at_stump(mirrored, self.residual_filter.filter_sample(residual), self.mirror.stump, length)
 
     @staticmethod
     def from_calibration(calibration: Calibration, show_intact: bool = True, mode: MirrorMode = MirrorMode()) -> "PosePipeline":
-        """A pipeline for a calibrated patient: their midline, their arm's size, their neutral pose."""
+        """A pipeline for a calibrated patient: their midline, their limb's size, their neutral pose."""
         mirror = MirrorSettings(intact_side=calibration.intact_side, show_intact=show_intact,
                                 plane_point=calibration.plane_point, plane_normal=calibration.plane_normal, mode=mode)  # fmt: skip
         neutral = np.degrees(np.array(calibration.neutral_angles)) if calibration.neutral_angles else None
-        return PosePipeline(mirror, calibration.arm, neutral_deg=neutral)
+        return PosePipeline(mirror, calibration.dimensions, neutral_deg=neutral, limb=calibration.limb)
 
     def _problem(self, sample: TrackedSample) -> str | None:
         if sample.limb != self.limb:

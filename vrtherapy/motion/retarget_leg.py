@@ -17,13 +17,14 @@ import math
 import numpy as np
 
 from vrtherapy.motion.pose import LimbPose
-from vrtherapy.motion.retarget import roll_hint
+from vrtherapy.motion.retarget import ROLL_FROM_HAND_BELOW, ROLL_FROM_ELBOW_ABOVE, roll_hint
 from vrtherapy.motion.rotations import clamp, clamp_angles, euler3, frame3, matrix_to_euler3
 from vrtherapy.motion.skeleton import Skeleton
 from vrtherapy.tracking.sample import LEG_POINTS, TrackedSample
 
 _HIP, _KNEE, _ANKLE, _HEEL, _TOE = (LEG_POINTS.index(n) for n in LEG_POINTS)
-_ROLL_FROM_FOOT_BELOW, _ROLL_FROM_KNEE_ABOVE = 0.03, 0.20
+# The knee hands the thigh's roll over over the same range of bend as the elbow does the upper arm's.
+_ROLL_FROM_FOOT_BELOW, _ROLL_FROM_KNEE_ABOVE = ROLL_FROM_HAND_BELOW, ROLL_FROM_ELBOW_ABOVE
 
 
 def foot_frame(points: np.ndarray) -> np.ndarray:

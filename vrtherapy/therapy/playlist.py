@@ -20,7 +20,7 @@ from typing import Literal
 
 from vrtherapy.config import InvalidValue, load_toml
 from vrtherapy.errors import ConfigError
-from vrtherapy.motion.mirror_modes import SCOPE_JOINTS, MirrorMode
+from vrtherapy.motion.mirror_modes import MirrorMode, scope_problem
 from vrtherapy.resources import playlists_dir
 from vrtherapy.therapy.exercises import EXERCISES, Exercise, get_exercise
 
@@ -58,10 +58,14 @@ class Playlist:
         for i, item in enumerate(self.exercises):
             if item.exercise.limb != self.limb:
                 raise InvalidValue(f"exercises[{i}].id", f"{item.id!r} is a {item.exercise.limb}-limb exercise in a {self.limb}-limb playlist")
-            scope = item.mirror.scope if item.mirror is not None else "full"
-            if scope != "full" and scope not in SCOPE_JOINTS[limb]:
-                raise InvalidValue(f"exercises[{i}].mirror.scope",
-                                   f"{scope!r} is not a scope for the {limb} (use full, {', '.join(SCOPE_JOINTS[limb])})")
+            if item.mirror is None:
+                continue
+            problem = scope_problem(limb, item.mirror.scope)
+            if problem:
+                raise InvalidValue(f"exercises[{i}].mirror.scope", problem)
+            if item.mirror.copy:
+                raise InvalidValue(f"exercises[{i}].mirror.copy",
+                                   "copy mode belongs to the whole session (it tracks the residual limb), not to one exercise")
 
     @property
     def duration_s(self) -> float:

@@ -13,6 +13,7 @@ from typing import Callable
 
 import numpy as np
 
+from vrtherapy.motion.mirror_modes import MirrorMode
 from vrtherapy.motion.pipeline import PosePipeline
 from vrtherapy.render.app import TherapyScene
 from vrtherapy.render.capture import capture_texture, read_rgb
@@ -35,6 +36,8 @@ class SessionStats:
     delays_s: list[float] = field(default_factory=list)
     stopped_by_user: bool = False
     tracker_error: str | None = None
+    #: (seconds into the session, mirror mode) each time the mode changed, starting with the first
+    modes: list[tuple[float, MirrorMode]] = field(default_factory=list)
 
     @property
     def fps(self) -> float:
@@ -72,8 +75,10 @@ def hud_for(playlist: Playlist, t: float, notice: str = "") -> HudState:
 class SessionRunner:
     def __init__(self, scene: TherapyScene, tracker: Tracker, pipeline: PosePipeline, playlist: Playlist,
                  fps: float = 30.0, clock: Callable[[], float] = time.monotonic,
-                 sleep: Callable[[float], None] = time.sleep) -> None:  # fmt: skip
+                 sleep: Callable[[float], None] = time.sleep, residual_tracker: Tracker | None = None) -> None:  # fmt: skip
+        """`residual_tracker` follows the residual limb when the pipeline anchors at the stump."""
         self.scene, self.tracker, self.pipeline, self.playlist = scene, tracker, pipeline, playlist
+        self.residual_tracker = residual_tracker
         self.fps = fps
         self._clock, self._sleep = clock, sleep
         self._stop_requested = False
@@ -110,8 +115,11 @@ class SessionRunner:
                 wanted = item.mirror if item is not None and item.mirror is not None else session_mode
                 if wanted != self.pipeline.mirror.mode and wanted.copy == session_mode.copy:
                     self.pipeline.set_mode(wanted)
+                if not stats.modes or stats.modes[-1][1] != self.pipeline.mirror.mode:
+                    stats.modes.append((round(t, 3), self.pipeline.mirror.mode))
             sample = self.tracker.latest()
-            poses = self.pipeline.process(sample)
+            residual = self.residual_tracker.latest() if self.residual_tracker is not None else None
+            poses = self.pipeline.process(sample, residual)
             notice = self._notice(sample, now)
             self.scene.show(poses, hud_for(self.playlist, t, notice))
             grab = tex is not None and stats.frames % sink_every == 0
@@ -119,10 +127,12 @@ class SessionRunner:
                 base.win.triggerCopy()
             base.taskMgr.step()  # renders the frame and handles window/keyboard events
             shown = self._clock()
-            if poses.t_capture is not None and poses.t_capture != last_shown_capture:
-                # The first frame showing a movement is the delay the patient experiences.
-                stats.delays_s.append(shown - poses.t_capture)
-                last_shown_capture = poses.t_capture
+            shown_capture = poses.phantom.t_capture if poses.phantom is not None else None
+            if shown_capture is not None and shown_capture != last_shown_capture:
+                # The first frame showing a movement on the phantom limb is the delay the patient
+                # experiences (including any delay a research protocol adds on purpose).
+                stats.delays_s.append(shown - shown_capture)
+                last_shown_capture = shown_capture
             if grab:
                 sink(stats.frames, t, read_rgb(tex))
             stats.frames += 1

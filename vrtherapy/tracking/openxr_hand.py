@@ -13,7 +13,7 @@ import numpy as np
 from vrtherapy.frames import openxr_points_to_world
 from vrtherapy.tracking.sample import ARM_POINTS, HAND_OFFSET
 
-FINGER_NAMES = ("index", "middle", "ring", "little")
+FINGER_NAMES = ("index", "middle", "ring", "little")  # OpenXR's finger names, as the skeleton uses
 
 #: XrHandJointEXT order (XR_HAND_JOINT_PALM_EXT = 0 ... XR_HAND_JOINT_LITTLE_TIP_EXT = 25); the names
 #: are the limb skeleton's joint names.
