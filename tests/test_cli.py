@@ -131,3 +131,27 @@ def test_limb_screenshots_show_skin(tmp_path):
         r, g, b = rgb[..., 0], rgb[..., 1], rgb[..., 2]
         skin = (r > g + 15) & (g > b + 10) & (r > 120)  # warm, skin-coloured pixels
         assert skin.mean() > 0.02, name
+
+
+def test_record_then_replay_through_the_demo(tmp_path):
+    recording = tmp_path / "patient.vtrec"
+    result = run_cli("record", "--seconds", "2", "--output", str(recording))
+    assert result.returncode == 0, result.stderr
+    assert "recorded" in result.stdout and recording.stat().st_size > 1000
+    again = run_cli("record", "--seconds", "1", "--output", str(recording))
+    assert again.returncode == 2 and "never overwritten" in again.stderr  # a recording is never lost
+    out = tmp_path / "demo"
+    result = run_cli("demo", "--tracker", f"replay:{recording}", "--seconds", "3", "--size", "320x180", "--output", str(out))
+    assert result.returncode == 0, result.stderr
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["tracker"]["name"] == "replay:patient.vtrec" and summary["tracker"]["samples"] > 30
+
+
+@pytest.mark.parametrize("tracker, message", [("replay:/nonexistent/x.vtrec", "recording not found"),
+                                              ("kinect", "unknown tracker 'kinect'")])
+def test_bad_tracker_is_one_line_before_anything_starts(tmp_path, tracker, message):
+    result = run_cli("demo", "--tracker", tracker, "--output", str(tmp_path / "out"))
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and message in lines[0]
+    assert not (tmp_path / "out").exists()

@@ -62,6 +62,14 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--size", type=_size, default=(960, 540), help="frame size WIDTHxHEIGHT (default 960x540)")
     demo.add_argument("--fps", type=_positive, default=30.0, help="target frame rate (default 30)")
     demo.add_argument("--skin-tone", default="medium", help="porcelain, fair, medium, olive, brown, deep or #rrggbb")
+    demo.add_argument("--tracker", default="synthetic", help="synthetic (default) or replay:FILE (a recording)")
+
+    record = sub.add_parser("record", help="record tracked motion to a file for replay and review")
+    record.add_argument("--tracker", default="synthetic", help="the tracker to record (synthetic)")
+    record.add_argument("--seconds", type=_positive, default=10.0, help="how long to record (default 10)")
+    record.add_argument("--side", choices=("left", "right"), default="right", help="the tracked (intact) side")
+    record.add_argument("--playlist", default="demo", help="what the synthetic patient performs")
+    record.add_argument("--output", type=Path, required=True, help="the recording file to write (.vtrec)")
 
     bench = sub.add_parser("bench", help="measure the per-frame cost of each stage")
     bench.add_argument("--json", action="store_true", help="print the figures as one JSON object")
@@ -106,13 +114,19 @@ def _dispatch(args: argparse.Namespace) -> int:
         options = DemoOptions(
             display=args.display, seconds=args.seconds, output=args.output, affected_side=args.affected_side,
             show_intact=not args.phantom_only, playlist=args.playlist, scene=args.scene, size=args.size,
-            fps=args.fps, skin_tone=args.skin_tone,
+            fps=args.fps, skin_tone=args.skin_tone, tracker=args.tracker,
         )  # fmt: skip
         folder = run_demo(options)
         summary = json.loads((folder / "summary.json").read_text())
         print(f"vrtherapy: rendered {summary['frames_rendered']} frames at {summary['fps']} fps "
               f"on the {summary['display']['used']} display")  # fmt: skip
         print(f"vrtherapy: output written to {folder.resolve()}")
+        return 0
+    if args.command == "record":
+        from vrtherapy.tracking.record import record
+
+        count = record(args.tracker, args.side, args.playlist, args.seconds, args.output)
+        print(f"vrtherapy: recorded {count} samples to {args.output}")
         return 0
     if args.command == "bench":
         from vrtherapy.bench import BenchOptions, format_report, run_bench

@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
 
+from vrtherapy.errors import VrtherapyError
 from vrtherapy.limbs.appearance import Appearance
 from vrtherapy.motion.pipeline import MirrorSettings, PosePipeline, prepare_kernels
 from vrtherapy.motion.skeleton import ArmDimensions, build_arm_skeleton
@@ -38,6 +39,7 @@ class DemoOptions:
     fps: float = 30.0
     skin_tone: str = "medium"
     tracker_rate_hz: float = 30.0
+    tracker: str = "synthetic"  #: "synthetic" or "replay:FILE"
 
 
 def default_output_folder() -> Path:
@@ -49,6 +51,17 @@ def run_demo(options: DemoOptions, say=print) -> Path:
     scene_spec = load_scene(options.scene)
     playlist = load_playlist(options.playlist)
     appearance = Appearance.from_tone(options.skin_tone)
+    replay = None
+    if options.tracker.startswith("replay:"):
+        from vrtherapy.tracking.replay import ReplaySource
+
+        replay = ReplaySource(Path(options.tracker.split(":", 1)[1]))
+        if replay.limb != "arm":
+            raise VrtherapyError(f"--tracker: {options.tracker} holds a {replay.limb}; the demo shows arms")
+        if replay.side == options.affected_side:
+            raise VrtherapyError(f"--tracker: {options.tracker} tracked the {replay.side} arm, the side given as affected")
+    elif options.tracker != "synthetic":
+        raise VrtherapyError(f"--tracker: unknown tracker {options.tracker!r} (use synthetic or replay:FILE)")
     choice = choose_display(options.display)
     for note in choice.notes:
         say(f"vrtherapy: {note}")
@@ -69,8 +82,11 @@ def run_demo(options: DemoOptions, say=print) -> Path:
     if options.show_intact:
         skeletons[intact] = build_arm_skeleton(intact, dims)
     scene = TherapyScene(base, scene_spec, skeletons, appearance)
-    motion = SyntheticArmMotion(intact, build_schedule([(e.id, e.duration_s) for e in playlist.exercises]), dims)
-    tracker = ThreadedTracker(SyntheticSource(motion, options.tracker_rate_hz))
+    if replay is None:
+        motion = SyntheticArmMotion(intact, build_schedule([(e.id, e.duration_s) for e in playlist.exercises]), dims)
+        tracker = ThreadedTracker(SyntheticSource(motion, options.tracker_rate_hz))
+    else:
+        tracker = ThreadedTracker(replay)
     pipeline = PosePipeline(mirror, dims)
     runner = SessionRunner(scene, tracker, pipeline, playlist, fps=options.fps)
     # Reading frames back from software GL costs about as much as drawing them, so the video keeps
