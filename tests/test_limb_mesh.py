@@ -323,3 +323,22 @@ def test_left_and_right_nails_mirror_each_other(right, left):
     _, nearest = cKDTree(l.vertices).query(r.vertices @ SAGITTAL_REFLECTION.T)
     np.testing.assert_allclose(l.nail[nearest], r.nail, atol=1e-6)
     assert (r.nail > 0.5).sum() == (l.nail > 0.5).sum()
+
+
+def test_a_024_m_forearm_measures_024_m_in_the_mesh():
+    """Measured on the skin alone: the wrist is the forearm's narrowest section, 0.24 m past the elbow,
+    and the whole limb is 1 cm shorter than one built with the default 0.25 m forearm."""
+    short = generate_arm_mesh(build_arm_skeleton("right", ArmDimensions(forearm=0.24)))
+    default = generate_arm_mesh(build_arm_skeleton("right", ArmDimensions()))
+    upper = ArmDimensions().upper_arm  # the elbow sits this far along the arm at rest
+
+    def waist(mesh) -> float:
+        """Position along the arm of the narrowest cross-section between mid-forearm and the hand."""
+        y, r = mesh.vertices[:, 1], np.linalg.norm(mesh.vertices[:, [0, 2]], axis=1)
+        slices = np.arange(upper + 0.12, upper + 0.28, 0.004)
+        widths = [np.percentile(r[np.abs(y - s) < 0.002], 90) if np.any(np.abs(y - s) < 0.002) else np.inf
+                  for s in slices]  # fmt: skip
+        return float(slices[int(np.argmin(widths))])
+
+    assert waist(short) - upper == pytest.approx(0.24, abs=0.01)
+    assert default.vertices[:, 1].max() - short.vertices[:, 1].max() == pytest.approx(0.01, abs=0.002)
