@@ -40,13 +40,10 @@ def probe_openxr_runtime() -> str | None:
         return f"the OpenXR runtime has no head-mounted display ({type(exc).__name__})"
     finally:
         xr.destroy_instance(instance)
-    # A usable runtime: the stereo session itself lives in vrtherapy.xr (issue 6).
-    return _stereo_session_unavailable_reason()
-
-
-def _stereo_session_unavailable_reason() -> str | None:
-    try:
-        from vrtherapy.xr import xr_session  # noqa: F401
-    except ImportError:
-        return "a headset is available, but this build has no OpenXR stereo session yet"
+    if not STEREO_SESSION_AVAILABLE:
+        return "a headset is connected, but this version of vrtherapy cannot yet render to it (desktop only)"
     return None
+
+
+#: Set when vrtherapy.xr gains its stereo session; until then a present headset is reported, not used.
+STEREO_SESSION_AVAILABLE = False
