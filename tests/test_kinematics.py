@@ -204,3 +204,22 @@ def test_degenerate_landmarks_never_produce_nan_or_crash(broken):
     for pose in (out.phantom, out.intact):
         assert np.isfinite(pose.angles).all()
     assert out.phantom is good.phantom or np.isfinite(out.phantom.angles).all()
+
+
+@pytest.mark.parametrize("side", ["right", "left"])
+def test_compiled_chain_matches_the_numpy_reference(side):
+    """forward_kinematics (compiled) against a plain numpy walk down the tree over local_rotations."""
+    from vrtherapy.motion.kinematics import local_rotations
+
+    rng = np.random.default_rng(21)
+    sk = build_arm_skeleton(side)
+    angles = np.where(sk.free, rng.uniform(sk.limits[..., 0], sk.limits[..., 1]), 0.0)
+    local = local_rotations(sk, angles)
+    frames, positions = np.empty_like(local), np.empty((len(sk.names), 3))
+    for j, p in enumerate(sk.parents):  # parents come first
+        parent_frame, parent_pos = (np.eye(3), np.zeros(3)) if p < 0 else (frames[p], positions[p])
+        frames[j] = parent_frame @ local[j]
+        positions[j] = parent_pos + parent_frame @ sk.offsets[j]
+    got_frames, got_positions = forward_kinematics(sk, angles)
+    np.testing.assert_allclose(got_frames, frames, atol=1e-12)
+    np.testing.assert_allclose(got_positions, positions, atol=1e-12)

@@ -2,7 +2,8 @@
 
 Chaining the transforms down the tree runs as a numba-compiled loop: numpy would need a step per
 level of the tree (or log2 of them by pointer doubling), each costing more than the whole compiled
-pass. `rendered_angles`/`local_rotations` are the same conventions, vectorised, for offline use.
+pass. `local_rotations` states the same conventions vectorised in numpy; the tests hold the compiled
+chain to it.
 """
 
 from __future__ import annotations

@@ -13,10 +13,9 @@ import numpy as np
 from panda3d.core import NodePath, OmniBoundingVolume, PTA_LMatrix4f, Shader
 
 from vrtherapy.errors import ConfigError
-from vrtherapy.frames import to_panda_matrix_layout
 from vrtherapy.limbs.appearance import Appearance
 from vrtherapy.limbs.model_io import LimbModel
-from vrtherapy.motion.kinematics import inverse_bind_matrices, world_skinning_matrices, write_shader_joint_matrices
+from vrtherapy.motion.kinematics import inverse_bind_matrices, write_shader_joint_matrices
 from vrtherapy.motion.pose import LimbPose
 from vrtherapy.motion.skeleton import Skeleton
 
@@ -97,9 +96,6 @@ class LimbNode:
         world = self._matrices[self._shadow_joints].astype(float).transpose(0, 2, 1)  # back to column vectors
         elbow, wrist, knuckle = (world @ self._shadow_rest[:, :, None])[:, :3, 0]
         return np.array([[wrist, knuckle], [elbow, wrist]])
-
-    def world_skinning_matrices(self, pose: LimbPose) -> np.ndarray:
-        return world_skinning_matrices(self.skeleton, pose, self._inverse_bind)
 
     def destroy(self) -> None:
         self.node.removeNode()
