@@ -71,6 +71,13 @@ def build_parser() -> argparse.ArgumentParser:
     record.add_argument("--playlist", default="demo", help="what the synthetic patient performs")
     record.add_argument("--output", type=Path, required=True, help="the recording file to write (.vtrec)")
 
+    track = sub.add_parser("track", help="find hands in an image, a folder of images or a video; joint angles per frame")
+    track.add_argument("source", help="an image, a folder of images, or a video file")
+    track.add_argument("--json", action="store_true", help="one JSON object per frame (JSON lines)")
+    track.add_argument("--view", choices=("front", "top"), default="front",
+                       help="where the camera was: facing the person (front, default) or above the table (top)")
+    track.add_argument("--mirrored", action="store_true", help="the images are mirror images (a selfie view)")
+
     bench = sub.add_parser("bench", help="measure the per-frame cost of each stage")
     bench.add_argument("--json", action="store_true", help="print the figures as one JSON object")
     bench.add_argument("--size", type=_size, default=(960, 540))
@@ -127,6 +134,13 @@ def _dispatch(args: argparse.Namespace) -> int:
 
         count = record(args.tracker, args.side, args.playlist, args.seconds, args.output)
         print(f"vrtherapy: recorded {count} samples to {args.output}")
+        return 0
+    if args.command == "track":
+        from vrtherapy.tracking.analysis import format_frame, track_frames
+        from vrtherapy.tracking.mediapipe_source import CameraSettings
+
+        for frame in track_frames(args.source, CameraSettings(args.view, args.mirrored)):
+            print(json.dumps(frame) if args.json else format_frame(frame), flush=True)
         return 0
     if args.command == "bench":
         from vrtherapy.bench import BenchOptions, format_report, run_bench

@@ -14,6 +14,9 @@ shaders are transposed at that boundary (`to_panda_matrix_layout`).
 
 Device frames are converted here and only here:
   * MediaPipe world landmarks and OpenCV cameras: x right in the image, y down, z away from the camera.
+    A webcam's view of the patient (`CAMERA_VIEWS`): `front` faces the patient across the table (the
+    patient's right is the image's left), `top` looks down on the table from above with the image's top
+    edge away from the patient.
   * OpenXR: right-handed, Y up, -Z forward, metres; quaternions ordered (x, y, z, w).
 """
 
@@ -23,6 +26,12 @@ import numpy as np
 
 #: Rotation taking OpenXR axes (X right, Y up, -Z forward) to world axes (X right, Y forward, Z up).
 OPENXR_TO_WORLD = np.array([[1.0, 0.0, 0.0], [0.0, 0.0, -1.0], [0.0, 1.0, 0.0]])
+
+#: Per camera view, the camera's axes (x image-right, y image-down, z away from the camera) as world columns.
+CAMERA_VIEWS: dict[str, np.ndarray] = {
+    "front": np.array([[-1.0, 0.0, 0.0], [0.0, 0.0, -1.0], [0.0, -1.0, 0.0]]),
+    "top": np.array([[1.0, 0.0, 0.0], [0.0, -1.0, 0.0], [0.0, 0.0, -1.0]]),
+}
 
 #: Reflection across the body's default sagittal plane x = 0.
 SAGITTAL_REFLECTION = np.diag([-1.0, 1.0, 1.0])
@@ -79,6 +88,11 @@ def camera_points_to_world(
     `camera_rotation` holds the camera's axes (x right, y down, z forward) as world-frame columns.
     """
     return np.asarray(points_cv, dtype=float) @ np.asarray(camera_rotation).T + camera_position
+
+
+def camera_view_to_world(points_cv: np.ndarray, view: str) -> np.ndarray:
+    """(..., 3) MediaPipe world landmarks (camera axes, metres) -> world axes for a camera `view`."""
+    return camera_points_to_world(points_cv, CAMERA_VIEWS[view], np.zeros(3))
 
 
 def look_at_camera_rotation(position: np.ndarray, target: np.ndarray) -> np.ndarray:

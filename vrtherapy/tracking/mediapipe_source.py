@@ -1,0 +1,165 @@
+"""The webcam tracker: MediaPipe hands and body pose -> `TrackedSample`s of the patient's intact limb.
+
+`MediaPipeSource` is a `SampleSource` (run it in a `ThreadedTracker`, so inference never holds up a
+frame): each call reads the next frame, runs MediaPipe and hands over the intact arm (body-pose
+shoulder, elbow and wrist + the 21 hand landmarks) or leg (hip, knee, ankle, heel, toes), stamped with
+the frame's capture time.
+
+Placing the body in the world: MediaPipe's world landmarks are metric but relative (the pose's origin
+is between the hips, a hand's near its centre) and in the camera's axes. They are turned into world
+axes for the camera's view (`frames.CAMERA_VIEWS`), then the body is turned about the vertical so the
+shoulder line runs along +X and moved so the shoulders' midpoint sits where the seated patient's does
+(`SHOULDER_MIDPOINT`); the mirror plane x = 0 is then the patient's own midline, whatever the camera's
+angle. The hand's landmarks are attached at the pose's wrist. With no body in view (a camera over the
+table, a close-up), the hand is attached to a resting arm (`motion.hand_only`).
+
+A frame where the limb is not found still yields a sample, with every point invalid and confidence 0,
+so the pipeline knows tracking is lost (and when) rather than seeing nothing new.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+
+from vrtherapy.frames import CAMERA_VIEWS, camera_view_to_world
+from vrtherapy.motion.hand_only import REST_RIGHT_SHOULDER, arm_points_from_hand
+from vrtherapy.motion.skeleton import ArmDimensions
+from vrtherapy.tracking.frame_sources import FrameSource
+from vrtherapy.tracking.hand_selection import MIN_VISIBILITY, select_hand
+from vrtherapy.tracking.mediapipe_detect import Detection, MediaPipeDetector, PoseObservation
+from vrtherapy.tracking.sample import ARM_POINTS, HAND_OFFSET, LEG_POINTS, LimbKind, Side, TrackedSample
+
+#: Where the seated patient's shoulders' midpoint is in the world.
+SHOULDER_MIDPOINT = np.array([0.0, REST_RIGHT_SHOULDER[1], REST_RIGHT_SHOULDER[2]])
+
+#: MediaPipe Pose landmark indices per side (person's own sides on an ordinary image).
+POSE_INDEX: dict[str, dict[Side, int]] = {
+    "shoulder": {"left": 11, "right": 12}, "elbow": {"left": 13, "right": 14}, "wrist": {"left": 15, "right": 16},
+    "hip": {"left": 23, "right": 24}, "knee": {"left": 25, "right": 26}, "ankle": {"left": 27, "right": 28},
+    "heel": {"left": 29, "right": 30}, "foot_index": {"left": 31, "right": 32},
+}  # fmt: skip
+ARM_POSE_POINTS = ("shoulder", "elbow", "wrist")
+
+
+@dataclass(frozen=True)
+class CameraSettings:
+    """How one camera sees the patient: its view (`frames.CAMERA_VIEWS`) and whether it mirrors."""
+
+    view: Literal["front", "top"] = "front"
+    mirrored: bool = False
+
+    def __post_init__(self) -> None:
+        if self.view not in CAMERA_VIEWS:
+            raise ValueError(f"unknown camera view {self.view!r} (choose from {', '.join(CAMERA_VIEWS)})")
+
+
+def body_to_world(pose_world: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(R, t) placing world-axis pose landmarks so the shoulders lie along +X, centred on SHOULDER_MIDPOINT.
+
+    Only a turn about the vertical: the camera's idea of up is kept (webcams stand level).
+    """
+    left, right = pose_world[POSE_INDEX["shoulder"]["left"]], pose_world[POSE_INDEX["shoulder"]["right"]]
+    across = right - left
+    yaw = np.arctan2(across[1], across[0])
+    c, s = np.cos(-yaw), np.sin(-yaw)
+    rotation = np.array([[c, -s, 0.0], [s, c, 0.0], [0.0, 0.0, 1.0]])
+    return rotation, SHOULDER_MIDPOINT - rotation @ ((left + right) / 2)
+
+
+def pose_points(pose: PoseObservation, names: tuple[str, ...], side: Side, view: str) -> tuple[np.ndarray, np.ndarray]:
+    """World positions and seen-flags of the named pose landmarks of one side."""
+    world = camera_view_to_world(pose.world_points, view)
+    rotation, offset = body_to_world(world)
+    idx = np.array([POSE_INDEX[n][side] for n in names])
+    points = world[idx] @ rotation.T + offset
+    return points, pose.visibility[idx] >= MIN_VISIBILITY
+
+
+def arm_with_hand(hand_world: np.ndarray, pose: PoseObservation | None, side: Side, view: str) -> np.ndarray | None:
+    """(24, 3) arm landmarks: the pose's shoulder, elbow and wrist with the hand attached at the wrist;
+    None unless the pose sees all three."""
+    if pose is None:
+        return None
+    arm, seen = pose_points(pose, ARM_POSE_POINTS, side, view)
+    if not seen.all():
+        return None
+    points = np.empty((len(ARM_POINTS), 3))
+    points[:HAND_OFFSET] = arm
+    points[HAND_OFFSET:] = hand_world - hand_world[0] + arm[2]
+    return points
+
+
+class MediaPipeSource:
+    """A SampleSource tracking one intact limb through MediaPipe on a FrameSource."""
+
+    def __init__(self, frames: FrameSource, side: Side, limb: LimbKind = "arm",
+                 camera: CameraSettings = CameraSettings(), dims: ArmDimensions = ArmDimensions(),
+                 still_images: bool = False, detector: MediaPipeDetector | None = None) -> None:  # fmt: skip
+        self.frames, self.side, self.limb, self.camera, self.dims = frames, side, limb, camera, dims
+        self.name = f"mediapipe:{frames.name}"
+        self._detector = detector or MediaPipeDetector(hands=limb == "arm", still_images=still_images)
+        self._still = still_images
+        self._previous_wrist: np.ndarray | None = None
+        self.last_detection: Detection | None = None
+        self.last_frame_name = ""
+        self.inference_s: deque[float] = deque(maxlen=10_000)  #: MediaPipe's time per frame, newest last
+
+    @property
+    def metadata(self) -> dict:
+        """What a recording notes about where its samples came from."""
+        return {"tracker": "mediapipe", "source": self.frames.name, "view": self.camera.view,
+                "mirrored": self.camera.mirrored, "fps": self.frames.fps}  # fmt: skip
+
+    def next_sample(self) -> TrackedSample | None:
+        frame = self.frames.read()
+        if frame is None:
+            return None
+        started = time.perf_counter()
+        detection = self._detector.detect(frame.image, search=self._still)
+        self.inference_s.append(time.perf_counter() - started)
+        self.last_detection, self.last_frame_name = detection, frame.name
+        return self.sample_from(detection, frame.t_capture)
+
+    def sample_from(self, detection: Detection, t_capture: float) -> TrackedSample:
+        if self.limb == "leg":
+            return self._leg(detection, t_capture)
+        return self._arm(detection, t_capture)
+
+    def _lost(self, t_capture: float, n: int) -> TrackedSample:
+        return TrackedSample(self.limb, self.side, t_capture, np.full((n, 3), np.nan), np.zeros(n, bool), 0.0,
+                             self.name)  # fmt: skip
+
+    def _arm(self, detection: Detection, t_capture: float) -> TrackedSample:
+        hand = select_hand(detection.hands, self.side, detection.pose, self._previous_wrist)
+        if hand is None:
+            self._previous_wrist = None
+            return self._lost(t_capture, len(ARM_POINTS))
+        self._previous_wrist = hand.image_points[0, :2]
+        hand_world = camera_view_to_world(hand.world_points, self.camera.view)
+        points = arm_with_hand(hand_world, detection.pose, self.side, self.camera.view)
+        if points is not None:
+            idx = [POSE_INDEX[n][self.side] for n in ARM_POSE_POINTS]
+            confidence = hand.score * float(detection.pose.visibility[idx].min())
+        else:  # the hand alone: attached to a resting arm
+            points = arm_points_from_hand(hand_world, self.side, self.dims)
+            confidence = hand.score
+        return TrackedSample("arm", self.side, t_capture, points, None, confidence, self.name)
+
+    def _leg(self, detection: Detection, t_capture: float) -> TrackedSample:
+        if detection.pose is None:
+            return self._lost(t_capture, len(LEG_POINTS))
+        points, seen = pose_points(detection.pose, LEG_POINTS, self.side, self.camera.view)
+        if not seen.all():
+            return self._lost(t_capture, len(LEG_POINTS))
+        idx = [POSE_INDEX[n][self.side] for n in LEG_POINTS]
+        return TrackedSample("leg", self.side, t_capture, points, None, float(detection.pose.visibility[idx].min()),
+                             self.name)  # fmt: skip
+
+    def close(self) -> None:
+        self.frames.close()
+        self._detector.close()
