@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 from vrtherapy.errors import VrtherapyError
+from vrtherapy.records import cli as records_cli
 from vrtherapy.render.display import DISPLAY_MODES
 
 
@@ -90,6 +91,7 @@ def build_parser() -> argparse.ArgumentParser:
     shots.add_argument("--output", type=Path, default=Path("vrtherapy-output") / "limb-screenshots",
                        help="folder for the PNG files (default: vrtherapy-output/limb-screenshots)")
     shots.add_argument("--skin-tone", default="medium", help="porcelain, fair, medium, olive, brown, deep or #rrggbb")
+    records_cli.add_parsers(sub, _Parser)
     return parser
 
 
@@ -110,6 +112,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _dispatch(args: argparse.Namespace) -> int:
+    if args.command in records_cli.COMMANDS:
+        return records_cli.run(args)
     if args.command == "demo":
         from vrtherapy.demo import DemoOptions, run_demo
         from vrtherapy.limbs.appearance import parse_skin_tone

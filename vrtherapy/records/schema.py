@@ -14,13 +14,12 @@ after every commit; SQLite creates the transient -journal file with the database
 
 from __future__ import annotations
 
-import os
 import sqlite3
-import stat
 from pathlib import Path
 from typing import Callable
 
 from vrtherapy.records.models import RecordsError
+from vrtherapy.records.private import create_private_file, private_folder
 
 #: "VRTh" - identifies a vrtherapy records file in its SQLite header.
 APPLICATION_ID = 0x56525468
@@ -127,27 +126,10 @@ def connect(path: Path, migrations: tuple[Migration, ...] = MIGRATIONS) -> sqlit
 
 def _create_private(path: Path) -> None:
     """Create missing folders (0700) and the empty database file (0600), whatever the umask."""
-    missing: list[Path] = []
-    parent = path.parent
-    while not parent.exists():
-        missing.append(parent)
-        parent = parent.parent
-    for folder in reversed(missing):
-        try:
-            folder.mkdir(mode=0o700)
-        except FileExistsError:  # made by another process in between
-            continue
-        os.chmod(folder, 0o700)  # mkdir's mode is filtered by the umask
+    private_folder(path.parent)
     if path.is_dir():
         raise RecordsError(f"{path}: is a folder, not a records database")
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return
-    try:
-        os.fchmod(fd, stat.S_IRUSR | stat.S_IWUSR)
-    finally:
-        os.close(fd)
+    create_private_file(path)
 
 
 def _migrate(conn: sqlite3.Connection, path: Path, migrations: tuple[Migration, ...]) -> None:

@@ -1,0 +1,145 @@
+"""A patient's progress report: report.pdf (a summary page, then one chart per page), each chart as a
+PNG, and report.json with the numbers behind them, written into one owner-only folder.
+
+The PDF and JSON are written under a temporary name and renamed when complete, so an interrupted
+run never leaves a truncated report where a finished one is expected.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from matplotlib.backends.backend_pdf import PdfPages
+from matplotlib.figure import Figure
+
+from vrtherapy.records.analysis import FLAG_RULE, ReportData, build_report_data
+from vrtherapy.records.figures import CHARTS, DPI, PAGE_INCHES, local
+from vrtherapy.records.private import make_private, private_folder, write_private_text
+from vrtherapy.records.store import RecordStore
+
+Progress = Callable[[str], None]
+#: sessions listed on the summary page (all of them are in report.json and the CSV export)
+TABLE_ROWS = 18
+
+
+@dataclass(frozen=True)
+class ReportFiles:
+    folder: Path
+    pdf: Path
+    json: Path
+    pngs: tuple[Path, ...]
+    pages: int
+    data: ReportData
+
+
+def write_report(store: RecordStore, patient_id: str, output: Path, *, now: datetime | None = None,
+                 progress: Progress | None = None) -> ReportFiles:  # fmt: skip
+    """Write the report of `patient_id` into the folder `output`; `progress` hears one line per step."""
+    say = progress or (lambda _line: None)
+    steps = len(CHARTS) + 2
+    data = build_report_data(store, patient_id, now)
+    folder = private_folder(Path(output))
+    pdf_path = folder / "report.pdf"
+    pngs: list[Path] = []
+    partial = pdf_path.with_name(pdf_path.name + ".part")
+    metadata = {"Title": f"Mirror therapy report, patient {data.profile.patient_id}", "Creator": "vrtherapy",
+                "CreationDate": data.generated_at}  # fmt: skip
+    with PdfPages(partial, metadata=metadata) as pdf:
+        say(f"[1/{steps}] summary page")
+        pdf.savefig(summary_page(data))
+        for i, (stem, title, draw) in enumerate(CHARTS, start=2):
+            say(f"[{i}/{steps}] {title}")
+            fig = draw(data)
+            pdf.savefig(fig)
+            png = folder / f"{stem}.png"
+            fig.savefig(png, dpi=DPI)
+            pngs.append(make_private(png))
+        pages = pdf.get_pagecount()
+    os.replace(make_private(partial), pdf_path)
+    say(f"[{steps}/{steps}] report.json")
+    json_path = folder / "report.json"
+    document = data.to_json() | {"figures": [p.name for p in pngs], "pdf_pages": pages}
+    write_private_text(json_path, json.dumps(document, indent=2, ensure_ascii=False) + "\n")
+    return ReportFiles(folder, pdf_path, json_path, tuple(pngs), pages, data)
+
+
+def summary_page(data: ReportData) -> Figure:
+    fig = Figure(figsize=PAGE_INCHES, dpi=DPI)
+    p = data.profile
+    fig.text(0.05, 0.94, f"Mirror therapy report: patient {p.patient_id}", fontsize=20, weight="bold")
+    lines = [f"Generated {local(data.generated_at):%Y-%m-%d %H:%M} (local time)", ""]
+    lines += summary_lines(data)
+    fig.text(0.05, 0.89, "\n".join(lines), fontsize=11, va="top", linespacing=1.5)
+    table = session_table(data)
+    if table:
+        fig.text(0.05, 0.45, "\n".join(table), fontsize=9, va="top", family="monospace", linespacing=1.35)
+    return fig
+
+
+def summary_lines(data: ReportData) -> list[str]:
+    """The headline findings in words, for the first page."""
+    p = data.profile
+    s = data.summary()
+    sizes = ", ".join(f"{k} {v:.2f} m" for k, v in p.measurements.items())
+    lines = [
+        f"{p.affected_side.capitalize()} {p.limb} limb, {p.level}"
+        + (f", amputation {p.amputation_date.isoformat()}" if p.amputation_date else "")
+        + f"; prescribed {p.prescribed_minutes_per_week:g} minutes per week"
+        + (f"; intact limb: {sizes}" if sizes else ""),
+    ]
+    if p.notes:
+        lines.append(f"Notes: {_clip(p.notes, 150)}")
+    if not data.sessions:
+        lines.append("No sessions recorded yet.")
+    else:
+        by = s["sessions_by_status"]
+        lines.append(f"{s['sessions']} sessions ({by['completed']} completed, {by['stopped']} stopped early, "
+                     f"{by['crashed']} crashed, {by['unfinished']} without a recorded end), "
+                     f"{s['total_minutes']:g} minutes in all")  # fmt: skip
+        if s["sessions_rated_before_and_after"]:
+            flagged = ", ".join(f"#{i}" for i in data.flagged_session_ids) or "none"
+            lines.append(f"Pain before sessions {s['mean_pain_before']:.1f}, after {s['mean_pain_after']:.1f} "
+                         f"(mean drop {s['mean_drop']:+.1f} points over {s['sessions_rated_before_and_after']} rated "
+                         "sessions)")  # fmt: skip
+            lines.append(f"Clinically important improvement ({FLAG_RULE} NRS points): "
+                         f"{s['flagged_sessions']} sessions: {flagged}")  # fmt: skip
+        else:
+            lines.append("No session has both a before and an after pain rating yet.")
+        if s["adherence_percent_completed_weeks"] is not None:
+            weeks = sum(w.complete for w in data.weeks)
+            lines.append(f"Adherence: {s['adherence_percent_completed_weeks']:g}% of the prescribed minutes "
+                         f"over {weeks} completed weeks")  # fmt: skip
+    lines.append(f"{s['pain_entries']} pain ratings ({s['between_session_entries']} between sessions)"
+                 + (f"; weekly mean pain {s['first_week_mean_pain']:.1f} in the first week, "
+                    f"{s['last_week_mean_pain']:.1f} in the latest" if s["first_week_mean_pain"] is not None else ""))
+    for label, counts in (("Triggers", data.triggers), ("Medications", data.medications)):
+        if counts:
+            lines.append(f"{label}: " + _clip(", ".join(f"{name} ({n})" for name, n in counts), 140))
+    return lines
+
+
+def session_table(data: ReportData) -> list[str]:
+    if not data.sessions:
+        return []
+    shown = data.sessions[-TABLE_ROWS:]
+    title = "Sessions" if len(shown) == len(data.sessions) else f"The {len(shown)} most recent sessions"
+    rows = [title, f"{'#':>5}  {'date':16}  {'status':10}  {'before':>6}  {'after':>5}  {'drop':>6}  "
+                   f"{'minutes':>7}  {'exercises':>9}  playlist"]  # fmt: skip
+    for s in shown:
+        cells = ["-" if v is None else str(v) for v in (s.pain_before, s.pain_after)]
+        change = "-" if s.drop is None else (f"{s.drop:+d}" if s.drop else "0") + (" *" if s.flagged else "")
+        rows.append(f"{s.id:>5}  {local(s.started_at):%Y-%m-%d %H:%M}  {s.status:10}  {cells[0]:>6}  "
+                    f"{cells[1]:>5}  {change:>6}  {s.minutes:7.1f}  "
+                    f"{s.exercises_completed:>4}/{s.exercises_total:<4}  {_clip(s.playlist, 24)}")  # fmt: skip
+    rows.append(f"* clinically important improvement ({FLAG_RULE})")
+    return rows
+
+
+def _clip(text: str, limit: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
