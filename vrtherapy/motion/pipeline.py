@@ -26,6 +26,7 @@ from vrtherapy.motion.one_euro import OneEuroFilter, OneEuroParams
 from vrtherapy.motion.pose import LimbPose
 from vrtherapy.motion.retarget import Retargeter
 from vrtherapy.motion.retarget_leg import LegRetargeter
+from vrtherapy.motion.tracking_loss import LossEaser, LossSettings, TrackingState
 from vrtherapy.motion.skeleton import ArmDimensions, build_arm_skeleton
 from vrtherapy.tracking.sample import ARM_SPEED_GROUPS, LEG_SPEED_GROUPS, LimbKind, Side, TrackedSample, other_side
 
@@ -75,7 +76,7 @@ class PosePipeline:
 
     def __init__(self, mirror: MirrorSettings, dims: ArmDimensions | LegDimensions | None = None,
                  filter_params: OneEuroParams = OneEuroParams(), neutral_deg: np.ndarray | None = None,
-                 limb: LimbKind = "arm") -> None:  # fmt: skip
+                 limb: LimbKind = "arm", loss: LossSettings = LossSettings()) -> None:  # fmt: skip
         self.mirror = mirror
         self.limb = limb
         self._plane = mirror.plane
@@ -98,6 +99,12 @@ class PosePipeline:
         self.rejected: Counter[str] = Counter()
         self._last = FramePoses(None, None, None)
         self._last_t: float | None = None
+        self._now = 0.0
+        self._shown = self._last
+        self.loss = LossEaser(self.modes.neutral, loss)
+        #: The tracked limb's own movement as joint angles (the same angles on either side; before
+        #: stump anchoring and mirror modes), for measuring exercises (`therapy/reps.py`).
+        self.movement: LimbPose | None = None
 
     @property
     def phantom_retargeter(self) -> Retargeter | LegRetargeter:
@@ -110,19 +117,42 @@ class PosePipeline:
         self.modes.set_mode(mode)  # validates first
         self.mirror = replace(self.mirror, mode=mode)
 
-    def process(self, sample: TrackedSample | None, residual: TrackedSample | None = None) -> FramePoses:
-        """Poses for this frame; the previous poses if there is no new, usable sample.
+    def process(self, sample: TrackedSample | None, residual: TrackedSample | None = None,
+                now: float | None = None) -> FramePoses:  # fmt: skip
+        """Poses for this frame at monotonic time `now` (default: the sample's capture time).
 
-        With stump anchoring, `residual` is the newest sample of the residual limb; while it is missing
-        or unusable the phantom attaches at the mirrored position instead.
+        A new, usable sample moves the limbs; without one they hold their last pose, then ease to rest
+        if tracking stays lost (`tracking_loss`), and blend back when it returns. With stump anchoring,
+        `residual` is the newest sample of the residual limb; while it is missing or unusable the
+        phantom attaches at the mirrored position instead.
         """
+        fresh, unusable = self._track(sample, residual)
+        if now is None:
+            now = sample.t_capture if sample is not None else self._now
+        self._now = now
+        if fresh is not None:
+            self._last = fresh
+        shown = self.loss.update(None if fresh is None else {"phantom": fresh.phantom, "intact": fresh.intact},
+                                 now, unusable)  # fmt: skip
+        phantom, intact = shown.get("phantom"), shown.get("intact")
+        if phantom is not self._shown.phantom or intact is not self._shown.intact:
+            self._shown = FramePoses(phantom, intact, self._last.t_capture)
+        return self._shown
+
+    @property
+    def tracking_state(self) -> TrackingState:
+        """waiting, tracking, holding, resting or recovering (see `tracking_loss`)."""
+        return self.loss.state
+
+    def _track(self, sample: TrackedSample | None, residual: TrackedSample | None) -> tuple[FramePoses | None, bool]:
+        """This frame's tracked poses (None if nothing new) and whether a new sample showed no usable limb."""
         if sample is None or sample.t_capture == self._last_t:
-            return self._last
+            return None, False
         self._last_t = sample.t_capture  # each sample is judged once, however many frames show it
         problem = self._problem(sample)
         if problem:
             self.rejected[problem] += 1
-            return self._last
+            return None, True
         filtered = self.filter.filter_sample(sample)
         copy = self.mirror.mode.copy
         mirrored = filtered if copy else mirror_sample(filtered, self._plane)
@@ -131,15 +161,13 @@ class PosePipeline:
         tracked = self.phantom_retargeter.solve(anchored, root)
         if not np.isfinite(tracked.angles).all():
             self.rejected["degenerate landmarks"] += 1
-            return self._last
+            return None, True
         # The intact twin shows the real movement: the intact limb's pose (the mirrored one reflected
         # back, before any anchoring or mirror mode changes it).
-        intact = None
-        if self.mirror.show_intact and not copy:
-            whole = tracked if anchored is mirrored else self.phantom_retargeter.solve(mirrored, root)
-            intact = reflect_pose(whole, self._plane)
-        self._last = FramePoses(self.modes.apply(tracked), intact, sample.t_capture)
-        return self._last
+        whole = tracked if anchored is mirrored else self.phantom_retargeter.solve(mirrored, root)
+        intact = reflect_pose(whole, self._plane) if self.mirror.show_intact and not copy else None
+        self.movement = whole
+        return FramePoses(self.modes.apply(tracked), intact, sample.t_capture), False
 
     def _anchored(self, mirrored: TrackedSample, residual: TrackedSample | None) -> TrackedSample:
         level = LEVELS[self.mirror.stump]
