@@ -10,7 +10,6 @@ empty database.
 from __future__ import annotations
 
 import argparse
-import math
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -19,7 +18,15 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from vrtherapy.records.models import KNOWN_LEVELS, LIMBS, SIDES, PatientProfile, RecordsError, check_pain_score
+from vrtherapy.records.models import (
+    KNOWN_LEVELS,
+    LIMBS,
+    PAIN_SCORE_RULE,
+    SIDES,
+    PatientProfile,
+    RecordsError,
+    check_pain_score,
+)
 from vrtherapy.records.store import RecordStore, default_db_path
 
 COMMANDS = ("patient", "pain", "report", "export")
@@ -214,20 +221,18 @@ def _options() -> Iterator[None]:
 
 
 def _score(text: str) -> int:
-    value: object = text
+    """The --score text as a pain score; the error shows the number as typed, or the quoted text."""
     if re.fullmatch(r"\s*[+-]?\d+\s*", text):
-        value = int(text)
-    else:
         try:
-            number = float(text)
-        except ValueError:
-            pass
-        else:
-            value = number if math.isfinite(number) else text
+            return check_pain_score(int(text))
+        except RecordsError as exc:
+            raise RecordsError(f"--score: {exc}") from None
     try:
-        return check_pain_score(value)
-    except RecordsError as exc:
-        raise RecordsError(f"--score: {exc}") from None
+        float(text)
+        shown = text.strip()
+    except ValueError:
+        shown = repr(text)
+    raise RecordsError(f"--score: {PAIN_SCORE_RULE} (got {shown})")
 
 
 def _number(option: str, text: str) -> float:

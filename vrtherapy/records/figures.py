@@ -172,6 +172,7 @@ def _figure(data: ReportData, title: str):  # type: ignore[no-untyped-def]
     fig.suptitle(f"Patient {data.profile.patient_id}: {title}", fontsize=14)
     ax = fig.add_subplot()
     ax.grid(True, alpha=0.3)
+    ax.set_axisbelow(True)
     return fig, ax
 
 

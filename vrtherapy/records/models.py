@@ -32,6 +32,7 @@ KNOWN_LEVELS = ("hand", "transradial", "wrist", "elbow", "transhumeral", "should
                 "foot", "transtibial", "knee", "transfemoral", "hip", "stroke")  # fmt: skip
 
 PAIN_MIN, PAIN_MAX = 0, 10
+PAIN_SCORE_RULE = f"pain must be a whole number from {PAIN_MIN} to {PAIN_MAX}"
 #: Before-minus-after NRS drop regarded as clinically important (about 2 points on the 0-10 scale).
 CLINICALLY_IMPORTANT_DROP = 2
 
@@ -194,7 +195,7 @@ def check_patient_id(value: object) -> str:
 def check_pain_score(value: object) -> int:
     """The score as an int, or RecordsError: whole numbers 0..10 only (no 7.5, no "7", no True)."""
     if not _is_int(value) or not PAIN_MIN <= value <= PAIN_MAX:  # type: ignore[operator]
-        raise RecordsError(f"pain must be a whole number from {PAIN_MIN} to {PAIN_MAX} (got {value!r})")
+        raise RecordsError(f"{PAIN_SCORE_RULE} (got {value!r})")
     return int(value)  # type: ignore[call-overload]
 
 

@@ -1,0 +1,159 @@
+"""`vrtherapy patient` and `vrtherapy pain`: what a clinician types, what is stored, one-line errors."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import date, datetime, timezone
+from pathlib import Path
+
+import pytest
+
+from vrtherapy.cli import main
+from vrtherapy.records import RecordStore
+
+
+@pytest.fixture(autouse=True)
+def _no_real_db(monkeypatch, tmp_path):
+    monkeypatch.setenv("VRTHERAPY_DB", str(tmp_path / "env-default.sqlite3"))
+
+
+@pytest.fixture
+def db(tmp_path, capsys) -> Path:
+    path = tmp_path / "records.sqlite3"
+    assert main(["patient", "add", "--db", str(path), "--patient", "P001", "--side", "left", "--limb", "upper",
+                 "--level", "transradial", "--amputation-date", "2024-03-01", "--minutes-per-week", "90",
+                 "--measure", "forearm=0.26", "--measure", "hand=0.19"]) == 0  # fmt: skip
+    capsys.readouterr()
+    return path
+
+
+def pain_rows(path: Path) -> int:
+    conn = sqlite3.connect(path)
+    try:
+        return conn.execute("SELECT count(*) FROM pain").fetchone()[0]
+    finally:
+        conn.close()
+
+
+def test_patient_add_stores_the_profile(db, capsys):
+    with RecordStore.open(db) as store:
+        p = store.patient("P001")
+    assert (p.affected_side, p.limb, p.level, p.amputation_date) == ("left", "upper", "transradial", date(2024, 3, 1))
+    assert p.prescribed_minutes_per_week == 90.0 and p.measurements == {"forearm": 0.26, "hand": 0.19}
+    assert main(["patient", "list", "--db", str(db)]) == 0
+    assert capsys.readouterr().out == "P001: left upper, transradial; 90 min/week prescribed; 0 sessions\n"
+
+
+def test_patient_update_changes_only_what_is_given(db, capsys):
+    assert main(["patient", "update", "--db", str(db), "--patient", "P001", "--minutes-per-week", "120",
+                 "--measure", "hand=0.2"]) == 0  # fmt: skip
+    with RecordStore.open(db) as store:
+        p = store.patient("P001")
+    assert p.prescribed_minutes_per_week == 120.0 and p.level == "transradial"
+    assert p.measurements == {"forearm": 0.26, "hand": 0.2}
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--patient", "P001", "--side", "left", "--limb", "upper", "--level", "hand"],
+         "vrtherapy: patient 'P001' already exists"),
+        (["--patient", "P 2", "--side", "left", "--limb", "upper", "--level", "hand"],
+         "vrtherapy: patient ID 'P 2' is not valid: use 1 to 32 letters, digits, '_' or '-'"),
+        (["--patient", "P2", "--side", "left", "--limb", "upper", "--level", "hand", "--measure", "forearm=26"],
+         "vrtherapy: --measure forearm: must be above 0 and at most 2.5 m, got 26.0"),
+        (["--patient", "P2", "--side", "left", "--limb", "upper", "--level", "hand", "--measure", "forearm"],
+         "vrtherapy: --measure: 'forearm': use NAME=METRES, e.g. forearm=0.26"),
+        (["--patient", "P2", "--side", "left", "--limb", "upper", "--level", "hand", "--amputation-date", "3/1/24"],
+         "vrtherapy: --amputation-date: '3/1/24' is not an ISO date (e.g. 2024-03-01)"),
+        (["--patient", "P2", "--side", "left", "--limb", "upper", "--level", "hand", "--minutes-per-week", "0"],
+         "vrtherapy: --minutes-per-week: must be above 0 and at most 10080, got 0.0"),
+    ],
+)  # fmt: skip
+def test_patient_add_errors_are_one_line(db, capsys, argv, message):
+    assert main(["patient", "add", "--db", str(db), *argv]) == 2
+    assert capsys.readouterr().err == message + "\n"
+    with RecordStore.open(db) as store:
+        assert [p.patient_id for p in store.patients()] == ["P001"]
+
+
+def test_pain_add_logs_a_rating_between_sessions(db, capsys):
+    argv = ["pain", "add", "--db", str(db), "--patient", "P001", "--score", "6", "--trigger", "stress",
+            "--trigger", "weather change", "--medication", "gabapentin", "--duration-min", "30",
+            "--note", "after a long drive", "--at", "2024-03-05T18:30:00+01:00"]  # fmt: skip
+    assert main(argv) == 0
+    assert capsys.readouterr().out == "vrtherapy: logged pain 6/10 for P001 (entry 1)\n"
+    with RecordStore.open(db) as store:
+        (entry,) = store.pain_entries("P001")
+    assert (entry.kind, entry.score, entry.session_id) == ("between", 6, None)
+    assert entry.at == datetime(2024, 3, 5, 17, 30, tzinfo=timezone.utc)
+    assert entry.triggers == ("stress", "weather change") and entry.medications == ("gabapentin",)
+    assert (entry.duration_min, entry.note) == (30.0, "after a long drive")
+    assert main(["pain", "list", "--db", str(db), "--patient", "P001"]) == 0
+    listed = capsys.readouterr().out
+    assert " 6/10  between  between sessions; triggers: stress, weather change; medications: gabapentin" in listed
+    assert "lasted 30 min; after a long drive" in listed
+
+
+def test_pain_add_without_at_is_now(db):
+    before = datetime.now(timezone.utc)
+    assert main(["pain", "add", "--db", str(db), "--patient", "P001", "--score", "0"]) == 0
+    with RecordStore.open(db) as store:
+        (entry,) = store.pain_entries("P001")
+    assert before <= entry.at <= datetime.now(timezone.utc) and entry.score == 0
+
+
+@pytest.mark.parametrize(
+    ("score", "shown"),
+    [("11", "11"), ("-1", "-1"), ("7.5", "7.5"), ("7.0", "7.0"), ("seven", "'seven'"), ("", "''"), ("nan", "nan")],
+)
+def test_bad_scores_are_refused_in_one_line_and_write_nothing(db, capsys, score, shown):
+    assert main(["pain", "add", "--db", str(db), "--patient", "P001", "--score", score]) == 2
+    assert capsys.readouterr().err == f"vrtherapy: --score: pain must be a whole number from 0 to 10 (got {shown})\n"
+    assert pain_rows(db) == 0
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--patient", "P404"], "vrtherapy: unknown patient 'P404'"),
+        (["--patient", "P001", "--at", "yesterday"],
+         "vrtherapy: --at: 'yesterday' is not an ISO date and time (e.g. 2024-03-01T18:30)"),
+        (["--patient", "P001", "--at", "2099-01-01T10:00"], "vrtherapy: --at: 2099-01-01T10:00:00 is in the future"),
+        (["--patient", "P001", "--duration-min", "half an hour"],
+         "vrtherapy: --duration-min: 'half an hour' is not a number"),
+        (["--patient", "P001", "--duration-min", "-5"],
+         "vrtherapy: --duration-min: must be above 0 and at most 10080 min, got -5.0"),
+        (["--patient", "P001", "--trigger", "  "], "vrtherapy: --trigger: must not be empty"),
+    ],
+)  # fmt: skip
+def test_pain_add_errors_are_one_line_and_write_nothing(db, capsys, extra, message):
+    assert main(["pain", "add", "--db", str(db), "--score", "5", *extra]) == 2
+    assert capsys.readouterr().err == message + "\n"
+    assert pain_rows(db) == 0
+
+
+def test_the_environment_names_the_default_records_file(tmp_path, capsys):
+    assert main(["patient", "add", "--patient", "P9", "--side", "right", "--limb", "lower",
+                 "--level", "transtibial"]) == 0  # fmt: skip
+    assert main(["pain", "add", "--patient", "P9", "--score", "3"]) == 0
+    with RecordStore.open(tmp_path / "env-default.sqlite3") as store:
+        assert [e.score for e in store.pain_entries("P9")] == [3]
+
+
+def test_reading_commands_do_not_create_a_records_file(tmp_path, capsys):
+    missing = tmp_path / "typo.sqlite3"
+    for argv in (["patient", "list"], ["pain", "add", "--patient", "P1", "--score", "4"], ["export"],
+                 ["report", "--patient", "P1"]):  # fmt: skip
+        assert main([*argv, "--db", str(missing)]) == 2
+        expected = f"vrtherapy: {missing}: no records here yet (start with: vrtherapy patient add ...)\n"
+        assert capsys.readouterr().err == expected
+    assert not missing.exists()
+
+
+def test_a_corrupt_records_file_is_one_line(tmp_path, capsys):
+    bad = tmp_path / "records.sqlite3"
+    bad.write_text("not a database " * 100)
+    assert main(["patient", "list", "--db", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"vrtherapy: {bad}: not a usable vrtherapy records database") and err.count("\n") == 1
