@@ -9,12 +9,8 @@ from pathlib import Path
 import pytest
 
 from vrtherapy.cli import main
+from tests.test_records import _no_real_db  # noqa: F401 - autouse: never the real records file
 from vrtherapy.records import RecordStore
-
-
-@pytest.fixture(autouse=True)
-def _no_real_db(monkeypatch, tmp_path):
-    monkeypatch.setenv("VRTHERAPY_DB", str(tmp_path / "env-default.sqlite3"))
 
 
 @pytest.fixture
@@ -25,6 +21,10 @@ def db(tmp_path, capsys) -> Path:
                  "--measure", "forearm=0.26", "--measure", "hand=0.19"]) == 0  # fmt: skip
     capsys.readouterr()
     return path
+
+
+#: a second patient's required options
+NEW = ["--patient", "P2", "--side", "left", "--limb", "upper", "--level", "hand"]
 
 
 def pain_rows(path: Path) -> int:
@@ -60,13 +60,13 @@ def test_patient_update_changes_only_what_is_given(db, capsys):
          "vrtherapy: patient 'P001' already exists"),
         (["--patient", "P 2", "--side", "left", "--limb", "upper", "--level", "hand"],
          "vrtherapy: patient ID 'P 2' is not valid: use 1 to 32 letters, digits, '_' or '-'"),
-        (["--patient", "P2", "--side", "left", "--limb", "upper", "--level", "hand", "--measure", "forearm=26"],
+        ([*NEW, "--measure", "forearm=26"],
          "vrtherapy: --measure forearm: must be above 0 and at most 2.5 m, got 26.0"),
-        (["--patient", "P2", "--side", "left", "--limb", "upper", "--level", "hand", "--measure", "forearm"],
+        ([*NEW, "--measure", "forearm"],
          "vrtherapy: --measure: 'forearm': use NAME=METRES, e.g. forearm=0.26"),
-        (["--patient", "P2", "--side", "left", "--limb", "upper", "--level", "hand", "--amputation-date", "3/1/24"],
+        ([*NEW, "--amputation-date", "3/1/24"],
          "vrtherapy: --amputation-date: '3/1/24' is not an ISO date (e.g. 2024-03-01)"),
-        (["--patient", "P2", "--side", "left", "--limb", "upper", "--level", "hand", "--minutes-per-week", "0"],
+        ([*NEW, "--minutes-per-week", "0"],
          "vrtherapy: --minutes-per-week: must be above 0 and at most 10080, got 0.0"),
     ],
 )  # fmt: skip

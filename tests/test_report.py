@@ -12,6 +12,7 @@ import pytest
 from PIL import Image
 from scipy import ndimage
 
+from tests.test_records import _no_real_db  # noqa: F401 - autouse: never the real records file
 from vrtherapy.cli import main
 from vrtherapy.records import ExerciseResult, PatientProfile, RecordStore
 from vrtherapy.records.analysis import build_report_data

@@ -1,16 +1,15 @@
 """Patient records: profiles, sessions, exercise results and the pain log, with reports and CSV export."""
 
-from vrtherapy.records.store import (
+from vrtherapy.records.models import (
     CLINICALLY_IMPORTANT_DROP,
-    SCHEMA_VERSION,
     ExerciseResult,
     PainEntry,
     PatientProfile,
     RecordsError,
-    RecordStore,
     SessionRecord,
-    default_db_path,
 )
+from vrtherapy.records.schema import SCHEMA_VERSION
+from vrtherapy.records.store import RecordStore, default_db_path
 
 __all__ = [
     "CLINICALLY_IMPORTANT_DROP", "SCHEMA_VERSION", "ExerciseResult", "PainEntry", "PatientProfile", "RecordStore",

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import argparse
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from vrtherapy.records.models import (
     KNOWN_LEVELS,
@@ -30,6 +30,7 @@ from vrtherapy.records.models import (
 from vrtherapy.records.store import RecordStore, default_db_path
 
 COMMANDS = ("patient", "pain", "report", "export")
+T = TypeVar("T")
 DEFAULT_OUTPUT = Path("vrtherapy-output")
 
 #: store field -> the option that sets it, so that errors name what the user typed
@@ -120,9 +121,10 @@ def _patient(store: RecordStore, args: argparse.Namespace) -> int:
         if getattr(args, option) is not None:
             changes[field] = getattr(args, option)
     if args.minutes_per_week is not None:
-        changes["prescribed_minutes_per_week"] = _number("--minutes-per-week", args.minutes_per_week)
+        changes["prescribed_minutes_per_week"] = _parse("--minutes-per-week", args.minutes_per_week, float, "a number")
     if args.amputation_date is not None:
-        changes["amputation_date"] = _date("--amputation-date", args.amputation_date)
+        changes["amputation_date"] = _parse("--amputation-date", args.amputation_date, date.fromisoformat,
+                                             "an ISO date (e.g. 2024-03-01)")
     if args.measure:
         changes["measurements"] = _measurements(args.measure)
     if args.patient_command == "add":
@@ -152,8 +154,9 @@ def _pain(store: RecordStore, args: argparse.Namespace) -> int:
                   + "".join(f"; {x}" for x in extras if x))  # fmt: skip
         return 0
     score = _score(args.score)
-    duration = _number("--duration-min", args.duration_min) if args.duration_min is not None else None
-    at = _datetime("--at", args.at) if args.at is not None else None
+    duration = None if args.duration_min is None else _parse("--duration-min", args.duration_min, float, "a number")
+    at = None if args.at is None else _parse("--at", args.at, datetime.fromisoformat,
+                                             "an ISO date and time (e.g. 2024-03-01T18:30)")
     entry = store.add_pain(args.patient, score, "between", at=at, triggers=args.trigger,
                            medications=args.medication, duration_min=duration, note=args.note)  # fmt: skip
     print(f"vrtherapy: logged pain {score}/10 for {args.patient} (entry {entry})")
@@ -235,25 +238,11 @@ def _score(text: str) -> int:
     raise RecordsError(f"--score: {PAIN_SCORE_RULE} (got {shown})")
 
 
-def _number(option: str, text: str) -> float:
+def _parse(option: str, text: str, convert: Callable[[str], T], what: str) -> T:
     try:
-        return float(text)
+        return convert(text)
     except ValueError:
-        raise RecordsError(f"{option}: {text!r} is not a number") from None
-
-
-def _date(option: str, text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise RecordsError(f"{option}: {text!r} is not an ISO date (e.g. 2024-03-01)") from None
-
-
-def _datetime(option: str, text: str) -> datetime:
-    try:
-        return datetime.fromisoformat(text)
-    except ValueError:
-        raise RecordsError(f"{option}: {text!r} is not an ISO date and time (e.g. 2024-03-01T18:30)") from None
+        raise RecordsError(f"{option}: {text!r} is not {what}") from None
 
 
 def _measurements(items: list[str]) -> dict[str, float]:
@@ -262,5 +251,5 @@ def _measurements(items: list[str]) -> dict[str, float]:
         name, sep, value = item.partition("=")
         if not sep or not name.strip():
             raise RecordsError(f"--measure: {item!r}: use NAME=METRES, e.g. forearm=0.26")
-        sizes[name.strip()] = _number(f"--measure {name.strip()}", value)
+        sizes[name.strip()] = _parse(f"--measure {name.strip()}", value, float, "a number")
     return sizes

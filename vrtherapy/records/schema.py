@@ -15,8 +15,9 @@ after every commit; SQLite creates the transient -journal file with the database
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Callable
 
 from vrtherapy.records.models import RecordsError
 from vrtherapy.records.private import create_private_file, private_folder
@@ -142,17 +143,22 @@ def _migrate(conn: sqlite3.Connection, path: Path, migrations: tuple[Migration, 
         raise RecordsError(f"{path}: written by a newer vrtherapy (records schema version {version}; this "
                            f"version reads up to {len(migrations)}): update vrtherapy to open it")  # fmt: skip
     for target in range(version + 1, len(migrations) + 1):
-        conn.execute("BEGIN IMMEDIATE")
-        try:
+        with transaction(conn):
             # re-read under the write lock: another process may have migrated meanwhile
-            if conn.execute("PRAGMA user_version").fetchone()[0] >= target:
-                conn.execute("ROLLBACK")
-                continue
-            migrations[target - 1](conn)
-            conn.execute(f"PRAGMA application_id = {APPLICATION_ID:d}")
-            conn.execute(f"PRAGMA user_version = {target:d}")
-            conn.execute("COMMIT")
-        except BaseException:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
-            raise
+            if conn.execute("PRAGMA user_version").fetchone()[0] < target:
+                migrations[target - 1](conn)
+                conn.execute(f"PRAGMA application_id = {APPLICATION_ID:d}")
+                conn.execute(f"PRAGMA user_version = {target:d}")
+
+
+@contextmanager
+def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """A write transaction (the write lock taken at once), committed on success, rolled back on any error."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield conn
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")

@@ -21,7 +21,6 @@ from types import TracebackType
 import platformdirs
 
 from vrtherapy.records.models import (
-    CLINICALLY_IMPORTANT_DROP,
     ExerciseResult,
     PainEntry,
     PainKind,
@@ -38,12 +37,7 @@ from vrtherapy.records.models import (
     check_patient_id,
     check_text,
 )
-from vrtherapy.records.schema import SCHEMA_VERSION, connect
-
-__all__ = [
-    "CLINICALLY_IMPORTANT_DROP", "ExerciseResult", "PainEntry", "PatientProfile", "RecordStore", "RecordsError",
-    "SCHEMA_VERSION", "SessionRecord", "default_db_path",
-]  # fmt: skip
+from vrtherapy.records.schema import connect, transaction
 
 #: Clock slack allowed for "now"-ish times; anything later is a typing mistake, not a future pain.
 _FUTURE_SLACK = timedelta(minutes=10)
@@ -270,16 +264,8 @@ class RecordStore:
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
         """One transaction, committed (synchronously, to disk) on success and rolled back on any error."""
-        with self._lock:
-            conn = self._conn
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield conn
-            except BaseException:
-                if conn.in_transaction:
-                    conn.execute("ROLLBACK")
-                raise
-            conn.execute("COMMIT")
+        with self._lock, transaction(self._conn) as conn:
+            yield conn
 
 
 _PROFILE_COLUMNS = ("patient_id, affected_side, limb, level, amputation_date, measurements,"
