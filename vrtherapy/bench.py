@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Callable
 
 import numpy as np
@@ -40,6 +41,8 @@ class BenchOptions:
     pose_frames: int = 600
     render_frames: int = 120
     blocks: int = 4
+    tracking: bool = True
+    tracking_video: Path | None = None  #: default: bench_tracking.DEFAULT_VIDEO
 
 
 def _median_ms(fn: Callable[[int], object], n: int) -> float:
@@ -160,6 +163,11 @@ def bench_frame(options: BenchOptions) -> dict:
         draw_only(0)
         times["static"].append(_median_ms(draw_only, n))
         times["full"].append(_median_ms(full, n))
+    tracking = None
+    if options.tracking:
+        from vrtherapy.bench_tracking import bench_tracking
+
+        tracking = bench_tracking(full, options.tracking_video)
     scene.destroy()
     renderer = base.win.gsg.getDriverRenderer()
     base.destroy()
@@ -175,6 +183,7 @@ def bench_frame(options: BenchOptions) -> dict:
         "target_ratio": TARGET_FRAME_RATIO,
         "meets_target": full_v / bare_v <= TARGET_FRAME_RATIO,
         "overhead_meets_target": full_v / static_v <= TARGET_FRAME_RATIO,
+        "tracking": tracking,
     }
 
 
@@ -186,6 +195,7 @@ def run_bench(options: BenchOptions) -> dict:
 def format_report(result: dict) -> str:
     pose, frame = result["pose_pipeline"], result["frame"]
     ok = {True: "ok", False: "ABOVE TARGET"}
+    ok_low = {True: "ok", False: "BELOW TARGET"}
     lines = ["pose pipeline (ms per limb per frame, median):"]
     lines += [f"  {k:<14} {v:8.4f}" for k, v in pose["stages_ms_per_limb"].items()]
     for limbs, v in pose["ms_per_limb_per_frame"].items():
@@ -199,4 +209,15 @@ def format_report(result: dict) -> str:
     lines.append(f"  full / bare    {frame['ratio']:8.3f}  (target <= {frame['target_ratio']}: {ok[frame['meets_target']]})")
     lines.append(f"  full / static  {frame['ratio_vs_static_scene']:8.3f}  (our per-frame overhead: "
                  f"{ok[frame['overhead_meets_target']]})")
+    tracking = frame.get("tracking")
+    if tracking and "skipped" in tracking:
+        lines.append(f"webcam tracking: skipped, {tracking['skipped']}")
+    elif tracking:
+        lines.append(f"webcam tracking (MediaPipe hands + pose on {Path(tracking['video']).name}):")
+        lines.append(f"  inference      {tracking['inference_ms_median']:8.2f} ms median, "
+                     f"{tracking['inference_ms_p95']:.2f} ms p95 ({tracking['frames_tracked']} frames)")
+        lines.append(f"  render fps     {tracking['render_fps_tracking_off']:8.2f} tracking off, "
+                     f"{tracking['render_fps_tracking_on']:.2f} on")
+        lines.append(f"  on / off       {tracking['fps_ratio']:8.3f}  (target >= {tracking['target_ratio']}: "
+                     f"{ok_low[tracking['meets_target']]})")
     return "\n".join(lines)

@@ -63,12 +63,18 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--size", type=_size, default=(960, 540), help="frame size WIDTHxHEIGHT (default 960x540)")
     demo.add_argument("--fps", type=_positive, default=30.0, help="target frame rate (default 30)")
     demo.add_argument("--skin-tone", default="medium", help="porcelain, fair, medium, olive, brown, deep or #rrggbb")
-    demo.add_argument("--tracker", default="synthetic", help="synthetic (default) or replay:FILE (a recording)")
+    demo.add_argument("--tracker", default="synthetic",
+                      help="synthetic (default), replay:FILE (a recording) or mediapipe:SOURCE (a camera index, "
+                           "video, image or folder; add ,mirrored for a selfie-view camera, ,view=top for a camera above the table)")
 
     record = sub.add_parser("record", help="record tracked motion to a file for replay and review")
-    record.add_argument("--tracker", default="synthetic", help="the tracker to record (synthetic)")
-    record.add_argument("--seconds", type=_positive, default=10.0, help="how long to record (default 10)")
+    record.add_argument("--tracker", default="synthetic",
+                        help="synthetic (default), or mediapipe:SOURCE (a camera index, video, image or folder; "
+                             "add ,mirrored for a selfie-view camera, ,view=top for a camera above the table)")
+    record.add_argument("--seconds", type=_positive,
+                        help="how long to record (default: 10 s live; a whole video or folder of images)")
     record.add_argument("--side", choices=("left", "right"), default="right", help="the tracked (intact) side")
+    record.add_argument("--limb", choices=("arm", "leg"), default="arm", help="the tracked limb (default arm)")
     record.add_argument("--playlist", default="demo", help="what the synthetic patient performs")
     record.add_argument("--output", type=Path, required=True, help="the recording file to write (.vtrec)")
 
@@ -82,6 +88,9 @@ def build_parser() -> argparse.ArgumentParser:
     bench = sub.add_parser("bench", help="measure the per-frame cost of each stage")
     bench.add_argument("--json", action="store_true", help="print the figures as one JSON object")
     bench.add_argument("--size", type=_size, default=(960, 540))
+    bench.add_argument("--tracking-video", type=Path,
+                       help="video for the webcam-tracking figures (default: ../shared/data's handpose3d cam1.mp4)")
+    bench.add_argument("--no-tracking", action="store_true", help="leave out the webcam-tracking figures")
 
     models = sub.add_parser("models", help="the limb models")
     models_sub = models.add_subparsers(dest="models_command", required=True, parser_class=_Parser)
@@ -136,7 +145,11 @@ def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "record":
         from vrtherapy.tracking.record import record
 
-        count = record(args.tracker, args.side, args.playlist, args.seconds, args.output)
+        seconds = args.seconds
+        if seconds is None and (args.tracker == "synthetic" or args.tracker.split(":", 1)[-1].split(",")[0].isdigit()):
+            seconds = 10.0  # a live source has no end of its own
+        count = record(args.tracker, args.side, args.playlist, seconds, args.output, args.limb,
+                       say=lambda line: print(line, file=sys.stderr))  # fmt: skip
         print(f"vrtherapy: recorded {count} samples to {args.output}")
         return 0
     if args.command == "track":
@@ -149,7 +162,8 @@ def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "bench":
         from vrtherapy.bench import BenchOptions, format_report, run_bench
 
-        result = run_bench(BenchOptions(size=args.size))
+        result = run_bench(BenchOptions(size=args.size, tracking=not args.no_tracking,
+                                        tracking_video=args.tracking_video))  # fmt: skip
         print(json.dumps(result) if args.json else format_report(result))
         return 0
     if args.command == "models" and args.models_command == "screenshots":

@@ -7,6 +7,7 @@ frame loop takes `latest()` without ever waiting for tracking.
 
 from __future__ import annotations
 
+import os
 import threading
 from typing import Protocol
 
@@ -66,6 +67,15 @@ class ThreadedTracker:
         self.source.close()
 
     def _run(self) -> None:
+        # A source that competes with rendering for the CPU (MediaPipe) asks for a lower priority, so
+        # on a busy machine tracking slows down rather than the frame rate; threads it starts from
+        # here (MediaPipe's own) inherit it.
+        niceness = getattr(self.source, "thread_niceness", 0)
+        if niceness and hasattr(os, "setpriority"):
+            try:
+                os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), niceness)
+            except OSError:
+                pass
         try:
             while not self._stop.is_set():
                 sample = self.source.next_sample()

@@ -52,12 +52,19 @@ class CameraSource:
     def __init__(self, index: int, mirrored: bool = False, size: tuple[int, int] = (640, 480)) -> None:
         self.name = f"camera {index}"
         self._mirrored = mirrored
-        self._capture = cv2.VideoCapture(index)
+        # OpenCV logs its own lines about a missing camera; the one line below says it for the user.
+        level = cv2.getLogLevel()
+        cv2.setLogLevel(0)  # silent
+        try:
+            self._capture = cv2.VideoCapture(index)
+        finally:
+            cv2.setLogLevel(level)
         if not self._capture.isOpened():
             self._capture.release()
             raise TrackerError(f"camera {index}: no camera there (is it connected and not in use by another program?)")
         self._capture.set(cv2.CAP_PROP_FRAME_WIDTH, size[0])
         self._capture.set(cv2.CAP_PROP_FRAME_HEIGHT, size[1])
+        self._capture.set(cv2.CAP_PROP_BUFFERSIZE, 1)  # the newest frame, not one queued in the driver
         self.fps = float(self._capture.get(cv2.CAP_PROP_FPS) or 30.0)
         self._index = 0
 
@@ -115,6 +122,16 @@ class VideoFileSource(_PacedSource):
         self._index = 0
 
     def read(self) -> CapturedFrame | None:
+        if self._realtime and self._t0 is not None:
+            # Played live, a frame whose time has passed while the tracker was busy is dropped, as a
+            # camera's would be: the tracker always gets the frame being "captured" now.
+            due = int((self._clock() - self._t0) * self.fps)
+            while self._index < due:
+                if self._pending is not None:
+                    self._pending = None
+                elif not self._capture.grab():
+                    return None
+                self._index += 1
         if self._pending is not None:
             bgr, self._pending = self._pending, None
         else:

@@ -97,12 +97,16 @@ def arm_with_hand(hand_world: np.ndarray, pose: PoseObservation | None, side: Si
 class MediaPipeSource:
     """A SampleSource tracking one intact limb through MediaPipe on a FrameSource."""
 
+    #: Run below the frame loop's priority (see `ThreadedTracker`).
+    thread_niceness = 10
+
     def __init__(self, frames: FrameSource, side: Side, limb: LimbKind = "arm",
                  camera: CameraSettings = CameraSettings(), dims: ArmDimensions = ArmDimensions(),
                  still_images: bool = False, detector: MediaPipeDetector | None = None) -> None:  # fmt: skip
         self.frames, self.side, self.limb, self.camera, self.dims = frames, side, limb, camera, dims
         self.name = f"mediapipe:{frames.name}"
-        self._detector = detector or MediaPipeDetector(hands=limb == "arm", still_images=still_images)
+        # Built on first use, on the tracker's thread, so MediaPipe's worker threads share its priority.
+        self._detector = detector
         self._still = still_images
         self._previous_wrist: np.ndarray | None = None
         self.last_detection: Detection | None = None
@@ -119,6 +123,8 @@ class MediaPipeSource:
         frame = self.frames.read()
         if frame is None:
             return None
+        if self._detector is None:
+            self._detector = MediaPipeDetector(hands=self.limb == "arm", still_images=self._still)
         started = time.perf_counter()
         detection = self._detector.detect(frame.image, search=self._still)
         self.inference_s.append(time.perf_counter() - started)
@@ -162,4 +168,5 @@ class MediaPipeSource:
 
     def close(self) -> None:
         self.frames.close()
-        self._detector.close()
+        if self._detector is not None:
+            self._detector.close()

@@ -1,4 +1,9 @@
-"""`vrtherapy record`: run a tracker for a while and write what it hands over to a recording."""
+"""`vrtherapy record`: run a tracker and write every sample it hands over to a recording.
+
+Any tracker `--tracker` names (`tracking.factory`): the synthetic patient, or MediaPipe on a camera
+(for `seconds`), a video file or a folder of images (every frame, as fast as MediaPipe goes, so a
+recording made from the same images twice holds the same landmarks).
+"""
 
 from __future__ import annotations
 
@@ -7,31 +12,33 @@ from pathlib import Path
 
 from vrtherapy.errors import VrtherapyError
 from vrtherapy.therapy.playlist import load_playlist
-from vrtherapy.tracking.base import ThreadedTracker
+from vrtherapy.tracking.factory import open_source, parse_tracker_spec
 from vrtherapy.tracking.recording import RecordingWriter
-from vrtherapy.tracking.synthetic import SyntheticArmMotion, SyntheticSource, build_schedule
+from vrtherapy.tracking.sample import LimbKind, Side
 
 
-def record(tracker: str, side: str, playlist: str, seconds: float, output: Path) -> int:
-    """Record `seconds` of `tracker` into `output`; returns the number of samples written."""
-    if tracker != "synthetic":
-        raise VrtherapyError(f"--tracker: cannot record {tracker!r} (this version records: synthetic)")
+def record(tracker: str, side: Side, playlist: str, seconds: float | None, output: Path,
+           limb: LimbKind = "arm", say=lambda _line: None) -> int:  # fmt: skip
+    """Record `tracker` into `output` (for at most `seconds`); returns the number of samples written."""
+    spec = parse_tracker_spec(tracker)
+    if spec.kind == "replay":
+        raise VrtherapyError("--tracker: a recording is already a recording (copy the file instead)")
     if output.exists():
         raise VrtherapyError(f"--output: {output} exists; recordings are never overwritten")
-    items = load_playlist(playlist).exercises
-    motion = SyntheticArmMotion(side, build_schedule([(e.id, e.duration_s) for e in items]))  # type: ignore[arg-type]
-    source = ThreadedTracker(SyntheticSource(motion))
-    with RecordingWriter(output, "arm", side, {"tracker": tracker, "playlist": playlist}) as writer:
-        source.start()
-        last = None
-        deadline = time.monotonic() + seconds
-        try:
-            while time.monotonic() < deadline:
-                sample = source.latest()
-                if sample is not None and sample is not last:
-                    writer.write(sample)
-                    last = sample
-                time.sleep(0.002)
-        finally:
-            source.stop()
-        return writer.count
+    live = spec.kind == "synthetic" or spec.target.isdigit()
+    schedule = [(e.id, e.duration_s) for e in load_playlist(playlist).exercises] if spec.kind == "synthetic" else []
+    source = open_source(spec, side, limb, schedule=schedule, realtime=live)
+    metadata = getattr(source, "metadata", {"tracker": tracker, "playlist": playlist})
+    deadline = None if seconds is None else time.monotonic() + seconds
+    try:
+        with RecordingWriter(output, limb, side, metadata) as writer:
+            while deadline is None or time.monotonic() < deadline:
+                sample = source.next_sample()
+                if sample is None:
+                    break
+                writer.write(sample)
+                if writer.count % 100 == 0:
+                    say(f"vrtherapy: {writer.count} samples recorded")
+            return writer.count
+    finally:
+        source.close()

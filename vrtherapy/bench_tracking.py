@@ -1,0 +1,97 @@
+"""`vrtherapy bench`, tracking part: MediaPipe's cost per frame, and the render frame rate with the
+webcam tracker running beside the frame loop against the same frames without it, in one run.
+
+The tracker runs MediaPipe on a video as fast as it can (every frame: the worst case for the frame
+loop, which shares the CPU with it), on its own thread as in a session. Blocks with tracking on and
+off alternate, so machine noise hits both alike; between "on" blocks the tracker is paused at a gate.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from vrtherapy.tracking.base import ThreadedTracker
+from vrtherapy.tracking.frame_sources import VideoFileSource
+from vrtherapy.tracking.mediapipe_source import MediaPipeSource
+
+#: The real video the bench tracks when no other is given (`../shared/data`, beside the project).
+DEFAULT_VIDEO = Path(__file__).resolve().parents[2] / "shared" / "data" / "motion" / "handpose3d" / "cam1.mp4"
+TARGET_FPS_RATIO = 0.9
+
+
+class _GatedLoopingSource:
+    """A MediaPipe source on a video that loops, and waits at a gate while tracking is 'off'."""
+
+    def __init__(self, video: Path) -> None:
+        self.video, self.gate = video, threading.Event()
+        self.name, self.side = "mediapipe-bench", "right"
+        self.inference_s: list[float] = []
+        self._source = self._open()
+
+    def _open(self) -> MediaPipeSource:
+        return MediaPipeSource(VideoFileSource(self.video, realtime=False), "right")
+
+    def next_sample(self):
+        while not self.gate.wait(0.1):
+            pass
+        sample = self._source.next_sample()
+        if sample is None:  # end of the video: start it again
+            self.inference_s.extend(self._source.inference_s)
+            self._source.close()
+            self._source = self._open()
+            sample = self._source.next_sample()
+        return sample
+
+    def all_inference_s(self) -> list[float]:
+        return self.inference_s + list(self._source.inference_s)
+
+    def close(self) -> None:
+        self.gate.set()
+        self._source.close()
+
+
+def bench_tracking(frame: Callable[[int], None], video: Path | None, blocks: int = 3, seconds: float = 2.0) -> dict:
+    """`frame(i)` renders one full frame; returns inference ms and frames per second on vs. off."""
+    video = video or DEFAULT_VIDEO
+    if not video.is_file():
+        return {"skipped": f"no video to track ({video}); pass --tracking-video"}
+    source = _GatedLoopingSource(video)
+    tracker = ThreadedTracker(source)
+    tracker.start()
+
+    def fps_for(on: bool) -> float:
+        source.gate.set() if on else source.gate.clear()
+        time.sleep(0.2)  # let the tracker reach its gate (or get going)
+        n, start = 0, time.perf_counter()
+        while time.perf_counter() - start < seconds:
+            frame(n)
+            n += 1
+        return n / (time.perf_counter() - start)
+
+    try:
+        fps: dict[str, list[float]] = {"off": [], "on": []}
+        for _ in range(blocks):
+            fps["off"].append(fps_for(False))
+            fps["on"].append(fps_for(True))
+        source.gate.set()
+    finally:
+        tracker.stop()
+    inference = np.array(source.all_inference_s()) * 1000.0
+    off, on = float(np.median(fps["off"])), float(np.median(fps["on"]))
+    return {
+        "video": str(video),
+        "inference_ms_median": round(float(np.median(inference)), 2) if inference.size else None,
+        "inference_ms_p95": round(float(np.percentile(inference, 95)), 2) if inference.size else None,
+        "frames_tracked": int(inference.size),
+        "render_fps_tracking_off": round(off, 2),
+        "render_fps_tracking_on": round(on, 2),
+        "fps_ratio": round(on / off, 3),
+        "target_ratio": TARGET_FPS_RATIO,
+        "meets_target": on / off >= TARGET_FPS_RATIO,
+        "tracker_error": None if tracker.error is None else str(tracker.error),
+    }
