@@ -92,3 +92,30 @@ def test_video_of_a_pointing_right_hand(shared_data: Path, camera: str, at_least
     assert len(agree) >= 0.95 * seen, f"hand found in {len(agree)} of {seen} frames"
     assert sides.count("right") == len(sides)
     assert np.mean(agree) >= at_least, f"pointing in {np.mean(agree):.0%} of frames"
+
+
+def test_legs_and_arms_from_photographs_of_people_have_human_proportions(shared_data: Path) -> None:
+    """The body is placed in the world with metric, plausible segments (thigh, shank, upper arm, forearm)."""
+    from vrtherapy.tracking.frame_sources import ImageFolderSource
+    from vrtherapy.tracking.mediapipe_source import SHOULDER_MIDPOINT, MediaPipeSource
+
+    detector = MediaPipeDetector(still_images=True)
+    found = {"leg": 0, "arm": 0}
+    for limb in ("leg", "arm"):
+        source = MediaPipeSource(ImageFolderSource(shared_data / "people/upper_body"), "left", limb,
+                                 still_images=True, detector=detector)  # fmt: skip
+        while (sample := source.next_sample()) is not None:
+            if not sample.valid.all():
+                continue
+            found[limb] += 1
+            p = sample.points
+            first, second = np.linalg.norm(p[1] - p[0]), np.linalg.norm(p[2] - p[1])
+            assert 0.15 < first < 0.5 and 0.15 < second < 0.5, (source.last_frame_name, first, second)
+            if limb == "arm":
+                # The left shoulder sits left of the midline, at the seated patient's shoulder height.
+                assert -0.3 < p[0, 0] < -0.05 and abs(p[0, 2] - SHOULDER_MIDPOINT[2]) < 0.05
+                assert 0.05 < np.linalg.norm(p[3 + 9] - p[3]) < 0.13  # wrist to middle knuckle
+            else:
+                assert p[0, 2] < SHOULDER_MIDPOINT[2] - 0.1  # the hip below the shoulders (even bent forward)
+    detector.close()
+    assert found["leg"] >= 8 and found["arm"] >= 4, found
