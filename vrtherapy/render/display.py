@@ -80,6 +80,14 @@ def choose_display(
     return DisplayChoice("offscreen", tuple(notes))
 
 
+def surface_for(mode: str) -> Literal["window", "offscreen"]:
+    """What Panda3D opens for a display mode: a headset's session also gets the desktop mirror window
+    when there is a desktop, else an offscreen buffer."""
+    if mode == "window" or (mode == "xr" and has_desktop_display()):
+        return "window"
+    return "offscreen"
+
+
 def open_showbase(mode: Literal["window", "offscreen"], size: tuple[int, int], title: str = "vrtherapy"):
     """Open the process's single Panda3D ShowBase (window or offscreen buffer) of `size` pixels."""
     from panda3d.core import loadPrcFileData

@@ -40,10 +40,4 @@ def probe_openxr_runtime() -> str | None:
         return f"the OpenXR runtime has no head-mounted display ({type(exc).__name__})"
     finally:
         xr.destroy_instance(instance)
-    if not STEREO_SESSION_AVAILABLE:
-        return "a headset is connected, but this version of vrtherapy cannot yet render to it (desktop only)"
     return None
-
-
-#: Set when vrtherapy.xr gains its stereo session; until then a present headset is reported, not used.
-STEREO_SESSION_AVAILABLE = False

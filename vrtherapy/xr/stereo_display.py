@@ -1,0 +1,364 @@
+"""The therapy scene in the headset: one Panda3D camera and offscreen texture per eye, copied into the
+runtime's swapchains each frame, and the left eye mirrored on the desktop for the therapist.
+
+Hooks into Panda3D's own frame (`taskMgr.step()`, which the session runner calls):
+  * before rendering (task, sort 45): runtime events, xrWaitFrame, xrBeginFrame, xrLocateViews ->
+    each eye camera's pose and lens;
+  * while rendering (draw callback of a display region drawn after the eye buffers): per eye
+    xrAcquireSwapchainImage / xrWaitSwapchainImage, copy the eye texture, xrReleaseSwapchainImage,
+    in Panda3D's own GL context;
+  * after rendering (task, sort 55): xrEndFrame with the projection layer.
+xrWaitFrame paces the frames; `pace` (the runner's sleep) only sleeps while the headset does not.
+
+Runtime lifecycle outcomes are turned into callbacks: pause/resume of the exercise timer, exit
+(the session stops), fall back (the same session continues on the desktop view).
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Callable
+
+from panda3d.core import (Camera, CardMaker, FrameBufferProperties, GraphicsOutput, NodePath, PerspectiveLens,
+                          Point3, PythonCallbackObject, Quat, Texture, TransparencyAttrib)  # fmt: skip
+
+from vrtherapy.render.room import FAR_PLANE_M, NEAR_PLANE_M
+from vrtherapy.xr import lifecycle as lc
+from vrtherapy.xr.commands import ButtonCommands, Command
+from vrtherapy.xr.gl_copy import GlFunctions, TextureCopier
+from vrtherapy.xr.graphics_binding import current_gl_context
+from vrtherapy.xr.projection import apply_to_lens
+from vrtherapy.xr.reference_space import heading, panda_quaternion
+from vrtherapy.xr.swapchains import is_software_renderer
+from vrtherapy.xr.xr_session import FrameInfo, HeadsetOptions, HeadsetSession
+
+#: The guidance panel floats this far ahead of the eye point, and is this wide per HUD unit.
+HUD_DISTANCE_M = 1.3
+HUD_SCALE_M = 0.35
+HUD_DROP_M = 0.12  #: the panel's centre sits this far below the eyes, so its text band is near the gaze
+
+
+class XrStereoDisplay:
+    """Headset output for one session on Panda3D's `base` (its window or offscreen buffer stays the
+    therapist's mirror)."""
+
+    def __init__(self, base, scene, options: HeadsetOptions, say: Callable[[str], None] = print) -> None:
+        self.base, self.scene, self.options, self.say = base, scene, options, say
+        self.headset: HeadsetSession | None = None
+        self.on_pause: Callable[[], None] = lambda: None
+        self.on_resume: Callable[[], None] = lambda: None
+        self.on_exit: Callable[[], None] = lambda: None
+        self.on_command: Callable[[Command], None] = lambda command: None
+        self.active = False  #: frames go to the headset (False after a fall back or exit)
+        self.fell_back: str | None = None
+        self.paused = True
+        self.error: str | None = None
+        self._eyes: list[tuple[GraphicsOutput, NodePath, Texture]] = []
+        self._eye_ids: list[int] = []
+        self._frame: FrameInfo | None = None
+        self._copied = 0
+        self._nodes: list[NodePath] = []
+        self._copy_region = None
+        self._hud_parent: NodePath | None = None
+        self._mirror_clear = None
+        self._buttons = ButtonCommands()
+        self.copy_method = ""
+        self.info: dict = {}
+
+    # ---- start --------------------------------------------------------------------------------
+    def start(self) -> None:
+        """Open the headset session and the eye buffers; XrStartError (one line) when it cannot."""
+        base = self.base
+        base.graphicsEngine.renderFrame()  # Panda3D's GL context is current after a frame
+        context = current_gl_context()
+        renderer = base.win.getGsg().getDriverRenderer()
+        self.headset = HeadsetSession(context, self.options, is_software_renderer(renderer), self.say)
+        self.headset.start()
+        gl = GlFunctions(context.get_proc_address)
+        self.copier = TextureCopier(gl)
+        self.copy_method = self.copier.method
+        self._build_eyes()
+        self._build_mirror()
+        self._move_hud_into_world()
+        base.camNode.setActive(False)  # the desktop shows the left eye instead of a third rendering
+        base.taskMgr.add(self._before_render, "xr-begin-frame", sort=45)
+        base.taskMgr.add(self._after_render, "xr-end-frame", sort=55)
+        base.accept("r", self.recentre)
+        h = self.headset
+        self.info = {"runtime_system": h.system.system_name, "graphics_binding": context.api, "gl_renderer": renderer,
+                     "reference_space": h.reference, "swapchain_format": hex(h.color_format),
+                     "eye_size": [[sc.width, sc.height] for sc in h.swapchains], "copy": self.copy_method,
+                     "hand_tracking": h.system.hand_tracking,
+                     "controller_profiles": h.controllers.profiles if h.controllers is not None else []}  # fmt: skip
+        self.active = True
+        self.headset.tracker.start()
+        self.headset.residual_tracker.start()
+
+    def _build_eyes(self) -> None:
+        base = self.base
+        props = FrameBufferProperties()
+        props.setRgbaBits(8, 8, 8, 8)
+        props.setDepthBits(24)
+        background = base.getBackgroundColor()
+        for i, swapchain in enumerate(self.headset.swapchains):
+            texture = Texture(f"xr-eye-{i}")
+            buffer = base.win.makeTextureBuffer(f"xr-eye-{i}", swapchain.width, swapchain.height, texture, False, props)
+            if buffer is None:
+                raise RuntimeError("Panda3D could not make an offscreen buffer for an eye")
+            buffer.setSort(-100 + i)
+            buffer.setClearColor(background)
+            camera = base.render.attachNewNode(Camera(f"xr-eye-{i}", PerspectiveLens()))
+            region = buffer.makeDisplayRegion()
+            region.setCamera(camera)
+            self._eyes.append((buffer, camera, texture))
+            self._nodes.append(camera)
+        copy_camera = NodePath(Camera("xr-copy"))  # an empty scene: the region only runs the callback
+        self._nodes.append(copy_camera)
+        self._copy_region = base.win.makeDisplayRegion()
+        self._copy_region.setSort(1000)
+        self._copy_region.setCamera(copy_camera)
+        self._copy_region.setDrawCallback(PythonCallbackObject(self._copy_eyes))
+
+    def _build_mirror(self) -> None:
+        """The left eye on the desktop (or offscreen) view, letterboxed to the eye's aspect ratio."""
+        buffer, _, texture = self._eyes[0]
+        eye_aspect = buffer.getXSize() / buffer.getYSize()
+        win_aspect = self.base.getAspectRatio()
+        sx, sz = (eye_aspect / win_aspect, 1.0) if eye_aspect < win_aspect else (1.0, win_aspect / eye_aspect)
+        card = CardMaker("xr-mirror")
+        card.setFrame(-sx, sx, -sz, sz)
+        card.setUvRange(texture)  # Panda3D may pad the texture beyond the eye's size
+        mirror = self.base.render2d.attachNewNode(card.generate())
+        mirror.setTexture(texture)
+        mirror.setBin("background", 0)
+        self._nodes.append(mirror)
+        region = self.base.cam2d.node().getDisplayRegion(0)
+        self._mirror_clear = (region, region.getClearColorActive(), region.getClearColor())
+        region.setClearColor((0.0, 0.0, 0.0, 1.0))  # the main 3D view no longer clears the window
+        region.setClearColorActive(True)
+
+    def _move_hud_into_world(self) -> None:
+        """The guidance panel floats in the room ahead of the patient (aspect2d is not in the headset)."""
+        hud = getattr(self.scene, "hud", None)
+        if hud is None:
+            return
+        eye, look = Point3(*self.options.eye_position), Point3(*self.options.look_at)
+        forward = look - eye
+        forward.setZ(0)
+        forward.normalize()
+        panel = self.base.render.attachNewNode("xr-hud")
+        panel.setPos(eye + forward * HUD_DISTANCE_M - Point3(0, 0, HUD_DROP_M))
+        panel.setH(_degrees(heading((forward.x, forward.y, 0.0))))
+        panel.setScale(HUD_SCALE_M)
+        panel.setLightOff(1)
+        panel.setShaderOff(1)
+        panel.setDepthTest(False)
+        panel.setDepthWrite(False)
+        panel.setBin("fixed", 50)
+        panel.setTransparency(TransparencyAttrib.MAlpha)
+        self._hud_parent = hud.root.getParent()
+        hud.root.reparentTo(panel)
+        self._nodes.append(panel)
+
+    # ---- per frame ----------------------------------------------------------------------------
+    @property
+    def is_presenting(self) -> bool:
+        return self.active and self.headset is not None and self.headset.lifecycle.is_presenting
+
+    @property
+    def should_pause(self) -> bool:
+        return self.active and self.headset is not None and self.headset.lifecycle.should_pause
+
+    def pace(self, seconds: float) -> None:
+        """The session runner's sleep: xrWaitFrame paces a running headset, otherwise sleep."""
+        if not (self.active and self.headset.lifecycle.should_run_frame_loop):
+            time.sleep(seconds)
+
+    def recentre(self) -> None:
+        if self.headset is not None:
+            self.headset.request_recentre()
+
+    def _before_render(self, task):
+        if not self.active:
+            return task.done
+        self._frame, self._copied = None, 0
+        try:
+            self._app_actions(self.headset.poll_events())
+            if self.active:
+                self._frame = self.headset.begin_frame()
+        except Exception as exc:  # noqa: BLE001 - any runtime failure must not end the session
+            self._frame_failed(exc)
+        frame = self._frame
+        render = frame is not None and frame.should_render
+        for (buffer, camera, _), view in zip(self._eyes, frame.views if render else [None, None]):
+            buffer.setActive(render)
+            if view is not None:
+                camera.setPos(self.base.render, Point3(*view.pose.position))
+                camera.setQuat(self.base.render, Quat(*panda_quaternion(view.pose.orientation)))
+                apply_to_lens(camera.node().getLens(), view.fov, NEAR_PLANE_M, FAR_PLANE_M)
+        if frame is not None:
+            for command in self._buttons.update(frame.buttons, time.monotonic()):
+                self._command(command)
+        return task.cont
+
+    def _copy_eyes(self, cbdata) -> None:
+        cbdata.upcall()
+        frame = self._frame
+        if frame is None or not frame.should_render or not self.active:
+            return
+        try:
+            if not self._eye_ids:  # GL names exist once Panda3D has rendered into the textures
+                gsg = self.base.win.getGsg()
+                self._eye_ids = [tex.prepareNow(0, gsg.getPreparedObjects(), gsg).getNativeId() for _, _, tex in self._eyes]
+            for swapchain, source in zip(self.headset.swapchains, self._eye_ids):
+                image = swapchain.acquire()
+                self.copier.copy(source, image, swapchain.width, swapchain.height)
+                swapchain.release()
+                self._copied += 1
+        except Exception as exc:  # noqa: BLE001 - raised inside Panda3D's draw: keep it for the task
+            self.error = f"{type(exc).__name__}: {exc}"
+
+    def _after_render(self, task):
+        if not self.active:
+            return task.done
+        frame = self._frame
+        if frame is not None:
+            try:
+                self.headset.end_frame(frame, rendered=self._copied == 2)
+            except Exception as exc:  # noqa: BLE001
+                self._frame_failed(exc)
+        self._frame = None
+        return task.cont
+
+    def _frame_failed(self, exc: Exception) -> None:
+        self._frame = None
+        try:
+            self._app_actions(self.headset.frame_failed(exc))
+        except Exception as other:  # noqa: BLE001 - not a loss the lifecycle handles: give the headset up
+            self._fall_back(f"the OpenXR runtime failed ({type(other).__name__})")
+
+    def _app_actions(self, actions: list[lc.Action]) -> None:
+        for action in actions:
+            if action == lc.Action.PAUSE:
+                self.paused = True
+                self.on_pause()
+            elif action == lc.Action.RESUME:
+                self.paused = False
+                self.on_resume()
+            elif action == lc.Action.EXIT:
+                if not self.headset.lifecycle.exit_requested:
+                    self.say("vrtherapy: headset: the OpenXR runtime ended the session")
+                self._stop_presenting()
+                self.on_exit()
+            elif action == lc.Action.FALL_BACK:
+                self._fall_back("the headset session was lost and could not be started again")
+
+    def _command(self, command: Command) -> None:
+        if command == "recentre":
+            self.recentre()
+        self.on_command(command)
+
+    def _fall_back(self, reason: str) -> None:
+        self.fell_back = reason
+        self.say(f"vrtherapy: headset: {reason}; continuing on the desktop view")
+        self._stop_presenting()
+        if self.paused:
+            self.paused = False
+            self.on_resume()
+
+    def _stop_presenting(self) -> None:
+        """Back to the plain desktop view: no eye buffers, the main camera and the 2D HUD restored."""
+        if not self.active:
+            return
+        self.active = False
+        base = self.base
+        for buffer, _, _ in self._eyes:
+            base.graphicsEngine.removeWindow(buffer)
+        self._eyes = []
+        if self._copy_region is not None:
+            base.win.removeDisplayRegion(self._copy_region)
+            self._copy_region = None
+        hud = getattr(self.scene, "hud", None)
+        if hud is not None and self._hud_parent is not None:
+            hud.root.reparentTo(self._hud_parent)
+        for node in self._nodes:
+            node.removeNode()
+        self._nodes = []
+        base.camNode.setActive(True)
+        if self._mirror_clear is not None:
+            region, active, color = self._mirror_clear
+            region.setClearColor(color)
+            region.setClearColorActive(active)
+            self._mirror_clear = None
+        base.ignore("r")
+        if self.headset is not None:
+            self.headset.close()
+
+    # ---- end ------------------------------------------------------------------------------------
+    def finish(self) -> None:
+        """Leave the headset at the end of the therapy session: request exit, let the runtime walk
+        the session through STOPPING (xrEndSession) to EXITING, then tear down."""
+        if self.active and self.headset is not None:
+            try:
+                self._app_actions(self.headset.request_exit())
+                deadline = time.monotonic() + 2.0
+                while self.active and time.monotonic() < deadline:
+                    self.base.taskMgr.step()  # keeps frames flowing while the runtime stops the session
+            except Exception:  # noqa: BLE001 - leaving anyway
+                pass
+        self._stop_presenting()
+        base = self.base
+        base.taskMgr.remove("xr-begin-frame")
+        base.taskMgr.remove("xr-end-frame")
+
+    def summary(self) -> dict:
+        """What the headset did, for summary.json."""
+        h = self.headset
+        out = {**self.info, "fell_back": self.fell_back, "error": self.error}
+        if h is not None:
+            out.update({"frames_begun": h.frames_begun, "frames_submitted": h.frames_submitted,
+                        "frames_with_layers": h.frames_rendered, "session_recreations": h.lifecycle.recreations,
+                        "tracker_samples": h.tracker.samples_received})  # fmt: skip
+        return out
+
+
+def _degrees(radians: float) -> float:
+    import math
+
+    return math.degrees(radians)
+
+
+def open_headset_display(base, scene, eye, requested: str, intact_side, dims, fallback_mode: str,
+                         say: Callable[[str], None] = print, **options) -> tuple[XrStereoDisplay | None, str | None]:  # fmt: skip
+    """Start the headset for a session already set up on `base`. Returns the display, or (with
+    `--display auto`) None and the one-line note saying why the desktop is used instead; with
+    `--display xr` a failure raises DisplayUnavailable (one line)."""
+    from vrtherapy.errors import DisplayUnavailable, VrtherapyError
+
+    display = XrStereoDisplay(base, scene, HeadsetOptions(intact_side=intact_side, dims=dims, eye_position=tuple(eye.position),
+                                                          look_at=tuple(eye.look_at), **options), say)  # fmt: skip
+    try:
+        display.start()
+    except Exception as exc:  # noqa: BLE001 - a runtime's failure at start must never be a traceback
+        reason = str(exc) if isinstance(exc, VrtherapyError) else f"the OpenXR runtime failed to start ({type(exc).__name__}: {exc})"
+        display._stop_presenting() if display.active else (display.headset.close() if display.headset else None)
+        base.camNode.setActive(True)
+        if requested == "xr":
+            raise DisplayUnavailable(f"--display xr: {reason}") from None
+        return None, f"headset: {reason}; using the {fallback_mode} display instead"
+    return display, None
+
+
+def connect_runner(display: XrStereoDisplay, runner) -> None:
+    """Headset events -> the session runner: pause/resume with the headset on and off, controller
+    commands, and the end of the session when the runtime exits."""
+    def call(name: str) -> Callable[[], None]:
+        method = getattr(runner, name, None)
+        return method if callable(method) else (lambda: None)
+
+    display.on_pause, display.on_resume = call("pause"), call("resume")
+    display.on_exit = call("request_stop")
+    commands = {"pause": call("pause"), "resume": call("resume"), "skip": call("skip"), "stop": call("request_stop")}
+    display.on_command = lambda command: commands.get(command, lambda: None)()
+    if display.paused:
+        display.on_pause()  # nothing is in the headset yet: the exercise waits for the patient
