@@ -120,3 +120,16 @@ def test_a_synthetic_or_replay_source_keeps_its_interface(tmp_path: Path) -> Non
     source = open_source("synthetic", "right", "arm", schedule=[("fist_open_close", 2.0)])
     sample = source.next_sample()
     assert sample.points.shape == (HAND_OFFSET + 21, 3) and sample.side == "right"
+
+
+def test_bench_measures_tracking_on_and_off_in_one_run(shared_data: Path) -> None:
+    from vrtherapy.bench_tracking import bench_tracking
+
+    frames: list[int] = []
+    result = bench_tracking(frames.append, shared_data / "motion/handpose3d/cam1.mp4", blocks=1, seconds=0.4)
+    assert result["tracker_error"] is None and result["frames_tracked"] > 0
+    assert result["inference_ms_p95"] >= result["inference_ms_median"] > 0
+    assert result["render_fps_tracking_off"] > 0 and result["max_fps_tracking_on"] > 0
+    assert result["fps_ratio"] == round(result["render_fps_tracking_on"] / result["render_fps_tracking_off"], 3)
+    assert len(frames) > 10
+    assert "skipped" in bench_tracking(frames.append, shared_data / "no-such-video.mp4")
