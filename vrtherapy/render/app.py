@@ -61,8 +61,11 @@ class TherapyScene:
         self.spec = spec
         self.root = base.render.attachNewNode("therapy-scene")
         base.setBackgroundColor(*spec.background, 1.0)
-        self.room = build_room(spec, self.root)
-        place_camera(base.camera, base.camLens, spec.eye)
+        # Lower-limb sessions look at the feet, with the table moved aside; upper-limb ones at the table.
+        self.limb = "leg" if any(s.limb == "leg" for s in skeletons.values()) else "arm"
+        self.eye = spec.eye_lower if self.limb == "leg" else spec.eye
+        self.room = build_room(spec, self.root, with_table=self.limb == "arm")
+        place_camera(base.camera, base.camLens, self.eye)
         lights = SkinLights.from_scene(spec)
         shader = load_skin_shader()
         self.limbs: dict[Side, LimbNode] = {}

@@ -102,26 +102,20 @@ class _Mesh:
         return node
 
 
-def build_room(spec: SceneSpec, parent: NodePath) -> NodePath:
+def build_room(spec: SceneSpec, parent: NodePath, with_table: bool = True) -> NodePath:
     """Build the room, table, furniture and lights under `parent`; return the room's node.
 
     The lights live under the returned node but are switched on for all of `parent`, so whatever is
-    later attached under `parent` (the limbs) is lit by them too.
+    later attached under `parent` (the limbs) is lit by them too. `with_table=False` leaves the table
+    out (lower-limb sessions: it would hide the legs).
     """
     room_np = parent.attachNewNode("room")
     lit = _Mesh("room-lit")
     glowing = _Mesh("room-emissive")
 
     # Nearest first: under software GL, early depth testing then skips the hidden floor and walls.
-    table = spec.table
-    top_z = table_top_height(table)
-    x0, x1 = -table.width / 2, table.width / 2
-    y0, y1 = table.near_edge_y, table.near_edge_y + table.depth
-    lit.box((x0, y0, top_z - table.thickness), (x1, y1, top_z), table.color)
-    leg_top = top_z - table.thickness
-    for lx in (x0 + TABLE_LEG_INSET_M, x1 - TABLE_LEG_INSET_M - TABLE_LEG_SIDE_M):
-        for ly in (y0 + TABLE_LEG_INSET_M, y1 - TABLE_LEG_INSET_M - TABLE_LEG_SIDE_M):
-            lit.box((lx, ly, 0.0), (lx + TABLE_LEG_SIDE_M, ly + TABLE_LEG_SIDE_M, leg_top), table.leg_color)
+    if with_table:
+        _add_table(lit, spec.table)
 
     for item in spec.furniture:
         lo = [c - s / 2 for c, s in zip(item.center, item.size)]
@@ -152,6 +146,17 @@ def build_room(spec: SceneSpec, parent: NodePath) -> NodePath:
     for i, light in enumerate(spec.lights):
         parent.setLight(lights.attachNewNode(_make_light(light, f"{light.kind}-{i}")))
     return room_np
+
+
+def _add_table(mesh: _Mesh, table: TableSpec) -> None:
+    top_z = table_top_height(table)
+    x0, x1 = -table.width / 2, table.width / 2
+    y0, y1 = table.near_edge_y, table.near_edge_y + table.depth
+    mesh.box((x0, y0, top_z - table.thickness), (x1, y1, top_z), table.color)
+    leg_top = top_z - table.thickness
+    for lx in (x0 + TABLE_LEG_INSET_M, x1 - TABLE_LEG_INSET_M - TABLE_LEG_SIDE_M):
+        for ly in (y0 + TABLE_LEG_INSET_M, y1 - TABLE_LEG_INSET_M - TABLE_LEG_SIDE_M):
+            mesh.box((lx, ly, 0.0), (lx + TABLE_LEG_SIDE_M, ly + TABLE_LEG_SIDE_M, leg_top), table.leg_color)
 
 
 def _make_light(spec: LightSpec, name: str) -> AmbientLight | DirectionalLight:

@@ -112,6 +112,11 @@ class BoxSpec:
     emissive: bool = False
 
 
+LOWER_EYE_POSITION: Vec3 = (0.0, 0.30, 1.12)
+LOWER_EYE_LOOK_AT: Vec3 = (0.0, 0.70, 0.0)
+LOWER_EYE_FOV_DEG = 60.0
+
+
 def _default_lights() -> tuple[LightSpec, ...]:
     return (
         LightSpec("ambient", (0.50, 0.49, 0.48)),
@@ -128,6 +133,9 @@ class SceneSpec:
     room: RoomSpec = field(default_factory=RoomSpec)
     table: TableSpec = field(default_factory=TableSpec)
     eye: EyeSpec = field(default_factory=EyeSpec)
+    #: The view for lower-limb sessions: the seated patient leaning forward a little to watch both
+    #: feet. The table is moved aside for them (it would hide the legs).
+    eye_lower: EyeSpec = field(default_factory=lambda: EyeSpec(LOWER_EYE_POSITION, LOWER_EYE_LOOK_AT, LOWER_EYE_FOV_DEG))
     lights: tuple[LightSpec, ...] = field(default_factory=_default_lights)
     furniture: tuple[BoxSpec, ...] = ()
 
@@ -139,9 +147,10 @@ class SceneSpec:
             raise InvalidValue("table.depth", f"the table's far edge is beyond the front wall (y = {room.front_y} m)")
         if table.height >= room.height:
             raise InvalidValue("table.height", f"the table is taller than the room ({room.height} m)")
-        x, y, z = self.eye.position
-        if not (abs(x) < room.width / 2 and -room.behind < y < room.front_y and 0.0 < z < room.height):
-            raise InvalidValue("eye.position", "the eye is outside the room")
+        for name in ("eye", "eye_lower"):
+            x, y, z = getattr(self, name).position
+            if not (abs(x) < room.width / 2 and -room.behind < y < room.front_y and 0.0 < z < room.height):
+                raise InvalidValue(f"{name}.position", "the eye is outside the room")
 
 
 def default_scene_path() -> Path:
