@@ -101,7 +101,27 @@ def build_parser() -> argparse.ArgumentParser:
                        help="folder for the PNG files (default: vrtherapy-output/limb-screenshots)")
     shots.add_argument("--skin-tone", default="medium", help="porcelain, fair, medium, olive, brown, deep or #rrggbb")
     records_cli.add_parsers(sub, _Parser)
+
+    run = sub.add_parser("run", help="run and record a therapy session for a patient")
+    run.add_argument("--patient", required=True, help="the patient's ID in the records (see vrtherapy patient)")
+    run.add_argument("--playlist", required=True, help="upper, lower, first_visit, ... (scenes/playlists) or a TOML path")
+    run.add_argument("--display", type=_display, default="auto", help="auto (default), xr, window or offscreen")
+    run.add_argument("--tracker", default="synthetic", help="synthetic (default), replay:FILE or mediapipe:SOURCE")
+    run.add_argument("--pain-before", type=_pain_score, help="pain before the session, 0-10 (else asked on screen)")
+    run.add_argument("--pain-after", type=_pain_score, help="pain after the session, 0-10 (else asked on screen)")
+    run.add_argument("--db", type=Path, help="the records file (default: per-user; VRTHERAPY_DB overrides)")
+    run.add_argument("--seconds", type=_positive, help="the session's maximum length (the playlist's own cap also applies)")
+    run.add_argument("--scene", help="scene TOML (default: scenes/clinic_room.toml)")
+    run.add_argument("--size", type=_size, default=(960, 540), help="frame size WIDTHxHEIGHT (default 960x540)")
+    run.add_argument("--fps", type=_positive, default=30.0, help="target frame rate (default 30)")
+    run.add_argument("--skin-tone", default="medium", help="porcelain, fair, medium, olive, brown, deep or #rrggbb")
     return parser
+
+
+def _pain_score(text: str) -> int:
+    if not text.strip().isdigit() or not 0 <= int(text) <= 10:
+        raise argparse.ArgumentTypeError(f"pain {text!r}: a whole number from 0 (no pain) to 10 (worst imaginable)")
+    return int(text)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -123,6 +143,20 @@ def main(argv: list[str] | None = None) -> int:
 def _dispatch(args: argparse.Namespace) -> int:
     if args.command in records_cli.COMMANDS:
         return records_cli.run(args)
+    if args.command == "run":
+        from vrtherapy.limbs.appearance import parse_skin_tone
+        from vrtherapy.therapy.run_session import RunOptions, format_report, run_session
+
+        try:
+            parse_skin_tone(args.skin_tone)
+        except ValueError as exc:
+            raise VrtherapyError(f"--skin-tone: {exc}") from None
+        report = run_session(RunOptions(
+            patient=args.patient, playlist=args.playlist, display=args.display, tracker=args.tracker,
+            pain_before=args.pain_before, pain_after=args.pain_after, db=args.db, seconds=args.seconds,
+            scene=args.scene, size=args.size, fps=args.fps, skin_tone=args.skin_tone))  # fmt: skip
+        print("\n".join(format_report(report)))
+        return 0
     if args.command == "demo":
         from vrtherapy.demo import DemoOptions, run_demo
         from vrtherapy.limbs.appearance import parse_skin_tone

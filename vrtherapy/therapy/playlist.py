@@ -113,7 +113,8 @@ class Playlist:
         limb = "arm" if self.limb == "upper" else "leg"
         for i, item in enumerate(self.exercises):
             if item.exercise.limb != self.limb:
-                raise InvalidValue(f"exercises[{i}].id", f"{item.id!r} is a {item.exercise.limb}-limb exercise in a {self.limb}-limb playlist")
+                raise InvalidValue(f"exercises[{i}].id", f"{item.id!r} is for the {item.exercise.limb} limb; "
+                                   f"this playlist is for the {self.limb} limb")  # fmt: skip
             if i > 0 and item == self.exercises[i - 1] and item.rest_s == 0:
                 raise InvalidValue(f"exercises[{i}]", f"repeats exercises[{i - 1}] exactly with no rest between; "
                                    "make them one entry, or add rest_s to make sets")  # fmt: skip

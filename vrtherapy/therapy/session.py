@@ -160,6 +160,7 @@ class SessionRunner:
         self._clock, self._sleep = clock, sleep
         self._commands: deque[tuple[str, str]] = deque()
         self._stop_requested = False
+        self._hold = False  # a pause asked for before the exercises began (e.g. the headset is off)
         self.timeline = SessionTimeline(playlist, max_s, reminder_s)
         self.pain: PainRating | None = None  #: the question on the HUD, if one is
         base = scene.base
@@ -222,12 +223,11 @@ class SessionRunner:
         self._counter: RepCounter | None = None
         self._started_at = datetime.now()
         self._exercise_delays: list[float] = []
-        self._commands.clear()
         self._stop_requested = False
         self._stage = "pain_before" if "before" in self.ask_pain else "exercises"
         self.pain = PainRating("before") if self._stage == "pain_before" else None
         if self._stage == "exercises":
-            self._handle(self.timeline.start(t0), 0.0)
+            self._begin_exercises(t0, 0.0)
         while True:
             now = self._clock()
             t = now - t0
@@ -289,7 +289,8 @@ class SessionRunner:
             elif command == "pain" and self.pain is not None:
                 self.pain.key(key)
             elif self._stage != "exercises":
-                continue
+                if command in ("pause", "resume", "toggle_pause"):
+                    self._hold = command == "pause" or (command == "toggle_pause" and not self._hold)
             elif command == "skip":
                 self._handle(timeline.skip(now), t)
             elif command == "pause" or (command == "toggle_pause" and not timeline.paused):
@@ -301,8 +302,7 @@ class SessionRunner:
         """Move the session on: the pain questions around the timeline, the timeline itself."""
         if self._stage == "pain_before" and self.pain is not None and self.pain.done:
             self._answered(self.pain)
-            self._stage = "exercises"
-            self._handle(self.timeline.start(now), t)
+            self._begin_exercises(now, t)
         elif self._stage == "exercises":
             reps = self._counter.reps if self._counter is not None else None
             self._handle(self.timeline.advance(now, reps), t)
@@ -314,6 +314,12 @@ class SessionRunner:
 
     def _close(self, now: float) -> None:
         self._stage, self._closing_until = "closing", now + self.closing_s
+
+    def _begin_exercises(self, now: float, t: float) -> None:
+        self._stage = "exercises"
+        self._handle(self.timeline.start(now), t)
+        if self._hold:
+            self.timeline.pause(now)
 
     def _answered(self, rating: PainRating) -> None:
         score = rating.confirmed

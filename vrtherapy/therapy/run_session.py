@@ -1,0 +1,203 @@
+"""`vrtherapy run`: one therapy session for a patient, recorded in the patient records as it happens.
+
+The patient's profile (records store) says which limb is treated and which side is affected; the
+intact limb is tracked and mirrored onto the affected side. The session is recorded step by step,
+each step committed before the next begins, so a crash or a pulled plug loses nothing already done:
+
+    start_session -> pain before -> each exercise as it finishes -> pain after -> finish_session
+
+Everything that can be checked is checked before anything is recorded (patient, playlist, its limb
+against the patient's, scene, pain scores, tracker). Pain ratings given on the command line are
+recorded as given; without them the patient is asked on the HUD in a window or headset, and not at
+all offscreen (nobody is there to answer), which is said in one line.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from vrtherapy.errors import VrtherapyError
+from vrtherapy.motion.pipeline import MirrorSettings, PosePipeline
+from vrtherapy.render.scene_spec import load_scene
+from vrtherapy.therapy.pain import PainWhen, check_pain
+from vrtherapy.therapy.playlist import load_playlist
+from vrtherapy.therapy.session import ExerciseOutcome, SessionRunner
+from vrtherapy.therapy.setup import (
+    build_skeletons,
+    dimensions_for,
+    limb_kind,
+    open_scene,
+    patient_script,
+    pick_display,
+    prepare_motion,
+)
+from vrtherapy.tracking.base import ThreadedTracker
+from vrtherapy.tracking.sample import other_side
+
+#: Seconds "Well done" stays on screen at the end of an interactive session.
+CLOSING_S = 3.0
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    patient: str
+    playlist: str
+    display: str = "auto"
+    tracker: str = "synthetic"
+    pain_before: int | None = None
+    pain_after: int | None = None
+    db: Path | None = None
+    #: The session's maximum length, seconds (with the calm reminder); the playlist's cap also applies.
+    seconds: float | None = None
+    scene: str | None = None
+    size: tuple[int, int] = (960, 540)
+    fps: float = 30.0
+    skin_tone: str = "medium"
+    tracker_rate_hz: float = 30.0
+
+
+@dataclass(frozen=True)
+class RunReport:
+    session_id: int
+    status: str  #: as recorded: completed, stopped, crashed
+    ended_by: str  #: completed, capped, stopped
+    display: str
+    outcomes: tuple[ExerciseOutcome, ...]
+    pain: dict[str, int]
+    db_path: Path
+    tracker_error: str | None
+
+
+def run_session(options: RunOptions, say=print, base=None) -> RunReport:
+    """Run and record one session. `base`: an open ShowBase to draw in (tests); by default one is opened
+    on the chosen display and closed at the end."""
+    from vrtherapy.records.store import ExerciseResult, RecordStore
+
+    for name, value in (("--pain-before", options.pain_before), ("--pain-after", options.pain_after)):
+        if value is not None:
+            try:
+                check_pain(value, name)
+            except ValueError as exc:
+                raise VrtherapyError(str(exc)) from None
+    playlist = load_playlist(options.playlist)
+    scene_spec = load_scene(options.scene)
+    store = RecordStore.open(options.db)
+    try:
+        profile = store.patient(options.patient)
+        if playlist.limb != profile.limb:
+            raise VrtherapyError(f"--playlist: {playlist.name!r} is for the {playlist.limb} limb; patient "
+                                 f"{profile.patient_id} is treated for the {profile.limb} limb")  # fmt: skip
+        limb = limb_kind(profile.limb)
+        affected = profile.affected_side
+        intact = other_side(affected)
+        dims, unused = dimensions_for(limb, profile.measurements)
+        if unused:
+            say(f"vrtherapy: measurements not used for the {limb} model: {', '.join(unused)}")
+        runner_box: list[SessionRunner] = []
+        source = _open_tracker(options, intact, limb, playlist, dims, runner_box)
+        choice = pick_display(options.display, say)
+        surface = choice.mode
+        if surface == "xr":  # the headset session loop is the XR module's; sessions show on the desktop for now
+            from vrtherapy.render.display import has_desktop_display
+
+            surface = "window" if has_desktop_display() else "offscreen"
+            say(f"vrtherapy: sessions are not shown in the headset yet; using the {surface} display")
+        prepare_motion(say)
+        own_base = base is None
+        if own_base:
+            from vrtherapy.render.display import open_showbase
+
+            base = open_showbase(surface, options.size)
+        scene = open_scene(base, scene_spec, build_skeletons(limb, affected, dims), options.skin_tone)
+        pipeline = PosePipeline(MirrorSettings(intact_side=intact, show_intact=True), dims, limb=limb)
+        interactive = surface != "offscreen"
+        given = {"before": options.pain_before, "after": options.pain_after}
+        ask: tuple[PainWhen, ...] = tuple(w for w in ("before", "after") if given[w] is None and interactive)  # type: ignore[misc]
+        if not interactive and None in given.values():
+            missing = " and ".join(f"--pain-{w} N" for w, v in given.items() if v is None)
+            say(f"vrtherapy: offscreen, so nobody is asked about pain; pass {missing} to record it")
+
+        session_id = store.start_session(profile.patient_id, playlist.name, surface)
+        if options.pain_before is not None:
+            store.add_pain(profile.patient_id, options.pain_before, "before", session_id=session_id)
+
+        def record_exercise(outcome: ExerciseOutcome) -> None:
+            store.add_exercise(session_id, ExerciseResult(
+                outcome.exercise_id, outcome.started_at, outcome.duration_s, outcome.completed, outcome.reps,
+                outcome.target_reps, outcome.rom_deg, outcome.movement_time_s, outcome.latency_ms_mean,
+                outcome.latency_ms_p95))  # fmt: skip
+
+        def record_pain(score: int, when: PainWhen) -> None:
+            store.add_pain(profile.patient_id, score, when, session_id=session_id)
+
+        tracker = ThreadedTracker(source)
+        runner = SessionRunner(scene, tracker, pipeline, playlist, fps=options.fps, max_s=options.seconds,
+                               ask_pain=ask, on_exercise=record_exercise, on_pain=record_pain,
+                               closing_s=CLOSING_S if interactive else 0.0)  # fmt: skip
+        runner_box.append(runner)
+        planned = f"{playlist.planned_s / 60:.0f} min" if playlist.planned_s >= 90 else f"{playlist.planned_s:.0f} s"
+        say(f"vrtherapy: session {session_id} for {profile.patient_id}: {playlist.name!r}, about "
+            f"{planned} on the {surface} display (virtual {affected} {limb} mirrors "
+            f"the {intact} {limb})")  # fmt: skip
+        tracker.start()
+        try:
+            stats = runner.run()
+        except BaseException:
+            store.finish_session(session_id, datetime.now(), "crashed")
+            raise
+        finally:
+            tracker.stop()
+        if options.pain_after is not None:
+            record_pain(options.pain_after, "after")
+        if stats.tracker_error is not None:
+            status = "crashed"
+            say(f"vrtherapy: tracking failed during the session ({stats.tracker_error})")
+        else:
+            status = "stopped" if stats.ended_by == "stopped" else "completed"
+        store.finish_session(session_id, datetime.now(), status)
+        scene.destroy()
+        if own_base:
+            base.destroy()
+        pain = dict(stats.pain)
+        pain.update({w: v for w, v in given.items() if v is not None})
+        return RunReport(session_id, status, stats.ended_by or "completed", surface, tuple(stats.outcomes), pain,
+                         store.path, stats.tracker_error)  # fmt: skip
+    finally:
+        store.close()
+
+
+def _open_tracker(options: RunOptions, intact, limb, playlist, dims, runner_box: list[SessionRunner]):
+    """The tracker's source, opened before the display so a bad one costs nothing to find out. The
+    synthetic patient follows the session's own clock (it waits while a question is asked or the
+    session is paused, as a person would)."""
+    from vrtherapy.tracking.factory import open_source, parse_tracker_spec
+
+    if parse_tracker_spec(options.tracker).kind != "synthetic":
+        return open_source(options.tracker, intact, limb, dims=dims if limb == "arm" else None,
+                           rate_hz=options.tracker_rate_hz)  # fmt: skip
+    from vrtherapy.tracking import synthetic
+
+    schedule = synthetic.build_schedule(patient_script(playlist))
+    motion = (synthetic.SyntheticArmMotion(intact, schedule, dims) if limb == "arm"
+              else synthetic.SyntheticLegMotion(intact, schedule, dims))  # fmt: skip
+
+    def motion_time() -> float:
+        return runner_box[0].program_time if runner_box else 0.0
+
+    return synthetic.SyntheticSource(motion, options.tracker_rate_hz, motion_time=motion_time)
+
+
+def format_report(report: RunReport) -> list[str]:
+    """One line per exercise and a closing line, for the terminal."""
+    lines = []
+    for o in report.outcomes:
+        reps = "" if o.reps is None else f", {o.reps}" + (f"/{o.target_reps}" if o.target_reps else "") + " reps"
+        rom = "" if o.rom_deg is None else f", range {o.rom_deg:.0f}°"
+        status = "done" if o.completed else o.reason.replace("_", " ")
+        lines.append(f"  {o.index + 1:2d}. {o.exercise_id}: {o.duration_s:.0f} s{reps}{rom} ({status})")
+    pain = ", ".join(f"pain {w} {v}" for w, v in sorted(report.pain.items(), reverse=True))
+    lines.append(f"vrtherapy: session {report.session_id} {report.status} ({report.ended_by})"
+                 f"{'; ' + pain if pain else ''}; recorded in {report.db_path}")  # fmt: skip
+    return lines

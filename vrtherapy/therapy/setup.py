@@ -1,0 +1,83 @@
+"""Setting a session up, shared by `vrtherapy demo` and `vrtherapy run`: the limbs for a patient, the scene
+they are drawn in, the display, and what the synthetic patient performs.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Callable, Literal
+
+from vrtherapy.limbs.appearance import Appearance
+from vrtherapy.motion.leg_skeleton import LegDimensions, build_leg_skeleton
+from vrtherapy.motion.pipeline import prepare_kernels
+from vrtherapy.motion.skeleton import ArmDimensions, Skeleton, build_arm_skeleton
+from vrtherapy.render.display import DisplayChoice, choose_display
+from vrtherapy.render.scene_spec import SceneSpec
+from vrtherapy.therapy.exercises import rest_exercise
+from vrtherapy.therapy.playlist import Playlist
+from vrtherapy.tracking.sample import LimbKind, Side, other_side
+
+Say = Callable[[str], None]
+
+
+def limb_kind(limb: Literal["upper", "lower"]) -> LimbKind:
+    return "arm" if limb == "upper" else "leg"
+
+
+def dimensions_for(limb: LimbKind, measurements: dict[str, float]) -> tuple[ArmDimensions | LegDimensions, list[str]]:
+    """Segment lengths from a patient's measurements (metres, named as the dimension fields, e.g.
+    upper_arm, forearm, thigh, shank, foot_length; `hand` is the hand's length and scales the palm and
+    fingers); returns the dimensions and the names that were not used."""
+    default = ArmDimensions() if limb == "arm" else LegDimensions()
+    fields = {f.name for f in dataclasses.fields(default) if f.type in ("float", float)}
+    changes = {k: float(v) for k, v in measurements.items() if k in fields}
+    dims = dataclasses.replace(default, **changes)
+    if limb == "arm" and "hand" in measurements and isinstance(dims, ArmDimensions):
+        k = float(measurements["hand"]) / dims.hand_length
+        dims = dataclasses.replace(dims, palm_length=dims.palm_length * k,
+                                   phalanges=tuple(tuple(x * k for x in f) for f in dims.phalanges),
+                                   thumb=tuple(x * k for x in dims.thumb))  # type: ignore[arg-type]
+        changes["hand"] = k
+    return dims, sorted(set(measurements) - set(changes))
+
+
+def build_skeletons(limb: LimbKind, affected: Side, dims, show_intact: bool = True) -> dict[Side, Skeleton]:
+    """The phantom limb on the affected side, and the intact limb's twin when it is shown."""
+    build = build_arm_skeleton if limb == "arm" else build_leg_skeleton
+    skeletons = {affected: build(affected, dims)}
+    if show_intact:
+        intact = other_side(affected)
+        skeletons[intact] = build(intact, dims)
+    return skeletons
+
+
+def pick_display(requested: str, say: Say) -> DisplayChoice:
+    """The display to use, each fallback said in one line."""
+    choice = choose_display(requested)
+    for note in choice.notes:
+        say(f"vrtherapy: {note}")
+    return choice
+
+
+def prepare_motion(say: Say) -> None:
+    if prepare_kernels() > 3.0:
+        say("vrtherapy: prepared the motion pipeline for this machine (first run only)")
+
+
+def open_scene(base, spec: SceneSpec, skeletons: dict[Side, Skeleton], skin_tone: str):
+    from vrtherapy.render.app import TherapyScene
+
+    return TherapyScene(base, spec, skeletons, Appearance.from_tone(skin_tone))
+
+
+def patient_script(playlist: Playlist) -> list[tuple[str, float]]:
+    """What the synthetic patient performs for a playlist: each exercise for the time its target
+    repetitions take at the patient's pace (so exactly `reps` of them), or for its duration; then the
+    rest break resting."""
+    rest = rest_exercise(playlist.limb).id
+    script: list[tuple[str, float]] = []
+    for i, item in enumerate(playlist.exercises):
+        script.append((item.id, item.planned_s))
+        if playlist.rest_after(i) > 0:
+            script.append((rest, playlist.rest_after(i)))
+    return script
