@@ -3,8 +3,9 @@
 A headset tracks the head and the hands (or controllers) only; the tracker sample also needs the
 shoulder and elbow. The shoulder hangs at a fixed offset below and beside a seated patient's head
 (turned with the head's heading, not its pitch); the elbow solves the two-bone chain shoulder ->
-wrist with the patient's segment lengths, bending downwards and slightly outwards as a relaxed arm
-does. Pure numpy, world frame (frames.py).
+wrist with the patient's segment lengths: of the elbows that fit, the one where the hand's own long
+axis points (the forearm continues the hand), else one bending downwards and slightly outwards as a
+relaxed arm does. Pure numpy, world frame (frames.py).
 """
 
 from __future__ import annotations
@@ -31,8 +32,11 @@ def shoulder_from_head(head_position: np.ndarray, head_rotation: np.ndarray, sid
     return np.asarray(head_position, float) + offset[0] * right + offset[1] * forward + offset[2] * np.array([0, 0, 1.0])
 
 
-def elbow_between(shoulder: np.ndarray, wrist: np.ndarray, dims: ArmDimensions, side: Side) -> np.ndarray:
-    """The elbow of a shoulder -> wrist chain with the given upper arm and forearm lengths."""
+def elbow_between(shoulder: np.ndarray, wrist: np.ndarray, dims: ArmDimensions, side: Side,
+                  toward: np.ndarray | None = None) -> np.ndarray:  # fmt: skip
+    """The elbow of a shoulder -> wrist chain with the given upper arm and forearm lengths: of the
+    circle of elbows that fit, the one nearest `toward` (e.g. behind the hand, along its long axis),
+    else the one that hangs down and slightly out."""
     shoulder, wrist = np.asarray(shoulder, float), np.asarray(wrist, float)
     a, b = dims.upper_arm, dims.forearm
     axis = wrist - shoulder
@@ -45,8 +49,19 @@ def elbow_between(shoulder: np.ndarray, wrist: np.ndarray, dims: ArmDimensions, 
     radius = np.sqrt(max(a * a - along * along, 0.0))
     outward = np.array([1.0 if side == "right" else -1.0, 0.0, 0.0])
     bend = np.array([0.0, 0.0, -1.0]) + 0.4 * outward  # elbows hang down and a little out
+    if toward is not None:
+        wanted = np.asarray(toward, float) - (shoulder + along * axis)
+        wanted -= (wanted @ axis) * axis
+        if np.linalg.norm(wanted) > 1e-3:
+            bend = wanted
     bend -= (bend @ axis) * axis
     if np.linalg.norm(bend) < 1e-6:
         bend = outward - (outward @ axis) * axis
     bend /= np.linalg.norm(bend)
     return shoulder + along * axis + radius * bend
+
+
+def behind_hand(wrist: np.ndarray, knuckles: np.ndarray, forearm: float) -> np.ndarray:
+    """Where the elbow would be if the forearm continued the hand's long axis straight back."""
+    back = np.asarray(wrist, float) - np.asarray(knuckles, float)
+    return np.asarray(wrist, float) + forearm * back / (np.linalg.norm(back) or 1.0)

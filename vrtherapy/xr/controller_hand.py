@@ -19,7 +19,7 @@ from vrtherapy.motion.calibration import relaxed_arm_degrees
 from vrtherapy.motion.kinematics import forward_kinematics
 from vrtherapy.motion.skeleton import FINGERS, ArmDimensions, build_arm_skeleton
 from vrtherapy.tracking.sample import ARM_POINTS, HAND_OFFSET, Side, TrackedSample
-from vrtherapy.xr.body_estimate import elbow_between, shoulder_from_head
+from vrtherapy.xr.body_estimate import behind_hand, elbow_between, shoulder_from_head
 from vrtherapy.xr.reference_space import Pose
 
 #: The wrist bone's axes (columns: +X, +Y along the hand, +Z palmar) expressed in grip axes.
@@ -84,6 +84,8 @@ def sample_from_grip(grip: Pose, closure: float, side: Side, head: Pose, t_captu
     hand = wrist + hand_in_wrist_frame(side, dims, closure) @ wrist_axes.T
     shoulder = shoulder_from_head(head.position, head.rotation, side)
     points = np.empty((len(ARM_POINTS), 3))
-    points[0], points[1], points[2] = shoulder, elbow_between(shoulder, wrist, dims, side), wrist
+    knuckles = hand[[5, 9, 13, 17]].mean(axis=0)
+    elbow = elbow_between(shoulder, wrist, dims, side, toward=behind_hand(wrist, knuckles, dims.forearm))
+    points[0], points[1], points[2] = shoulder, elbow, wrist
     points[HAND_OFFSET:] = hand
     return TrackedSample("arm", side, t_capture, points, confidence=0.5, source="openxr-controller")

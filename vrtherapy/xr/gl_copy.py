@@ -80,8 +80,24 @@ class TextureCopier:
         self.gl = gl
         self.method = "copy_image" if gl.has_copy_image() else "blit"
         self._fbos: tuple[int, int] | None = None
+        self._checked = False
 
     def copy(self, source: int, destination: int, width: int, height: int) -> None:
+        if self._checked:
+            self._copy(source, destination, width, height)
+            return
+        # The first copy is checked: glCopyImageSubData refuses textures it deems incomplete or
+        # incompatible (INVALID_OPERATION), which a framebuffer blit accepts.
+        for _ in range(16):  # errors left over from earlier GL work are not the copy's
+            if not self.error():
+                break
+        self._copy(source, destination, width, height)
+        if self.error() and self.method == "copy_image":
+            self.method = "blit"
+            self._copy(source, destination, width, height)
+        self._checked = True
+
+    def _copy(self, source: int, destination: int, width: int, height: int) -> None:
         if self.method == "copy_image":
             self.gl.glCopyImageSubData(source, GL_TEXTURE_2D, 0, 0, 0, 0,
                                        destination, GL_TEXTURE_2D, 0, 0, 0, 0, width, height, 1)  # fmt: skip
@@ -106,7 +122,7 @@ class TextureCopier:
         gl.glBindFramebuffer(GL_DRAW_FRAMEBUFFER, draw_was.value)
 
     def error(self) -> int:
-        """The GL error flag (0 when none), cleared."""
+        """One GL error flag (0 when none), cleared."""
         return int(self.gl.glGetError()) if self.gl.glGetError else 0
 
     def release(self) -> None:

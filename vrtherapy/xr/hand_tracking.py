@@ -20,12 +20,13 @@ from vrtherapy.frames import OPENXR_TO_WORLD
 from vrtherapy.motion.skeleton import ArmDimensions
 from vrtherapy.tracking.openxr_hand import arm_points_from_openxr
 from vrtherapy.tracking.sample import Side, TrackedSample
-from vrtherapy.xr.body_estimate import elbow_between, shoulder_from_head
+from vrtherapy.xr.body_estimate import behind_hand, elbow_between, shoulder_from_head
 from vrtherapy.xr.reference_space import Pose, SpaceAnchor
 
 JOINT_COUNT = 26  # XR_HAND_JOINT_COUNT_EXT
 POSITION_VALID = 0x2  # XR_SPACE_LOCATION_POSITION_VALID_BIT
 POSITION_TRACKED = 0x8  # XR_SPACE_LOCATION_POSITION_TRACKED_BIT
+KNUCKLES = [7, 12, 17, 22]  # the four fingers' proximal joints in XrHandJointEXT order
 
 
 @dataclass(frozen=True)
@@ -57,7 +58,9 @@ def sample_from_joints(joints: HandJoints, side: Side, t_capture: float, anchor:
     world = anchor.points_to_world(joints.positions)
     wrist = world[1]  # XR_HAND_JOINT_WRIST_EXT
     shoulder = shoulder_from_head(head.position, head.rotation, side)
-    elbow = elbow_between(shoulder, wrist, dims, side) if joints.valid[1] else np.full(3, np.nan)
+    knuckles = world[KNUCKLES].mean(axis=0)
+    toward = behind_hand(wrist, knuckles, dims.forearm) if joints.valid[KNUCKLES].all() else None
+    elbow = elbow_between(shoulder, wrist, dims, side, toward) if joints.valid[1] else np.full(3, np.nan)
     # arm_points_from_openxr takes OpenXR axes: hand it the anchored joints in those axes.
     points, valid = arm_points_from_openxr(world @ OPENXR_TO_WORLD, joints.valid, shoulder, elbow)
     points = np.where(np.isfinite(points), points, 0.0)

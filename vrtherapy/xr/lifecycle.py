@@ -135,7 +135,9 @@ class SessionLifecycle:
                 self._paused = False  # the session carries on on the desktop
                 actions.append(Action.RESUME)
             return actions
-        return actions + self._pause_change()
+        change = self._pause_change()
+        # The timer stops before anything is torn down and starts again once the headset shows the scene.
+        return change + actions if change == [Action.PAUSE] else actions + change
 
     def _transition(self, event: Event) -> list[Action]:
         if isinstance(event, StateChanged):
@@ -179,7 +181,7 @@ class SessionLifecycle:
         teardown = [Action.DESTROY_SESSION] + ([Action.DESTROY_INSTANCE] if instance else [])
         if self.exit_requested:
             self.finished = True
-            return teardown + [Action.EXIT]
+            return teardown + ([] if instance else [Action.DESTROY_INSTANCE]) + [Action.EXIT]
         if self.recreations >= self.max_recreate:
             self.finished = True
             return teardown + ([] if instance else [Action.DESTROY_INSTANCE]) + [Action.FALL_BACK]

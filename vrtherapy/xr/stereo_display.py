@@ -235,7 +235,7 @@ class XrStereoDisplay:
         try:
             self._app_actions(self.headset.frame_failed(exc))
         except Exception as other:  # noqa: BLE001 - not a loss the lifecycle handles: give the headset up
-            self._fall_back(f"the OpenXR runtime failed ({type(other).__name__})")
+            self._fall_back(f"the OpenXR runtime failed ({type(other).__name__}: {other})")
 
     def _app_actions(self, actions: list[lc.Action]) -> None:
         for action in actions:
@@ -318,7 +318,7 @@ class XrStereoDisplay:
         if h is not None:
             out.update({"frames_begun": h.frames_begun, "frames_submitted": h.frames_submitted,
                         "frames_with_layers": h.frames_rendered, "session_recreations": h.lifecycle.recreations,
-                        "tracker_samples": h.tracker.samples_received})  # fmt: skip
+                        "tracker_samples": h.tracker.samples_received, "copy": self.copier.method})  # fmt: skip
         return out
 
 

@@ -1,0 +1,100 @@
+"""Against a real OpenXR runtime with a headset (e.g. Monado's simulated HMD on the null compositor):
+skipped when none is installed and active, as on a plain developer machine or CI.
+
+To run here: start the runtime, point XR_RUNTIME_JSON at it, and run pytest on this file. When the
+runtime's client library needs a different dynamic loader than the system's, set
+VRTHERAPY_XR_TEST_LAUNCHER to the command prefix that provides it (the CLI test runs a child process).
+"""
+
+from __future__ import annotations
+
+import ctypes
+import json
+import os
+import shlex
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from panda3d.core import CardMaker
+
+from vrtherapy.xr.runtime_probe import probe_openxr_runtime
+
+REASON = probe_openxr_runtime()
+pytestmark = pytest.mark.skipif(REASON is not None, reason=f"no OpenXR headset here: {REASON}")
+
+
+class Scene:
+    hud = None
+
+
+class Eye:
+    position = (0.0, -0.35, 1.2)
+    look_at = (0.0, 0.3, 1.2)
+
+
+def read_texture(name: int, width: int, height: int) -> np.ndarray:
+    from vrtherapy.xr.graphics_binding import current_gl_context
+
+    address = current_gl_context().get_proc_address
+    bind = ctypes.CFUNCTYPE(None, ctypes.c_uint, ctypes.c_uint)(address(b"glBindTexture"))
+    get = ctypes.CFUNCTYPE(None, ctypes.c_uint, ctypes.c_int, ctypes.c_uint, ctypes.c_uint, ctypes.c_void_p)(
+        address(b"glGetTexImage"))  # fmt: skip
+    pixels = np.zeros((height, width, 4), np.uint8)
+    bind(0x0DE1, name)
+    get(0x0DE1, 0, 0x1908, 0x1401, pixels.ctypes.data)
+    bind(0x0DE1, 0)
+    return pixels
+
+
+def test_stereo_frames_reach_the_runtime_and_the_session_exits_cleanly(showbase, scene_root, monkeypatch):
+    from vrtherapy.xr import gl_copy, stereo_display
+
+    card = CardMaker("red-wall")
+    card.setFrame(-5, 5, -5, 5)
+    wall = scene_root.attachNewNode(card.generate())
+    wall.setPos(0, 2.0, 1.2)
+    wall.setColor(1, 0, 0, 1)
+    wall.setLightOff(1)
+    seen: list[np.ndarray] = []
+    copy = gl_copy.TextureCopier.copy
+
+    def copy_and_look(self, source, destination, width, height):
+        copy(self, source, destination, width, height)
+        if len(seen) < 4:  # read the runtime's own swapchain image back before it is released
+            seen.append(read_texture(destination, width, height))
+
+    monkeypatch.setattr(gl_copy.TextureCopier, "copy", copy_and_look)
+    lines: list[str] = []
+    display, note = stereo_display.open_headset_display(showbase, Scene(), Eye(), "xr", "right", None, "offscreen",
+                                                        say=lines.append)  # fmt: skip
+    assert note is None
+    states = []
+    try:
+        for _ in range(200):
+            showbase.taskMgr.step()
+            states.append(display.headset.lifecycle.state.name)
+            if display.headset.frames_rendered >= 30:
+                break
+        summary = display.summary()
+    finally:
+        display.finish()
+    assert "FOCUSED" in states or "VISIBLE" in states
+    assert summary["frames_with_layers"] >= 30 and summary["frames_submitted"] >= summary["frames_with_layers"]
+    assert summary["eye_size"][0][0] > 0 and summary["swapchain_format"] in ("0x8c43", "0x8058")
+    assert seen and all((image[..., 0] > 200).mean() > 0.9 and (image[..., 1] < 40).mean() > 0.9 for image in seen)
+    lifecycle = display.headset.lifecycle
+    assert lifecycle.finished and lifecycle.state.name == "EXITING" and not display.active
+    assert not any("Error" in line for line in lines)
+
+
+def test_demo_on_the_headset_records_xr_as_the_display(tmp_path):
+    launcher = shlex.split(os.environ.get("VRTHERAPY_XR_TEST_LAUNCHER", ""))
+    result = subprocess.run([*launcher, sys.executable, "-m", "vrtherapy", "demo", "--display", "xr", "--seconds", "3",
+                             "--output", str(tmp_path)], capture_output=True, text=True, timeout=120)  # fmt: skip
+    assert result.returncode == 0, result.stderr[-2000:]
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert summary["display"]["used"] == "xr" and summary["display"]["fallbacks"] == []
+    headset = summary["display"]["headset"]
+    assert headset["frames_with_layers"] > 10 and headset["fell_back"] is None and headset["error"] is None
