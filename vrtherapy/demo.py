@@ -17,7 +17,7 @@ from vrtherapy.errors import VrtherapyError
 from vrtherapy.limbs.appearance import Appearance
 from vrtherapy.motion.pipeline import MirrorSettings, PosePipeline, prepare_kernels
 from vrtherapy.motion.skeleton import ArmDimensions, build_arm_skeleton
-from vrtherapy.render.display import choose_display, open_showbase
+from vrtherapy.render.display import DisplayChoice, choose_display, open_showbase, surface_for
 from vrtherapy.render.scene_spec import load_scene
 from vrtherapy.therapy.playlist import load_playlist
 from vrtherapy.therapy.session import SessionRunner
@@ -39,7 +39,7 @@ class DemoOptions:
     fps: float = 30.0
     skin_tone: str = "medium"
     tracker_rate_hz: float = 30.0
-    tracker: str = "synthetic"  #: "synthetic" or "replay:FILE"
+    tracker: str = "synthetic"  #: "synthetic", "replay:FILE" or "headset" (its hand tracking or controller)
 
 
 def default_output_folder() -> Path:
@@ -60,8 +60,8 @@ def run_demo(options: DemoOptions, say=print) -> Path:
             raise VrtherapyError(f"--tracker: {options.tracker} holds a {replay.limb}; the demo shows arms")
         if replay.side == options.affected_side:
             raise VrtherapyError(f"--tracker: {options.tracker} tracked the {replay.side} arm, the side given as affected")
-    elif options.tracker != "synthetic":
-        raise VrtherapyError(f"--tracker: unknown tracker {options.tracker!r} (use synthetic or replay:FILE)")
+    elif options.tracker not in ("synthetic", "headset"):
+        raise VrtherapyError(f"--tracker: unknown tracker {options.tracker!r} (use synthetic, replay:FILE or headset)")
     choice = choose_display(options.display)
     for note in choice.notes:
         say(f"vrtherapy: {note}")
@@ -74,7 +74,7 @@ def run_demo(options: DemoOptions, say=print) -> Path:
     intact: Side = other_side(options.affected_side)
     mirror = MirrorSettings(intact_side=intact, show_intact=options.show_intact)
     dims = ArmDimensions()
-    base = open_showbase("window" if choice.mode == "window" else "offscreen", options.size)
+    base = open_showbase(surface_for(choice.mode), options.size)
     from vrtherapy.demo_output import DemoRecorder
     from vrtherapy.render.app import TherapyScene
 
@@ -82,13 +82,31 @@ def run_demo(options: DemoOptions, say=print) -> Path:
     if options.show_intact:
         skeletons[intact] = build_arm_skeleton(intact, dims)
     scene = TherapyScene(base, scene_spec, skeletons, appearance)
-    if replay is None:
+    headset = None
+    if choice.mode == "xr":  # the headset, or one line saying why the desktop is used instead
+        from vrtherapy.xr.stereo_display import open_headset_display
+
+        headset, note = open_headset_display(base, scene, scene_spec.eye, options.display, intact, dims,
+                                             surface_for(choice.mode), say)  # fmt: skip
+        if headset is None:
+            say(f"vrtherapy: {note}")
+            choice = DisplayChoice(surface_for(choice.mode), choice.notes + (note,))
+    if options.tracker == "headset":
+        if headset is None:
+            raise VrtherapyError("--tracker headset: the headset is not in use (see --display)")
+        tracker = headset.headset.tracker  # the headset's hand tracking, or its controller
+    elif replay is None:
         motion = SyntheticArmMotion(intact, build_schedule([(e.id, e.duration_s) for e in playlist.exercises]), dims)
         tracker = ThreadedTracker(SyntheticSource(motion, options.tracker_rate_hz))
     else:
         tracker = ThreadedTracker(replay)
     pipeline = PosePipeline(mirror, dims)
-    runner = SessionRunner(scene, tracker, pipeline, playlist, fps=options.fps)
+    runner = SessionRunner(scene, tracker, pipeline, playlist, fps=options.fps,
+                           sleep=headset.pace if headset is not None else time.sleep)  # xrWaitFrame paces a headset
+    if headset is not None:
+        from vrtherapy.xr.stereo_display import connect_runner
+
+        connect_runner(headset, runner)
     # Reading frames back from software GL costs about as much as drawing them, so the video keeps
     # every second frame (15 fps at the default 30) and the session itself keeps its frame rate.
     capture_every = 2 if options.fps > 20 else 1
@@ -101,6 +119,8 @@ def run_demo(options: DemoOptions, say=print) -> Path:
         stats = runner.run(seconds, sink=recorder, sink_every=capture_every)
     finally:
         tracker.stop()
+        if headset is not None:
+            headset.finish()
     files = recorder.finish() if recorder is not None else []
     summary = {
         "frames_rendered": stats.frames,
@@ -108,7 +128,8 @@ def run_demo(options: DemoOptions, say=print) -> Path:
         "fps": round(stats.fps, 2),
         "target_fps": options.fps,
         "video_fps": None if recorder is None else options.fps / capture_every,
-        "display": {"requested": options.display, "used": choice.mode, "fallbacks": list(choice.notes)},
+        "display": {"requested": options.display, "used": choice.mode, "fallbacks": list(choice.notes),
+                    **({"headset": headset.summary()} if headset is not None else {})},
         "window_size": list(options.size),
         "tracker": {"name": tracker.name, "rate_hz": options.tracker_rate_hz,
                     "samples": tracker.samples_received, "error": stats.tracker_error},
