@@ -65,7 +65,8 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--skin-tone", default="medium", help="porcelain, fair, medium, olive, brown, deep or #rrggbb")
     demo.add_argument("--tracker", default="synthetic",
                       help="synthetic (default), replay:FILE (a recording) or mediapipe:SOURCE (a camera index, "
-                           "video, image or folder; add ,mirrored for a selfie-view camera, ,view=top for a camera above the table)")
+                           "video, image or folder; add ,mirrored for a selfie-view camera, ,view=top for a camera above the table), "
+                           "or headset (its hand tracking or controller, with --display xr)")
 
     record = sub.add_parser("record", help="record tracked motion to a file for replay and review")
     record.add_argument("--tracker", default="synthetic",

@@ -16,6 +16,7 @@ Runtime lifecycle outcomes are turned into callbacks: pause/resume of the exerci
 
 from __future__ import annotations
 
+import os
 import time
 from typing import Callable
 
@@ -173,6 +174,13 @@ class XrStereoDisplay:
         """The session runner's sleep: xrWaitFrame paces a running headset, otherwise sleep."""
         if not (self.active and self.headset.lifecycle.should_run_frame_loop):
             time.sleep(seconds)
+
+    def head_midline(self):
+        """The patient's sagittal plane under the head as last tracked (for calibration), or None."""
+        from vrtherapy.xr.reference_space import midline_from_head
+
+        head = self.headset.last_head if self.headset is not None else None
+        return None if head is None else midline_from_head(head)
 
     def recentre(self) -> None:
         if self.headset is not None:
@@ -332,9 +340,16 @@ def open_headset_display(base, scene, eye, requested: str, intact_side, dims, fa
                          say: Callable[[str], None] = print, **options) -> tuple[XrStereoDisplay | None, str | None]:  # fmt: skip
     """Start the headset for a session already set up on `base`. Returns the display, or (with
     `--display auto`) None and the one-line note saying why the desktop is used instead; with
-    `--display xr` a failure raises DisplayUnavailable (one line)."""
+    `--display xr` a failure raises DisplayUnavailable (one line).
+
+    VRTHERAPY_XR_SPACE=stage uses the room-scale STAGE space (default: seated LOCAL);
+    VRTHERAPY_XR_DEBUG=1 prints the runtime's warnings and errors (XR_EXT_debug_utils)."""
     from vrtherapy.errors import DisplayUnavailable, VrtherapyError
 
+    options.setdefault("debug", os.environ.get("VRTHERAPY_XR_DEBUG", "") not in ("", "0"))
+    options.setdefault("reference", os.environ.get("VRTHERAPY_XR_SPACE", "local"))
+    if options["reference"] not in ("local", "stage"):
+        raise DisplayUnavailable(f"VRTHERAPY_XR_SPACE: {options['reference']!r} is not a reference space (local or stage)")
     display = XrStereoDisplay(base, scene, HeadsetOptions(intact_side=intact_side, dims=dims, eye_position=tuple(eye.position),
                                                           look_at=tuple(eye.look_at), **options), say)  # fmt: skip
     try:
