@@ -1,8 +1,6 @@
 """Whole sessions with the synthetic patient, rendered offscreen on a fake clock: repetitions counted live and
 recorded, pause, skip, the session cap with its reminder, the pain questions, the lower-limb view."""
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 

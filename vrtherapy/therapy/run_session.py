@@ -19,10 +19,12 @@ from datetime import datetime
 from pathlib import Path
 
 from vrtherapy.errors import VrtherapyError
+from vrtherapy.motion.leg_skeleton import LegDimensions
 from vrtherapy.motion.pipeline import MirrorSettings, PosePipeline
+from vrtherapy.motion.skeleton import ArmDimensions
 from vrtherapy.render.scene_spec import load_scene
 from vrtherapy.therapy.pain import PainWhen, check_pain
-from vrtherapy.therapy.playlist import load_playlist
+from vrtherapy.therapy.playlist import Playlist, load_playlist
 from vrtherapy.therapy.session import ExerciseOutcome, SessionRunner
 from vrtherapy.therapy.setup import (
     build_skeletons,
@@ -33,8 +35,8 @@ from vrtherapy.therapy.setup import (
     pick_display,
     prepare_motion,
 )
-from vrtherapy.tracking.base import ThreadedTracker
-from vrtherapy.tracking.sample import other_side
+from vrtherapy.tracking.base import SampleSource, ThreadedTracker
+from vrtherapy.tracking.sample import LimbKind, Side, other_side
 
 #: Seconds "Well done" stays on screen at the end of an interactive session.
 CLOSING_S = 3.0
@@ -168,7 +170,8 @@ def run_session(options: RunOptions, say=print, base=None) -> RunReport:
         store.close()
 
 
-def _open_tracker(options: RunOptions, intact, limb, playlist, dims, runner_box: list[SessionRunner]):
+def _open_tracker(options: RunOptions, intact: Side, limb: LimbKind, playlist: Playlist, dims: ArmDimensions | LegDimensions,
+                  runner_box: list[SessionRunner]) -> SampleSource:  # fmt: skip
     """The tracker's source, opened before the display so a bad one costs nothing to find out. The
     synthetic patient follows the session's own clock (it waits while a question is asked or the
     session is paused, as a person would)."""
