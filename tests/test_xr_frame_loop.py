@@ -97,7 +97,11 @@ class FakeRuntime:
     def poll_event(self, instance):
         if not self.events:
             raise xr.EventUnavailable()
-        event = xr.EventDataSessionStateChanged(state=xr.SessionState(self.events.popleft()), time=self.time)
+        item = self.events.popleft()
+        if isinstance(item, tuple):  # ("presence", worn): XR_EXT_user_presence
+            event = xr.EventDataUserPresenceChangedEXT(is_user_present=item[1])
+        else:
+            event = xr.EventDataSessionStateChanged(state=xr.SessionState(item), time=self.time)
         buffer = xr.EventDataBuffer()
         ctypes.memmove(ctypes.byref(buffer), ctypes.byref(event), ctypes.sizeof(event))
         return buffer
@@ -257,15 +261,23 @@ def test_headset_off_and_on_commands_and_a_clean_exit(headset):
     runtime.push(2, 3, 4, 5)
     for _ in range(3):
         base.taskMgr.step()
-    runtime.push(4)  # taken off: focus lost
+    runtime.push(("presence", False))  # taken off: the runtime says nobody wears it ...
     base.taskMgr.step()
     assert display.should_pause and runner.calls[-1] == "pause"
+    runtime.push(4, ("presence", True))  # ... and focus goes (no second pause); worn again
+    base.taskMgr.step()
+    assert runner.calls == ["pause", "resume", "pause"] and display.should_pause
     runtime.push(5)
     for _ in range(6):  # frames 6 to 9 carry the scripted button presses
         base.taskMgr.step()
     assert runner.calls == ["pause", "resume", "pause", "resume", "skip", "pause"]  # next, then a menu tap
     assert display.copier.method == "blit"  # glCopyImageSubData refused incomplete images: blitted instead
     assert_red(runtime)
+    runtime.push(4)  # off and on again while the patient's own pause holds: it stays paused
+    base.taskMgr.step()
+    runtime.push(5)
+    base.taskMgr.step()
+    assert "resume" not in runner.calls[6:] and not display.should_pause
     display.finish()
     calls = runtime.calls
     tail = calls[calls.index("request_exit_session"):]
@@ -293,6 +305,30 @@ def test_a_lost_session_is_recreated_and_a_second_loss_falls_back_to_the_desktop
     base.taskMgr.step()
     assert not display.active and display.fell_back and runner.calls[-1] == "resume"  # the session carries on
     assert base.camNode.isActive()
+
+
+def test_a_lost_instance_whose_runtime_is_gone_falls_back_without_further_calls(headset, monkeypatch):
+    runtime, display, runner, base = headset
+    runtime.push(2, 3, 4, 5)
+    for _ in range(2):
+        base.taskMgr.step()
+
+    def lost(*args):
+        raise xr.InstanceLostError()
+
+    def gone(context, debug, say):
+        runtime.record("create_instance")
+        raise XrStartError("no usable OpenXR runtime (RuntimeUnavailableError)")
+
+    monkeypatch.setattr(xr, "wait_frame", lost)
+    monkeypatch.setattr(xr_session, "create_system", gone)
+    base.taskMgr.step()
+    # Torn down, one try at a new instance, and no session call on the instance that never came.
+    assert runtime.calls[-3:] == ["destroy_session", "destroy_instance", "create_instance"]
+    assert runtime.calls.count("create_session") == 1
+    assert not display.active and "could not be started again" in display.fell_back
+    assert runner.calls[-2:] == ["pause", "resume"]  # the session goes on at the desktop
+    assert display.summary()["session_recreations"] == 1
 
 
 def test_a_runtime_failing_at_start_is_one_line_and_auto_falls_back(showbase, monkeypatch):

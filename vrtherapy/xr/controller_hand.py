@@ -88,4 +88,4 @@ def sample_from_grip(grip: Pose, closure: float, side: Side, head: Pose, t_captu
     elbow = elbow_between(shoulder, wrist, dims, side, toward=behind_hand(wrist, knuckles, dims.forearm))
     points[0], points[1], points[2] = shoulder, elbow, wrist
     points[HAND_OFFSET:] = hand
-    return TrackedSample("arm", side, t_capture, points, confidence=0.5, source="openxr-controller")
+    return TrackedSample("arm", side, t_capture, points, confidence=0.9, source="openxr-controller")

@@ -248,11 +248,9 @@ class XrStereoDisplay:
     def _app_actions(self, actions: list[lc.Action]) -> None:
         for action in actions:
             if action == lc.Action.PAUSE:
-                self.paused = True
-                self.on_pause()
+                self._set_paused(True)
             elif action == lc.Action.RESUME:
-                self.paused = False
-                self.on_resume()
+                self._set_paused(False)
             elif action == lc.Action.EXIT:
                 if not self.headset.lifecycle.exit_requested:
                     self.say("vrtherapy: headset: the OpenXR runtime ended the session")
@@ -270,8 +268,17 @@ class XrStereoDisplay:
         self.fell_back = reason
         self.say(f"vrtherapy: headset: {reason}; continuing on the desktop view")
         self._stop_presenting()
-        if self.paused:
-            self.paused = False
+        self._set_paused(False)
+
+    def _set_paused(self, paused: bool) -> None:
+        """The headset's share of pausing: a pause the patient asked for (menu button) outlasts
+        taking the headset off and on."""
+        if paused == self.paused:
+            return
+        self.paused = paused
+        if paused:
+            self.on_pause()
+        elif not self._buttons.paused:
             self.on_resume()
 
     def _stop_presenting(self) -> None:

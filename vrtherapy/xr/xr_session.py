@@ -202,11 +202,16 @@ class HeadsetSession:
     def _handle(self, event: lc.Event) -> list[lc.Action]:
         """Feed the lifecycle and carry out its actions; the application's share is returned."""
         out: list[lc.Action] = []
-        for action in self.lifecycle.handle(event):
+        actions = self.lifecycle.handle(event)
+        if lc.Action.CREATE_SESSION in actions:
+            self.say("vrtherapy: headset: the session was lost; starting it again")
+        for action in actions:
             if action in (lc.Action.PAUSE, lc.Action.RESUME, lc.Action.EXIT, lc.Action.FALL_BACK):
                 out.append(action)
                 continue
             out += self._carry_out(action)
+            if self.lifecycle.finished and action in (lc.Action.CREATE_INSTANCE, lc.Action.CREATE_SESSION):
+                break  # starting again failed: the rest of the plan is void, the lifecycle has a new one
         return out
 
     def _carry_out(self, action: lc.Action) -> list[lc.Action]:
@@ -226,7 +231,6 @@ class HeadsetSession:
             elif action == lc.Action.CREATE_INSTANCE:
                 self.system = create_system(self.context, self.options.debug, self.say)
             elif action == lc.Action.CREATE_SESSION:
-                self.say("vrtherapy: headset: the session was lost; starting it again")
                 self._create_session()
                 return self._handle(lc.Recreated())
         except xr.SessionLostError:
@@ -281,6 +285,22 @@ class HeadsetSession:
         self._input(frame)
 
     def _input(self, frame: FrameInfo) -> None:
+        """Hands, controllers and the residual-limb device; an input the runtime fails on is dropped
+        for the rest of the session (the headset keeps showing the scene)."""
+        try:
+            self._read_input(frame)
+        except (xr.SessionLostError, xr.InstanceLostError):
+            raise
+        except xr.XrException as exc:
+            self.say(f"vrtherapy: headset: hand and controller input stopped ({type(exc).__name__})")
+            for hand in self.hands.values():
+                hand.destroy()
+            self.hands = {}
+            if self.controllers is not None:
+                self.controllers.destroy()
+                self.controllers = None
+
+    def _read_input(self, frame: FrameInfo) -> None:
         head = frame.head or self.last_head
         if head is None:
             return
