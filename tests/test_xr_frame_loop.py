@@ -11,7 +11,7 @@ from collections import deque
 import numpy as np
 import pytest
 import xr
-from panda3d.core import CardMaker, Texture
+from panda3d.core import CardMaker
 
 from vrtherapy.xr import stereo_display, xr_session
 from vrtherapy.xr.commands import Buttons

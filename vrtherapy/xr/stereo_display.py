@@ -333,7 +333,8 @@ class XrStereoDisplay:
         if h is not None:
             out.update({"frames_begun": h.frames_begun, "frames_submitted": h.frames_submitted,
                         "frames_with_layers": h.frames_rendered, "session_recreations": h.lifecycle.recreations,
-                        "tracker_samples": h.tracker.samples_received, "copy": self.copier.method})  # fmt: skip
+                        "tracker_samples": h.tracker.samples_received, "copy": self.copier.method,
+                        "display_period_ms": round(h.display_period_ns / 1e6, 3) if h.display_period_ns else None})  # fmt: skip
         return out
 
 

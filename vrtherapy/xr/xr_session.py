@@ -87,6 +87,7 @@ class HeadsetSession:
         self.frames_begun = 0
         self.frames_submitted = 0
         self.frames_rendered = 0
+        self.display_period_ns = 0
         self._recentre_requested = False
         self.last_head: Pose | None = None
 
@@ -254,6 +255,7 @@ class HeadsetSession:
         state = xr.wait_frame(self.session, xr.FrameWaitInfo())
         xr.begin_frame(self.session, xr.FrameBeginInfo())
         self.frames_begun += 1
+        self.display_period_ns = int(state.predicted_display_period)
         frame = FrameInfo(int(state.predicted_display_time), int(state.predicted_display_period),
                           bool(state.should_render))  # fmt: skip
         if frame.should_render:
