@@ -13,6 +13,8 @@ from tests.conftest import PROJECT_ROOT
 
 def run_cli(*args, cwd=None, timeout=240):
     env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
+    # As on a machine without a headset, even where an OpenXR runtime is active (tests/test_xr_runtime.py uses it).
+    env["XR_RUNTIME_JSON"] = str(PROJECT_ROOT / "no-such-openxr-runtime.json")
     return subprocess.run([sys.executable, "-m", "vrtherapy", *args], capture_output=True, text=True,
                           cwd=cwd or PROJECT_ROOT, env=env, timeout=timeout)
 
