@@ -240,17 +240,13 @@ def gl_texture(width: int, height: int, complete: bool) -> int:
     return name.value
 
 
-def read_gl_texture(name: int) -> np.ndarray:
-    """A GL texture's RGBA8 pixels, read in Panda3D's context (current after a frame)."""
-    from vrtherapy.xr.graphics_binding import current_gl_context
-
-    address = current_gl_context().get_proc_address
-    bind = ctypes.CFUNCTYPE(None, ctypes.c_uint, ctypes.c_uint)(address(b"glBindTexture"))
-    get_image = ctypes.CFUNCTYPE(None, ctypes.c_uint, ctypes.c_int, ctypes.c_uint, ctypes.c_uint,
-                                 ctypes.c_void_p)(address(b"glGetTexImage"))  # fmt: skip
-    pixels = np.zeros((EYE[1], EYE[0], 4), np.uint8)
+def read_gl_texture(name: int, size: tuple[int, int] = EYE) -> np.ndarray:
+    """A GL texture's RGBA8 pixels (bottom row first), read in Panda3D's context (current after a frame)."""
+    pixels = np.zeros((size[1], size[0], 4), np.uint8)
+    bind = gl("glBindTexture", ctypes.c_uint, ctypes.c_uint)
     bind(0x0DE1, name)  # GL_TEXTURE_2D
-    get_image(0x0DE1, 0, 0x1908, 0x1401, pixels.ctypes.data)  # GL_RGBA, GL_UNSIGNED_BYTE
+    gl("glGetTexImage", ctypes.c_uint, ctypes.c_int, ctypes.c_uint, ctypes.c_uint, ctypes.c_void_p)(
+        0x0DE1, 0, 0x1908, 0x1401, pixels.ctypes.data)  # GL_RGBA, GL_UNSIGNED_BYTE
     bind(0x0DE1, 0)
     return pixels
 

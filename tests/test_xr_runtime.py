@@ -8,7 +8,6 @@ VRTHERAPY_XR_TEST_LAUNCHER to the command prefix that provides it (the CLI test 
 
 from __future__ import annotations
 
-import ctypes
 import json
 import os
 import shlex
@@ -19,6 +18,7 @@ import numpy as np
 import pytest
 from panda3d.core import CardMaker
 
+from tests.test_xr_frame_loop import read_gl_texture
 from vrtherapy.xr.runtime_probe import probe_openxr_runtime
 
 REASON = probe_openxr_runtime()
@@ -32,20 +32,6 @@ class Scene:
 class Eye:
     position = (0.0, -0.35, 1.2)
     look_at = (0.0, 0.3, 1.2)
-
-
-def read_texture(name: int, width: int, height: int) -> np.ndarray:
-    from vrtherapy.xr.graphics_binding import current_gl_context
-
-    address = current_gl_context().get_proc_address
-    bind = ctypes.CFUNCTYPE(None, ctypes.c_uint, ctypes.c_uint)(address(b"glBindTexture"))
-    get = ctypes.CFUNCTYPE(None, ctypes.c_uint, ctypes.c_int, ctypes.c_uint, ctypes.c_uint, ctypes.c_void_p)(
-        address(b"glGetTexImage"))  # fmt: skip
-    pixels = np.zeros((height, width, 4), np.uint8)
-    bind(0x0DE1, name)
-    get(0x0DE1, 0, 0x1908, 0x1401, pixels.ctypes.data)
-    bind(0x0DE1, 0)
-    return pixels
 
 
 def test_stereo_frames_reach_the_runtime_and_the_session_exits_cleanly(showbase, scene_root, monkeypatch):
@@ -63,7 +49,7 @@ def test_stereo_frames_reach_the_runtime_and_the_session_exits_cleanly(showbase,
     def copy_and_look(self, source, destination, width, height):
         copy(self, source, destination, width, height)
         if len(seen) < 4:  # read the runtime's own swapchain image back before it is released
-            seen.append(read_texture(destination, width, height))
+            seen.append(read_gl_texture(destination, (width, height)))
 
     monkeypatch.setattr(gl_copy.TextureCopier, "copy", copy_and_look)
     lines: list[str] = []

@@ -135,13 +135,16 @@ class HeadsetSession:
             self.controllers = None
             self.say(f"vrtherapy: headset: no controller input ({type(exc).__name__})")
 
-    def _destroy_session(self) -> None:
+    def _drop_input(self) -> None:
         for hand in self.hands.values():
             hand.destroy()
         self.hands = {}
         if self.controllers is not None:
             self.controllers.destroy()
             self.controllers = None
+
+    def _destroy_session(self) -> None:
+        self._drop_input()
         for swapchain in self.swapchains:
             _quietly(swapchain.destroy)
         self.swapchains = []
@@ -295,12 +298,7 @@ class HeadsetSession:
             raise
         except xr.XrException as exc:
             self.say(f"vrtherapy: headset: hand and controller input stopped ({type(exc).__name__})")
-            for hand in self.hands.values():
-                hand.destroy()
-            self.hands = {}
-            if self.controllers is not None:
-                self.controllers.destroy()
-                self.controllers = None
+            self._drop_input()
 
     def _read_input(self, frame: FrameInfo) -> None:
         head = frame.head or self.last_head
