@@ -3,6 +3,7 @@ their validity flags, controller grip + closure -> a synthesized hand, buttons -
 the residual-limb device, the estimated shoulder and elbow, and the choices made from what a runtime
 offers (formats, eye size, blend mode, extensions, interaction profiles)."""
 
+import ctypes
 import math
 
 import numpy as np
@@ -242,3 +243,15 @@ def test_suggested_bindings_use_real_components_and_cover_every_command():
         bound = {(action, side) for action, _, sides in table for side in sides}
         for side in ("left", "right"):
             assert {("grip_pose", side), ("trigger", side), ("menu", side)} <= bound, (profile, side)
+
+
+def test_debug_messages_from_the_runtime_are_printed_as_one_line():
+    from vrtherapy.xr.instance import _messenger_info
+
+    lines, keep = [], []
+    info = _messenger_info(lines.append, keep)
+    data = xr.DebugUtilsMessengerCallbackDataEXT(message="xrEndFrame: layer has no views")
+    info._user_callback(int(xr.DebugUtilsMessageSeverityFlagsEXT.ERROR_BIT), 1, ctypes.pointer(data), None)
+    assert lines == ["vrtherapy: OpenXR runtime error: xrEndFrame: layer has no views"]
+    assert keep == [info]  # kept alive as long as the instance
+

@@ -142,9 +142,9 @@ def ctypes_pointer(structure):
 
 
 def _messenger_info(say: Callable[[str], None], keep: list):
-    def callback(severity, _types, data, _user) -> bool:
-        message = _text(data.contents.message) if data else ""
-        say(f"vrtherapy: OpenXR runtime: {message}")
+    def callback(severity, _types, data, _user) -> bool:  # pyopenxr hands over the structure itself
+        level = "error" if int(severity) & int(xr.DebugUtilsMessageSeverityFlagsEXT.ERROR_BIT) else "warning"
+        say(f"vrtherapy: OpenXR runtime {level}: {_text(data.message or b'')}")
         return False
 
     info = xr.DebugUtilsMessengerCreateInfoEXT(
