@@ -119,6 +119,7 @@ class RepCounter:
         v = k.sign * (value - self.baseline)
         if self._state is None:
             self._state = _WAITING if v >= k.enter else _REST
+            self._rest_t = t  # at rest from the start, unless already past the threshold
         if v <= k.leave:
             done = self._state == _MOVING
             if done:
