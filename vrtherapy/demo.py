@@ -22,8 +22,8 @@ from vrtherapy.render.scene_spec import load_scene
 from vrtherapy.therapy.playlist import load_playlist
 from vrtherapy.therapy.session import SessionRunner
 from vrtherapy.tracking.base import ThreadedTracker
+from vrtherapy.tracking.factory import open_source
 from vrtherapy.tracking.sample import Side, other_side
-from vrtherapy.tracking.synthetic import SyntheticArmMotion, SyntheticSource, build_schedule
 
 
 @dataclass(frozen=True)
@@ -39,7 +39,7 @@ class DemoOptions:
     fps: float = 30.0
     skin_tone: str = "medium"
     tracker_rate_hz: float = 30.0
-    tracker: str = "synthetic"  #: "synthetic", "replay:FILE" or "headset" (its hand tracking or controller)
+    tracker: str = "synthetic"  #: synthetic, replay:FILE, mediapipe:SOURCE (`tracking.factory`) or headset
 
 
 def default_output_folder() -> Path:
@@ -51,17 +51,12 @@ def run_demo(options: DemoOptions, say=print) -> Path:
     scene_spec = load_scene(options.scene)
     playlist = load_playlist(options.playlist)
     appearance = Appearance.from_tone(options.skin_tone)
-    replay = None
-    if options.tracker.startswith("replay:"):
-        from vrtherapy.tracking.replay import ReplaySource
-
-        replay = ReplaySource(Path(options.tracker.split(":", 1)[1]))
-        if replay.limb != "arm":
-            raise VrtherapyError(f"--tracker: {options.tracker} holds a {replay.limb}; the demo shows arms")
-        if replay.side == options.affected_side:
-            raise VrtherapyError(f"--tracker: {options.tracker} tracked the {replay.side} arm, the side given as affected")
-    elif options.tracker not in ("synthetic", "headset"):
-        raise VrtherapyError(f"--tracker: unknown tracker {options.tracker!r} (use synthetic, replay:FILE or headset)")
+    intact: Side = other_side(options.affected_side)
+    dims = ArmDimensions()
+    # Opened before the display, so a missing camera or a bad recording costs nothing to find out.
+    source = None if options.tracker == "headset" else open_source(
+        options.tracker, intact, "arm", schedule=[(e.id, e.duration_s) for e in playlist.exercises], dims=dims,
+        rate_hz=options.tracker_rate_hz)  # fmt: skip
     choice = choose_display(options.display)
     for note in choice.notes:
         say(f"vrtherapy: {note}")
@@ -71,9 +66,7 @@ def run_demo(options: DemoOptions, say=print) -> Path:
 
     if prepare_kernels() > 3.0:
         say("vrtherapy: prepared the motion pipeline for this machine (first run only)")
-    intact: Side = other_side(options.affected_side)
     mirror = MirrorSettings(intact_side=intact, show_intact=options.show_intact)
-    dims = ArmDimensions()
     base = open_showbase(surface_for(choice.mode), options.size)
     from vrtherapy.demo_output import DemoRecorder
     from vrtherapy.render.app import TherapyScene
@@ -91,15 +84,9 @@ def run_demo(options: DemoOptions, say=print) -> Path:
         if headset is None:
             say(f"vrtherapy: {note}")
             choice = DisplayChoice(surface_for(choice.mode), choice.notes + (note,))
-    if options.tracker == "headset":
-        if headset is None:
-            raise VrtherapyError("--tracker headset: the headset is not in use (see --display)")
-        tracker = headset.headset.tracker  # the headset's hand tracking, or its controller
-    elif replay is None:
-        motion = SyntheticArmMotion(intact, build_schedule([(e.id, e.duration_s) for e in playlist.exercises]), dims)
-        tracker = ThreadedTracker(SyntheticSource(motion, options.tracker_rate_hz))
-    else:
-        tracker = ThreadedTracker(replay)
+    if source is None and headset is None:
+        raise VrtherapyError("--tracker headset: the headset is not in use (see --display)")
+    tracker = headset.headset.tracker if source is None else ThreadedTracker(source)  # the headset's hand or controller
     pipeline = PosePipeline(mirror, dims)
     runner = SessionRunner(scene, tracker, pipeline, playlist, fps=options.fps,
                            sleep=headset.pace if headset is not None else time.sleep)  # xrWaitFrame paces a headset
