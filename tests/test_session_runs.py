@@ -107,6 +107,8 @@ def test_a_synthetic_session_counts_every_exercise_and_records_it(session_for, t
         assert (got is None) == (want is None) and (want is None or abs(got - want) <= 1), (counted, expected)
     assert all(o.completed for o in stats.outcomes)
     assert all(o.latency_ms_mean is not None for o in stats.outcomes)
+    for o, item in zip(stats.outcomes, runner.playlist.exercises):
+        assert o.movement_time_s is None or 0.2 < o.movement_time_s < item.exercise.rep_seconds
     stored = store.session(sid).exercises
     assert [e.exercise_id for e in stored] == [o.exercise_id for o in stats.outcomes]
     assert [e.reps for e in stored] == counted and all(e.rom_deg is None or e.rom_deg > 5 for e in stored)
