@@ -15,12 +15,13 @@ from pathlib import Path
 
 from vrtherapy.errors import VrtherapyError
 from vrtherapy.limbs.appearance import Appearance
-from vrtherapy.motion.pipeline import MirrorSettings, PosePipeline, prepare_kernels
-from vrtherapy.motion.skeleton import ArmDimensions, build_arm_skeleton
-from vrtherapy.render.display import DisplayChoice, choose_display, open_showbase, surface_for
+from vrtherapy.motion.pipeline import MirrorSettings, PosePipeline
+from vrtherapy.motion.skeleton import ArmDimensions
+from vrtherapy.render.display import DisplayChoice, open_showbase, surface_for
 from vrtherapy.render.scene_spec import load_scene
 from vrtherapy.therapy.playlist import load_playlist
 from vrtherapy.therapy.session import SessionRunner
+from vrtherapy.therapy.setup import build_skeletons, patient_script, pick_display, prepare_motion
 from vrtherapy.tracking.base import ThreadedTracker
 from vrtherapy.tracking.factory import open_source
 from vrtherapy.tracking.sample import Side, other_side
@@ -55,25 +56,20 @@ def run_demo(options: DemoOptions, say=print) -> Path:
     dims = ArmDimensions()
     # Opened before the display, so a missing camera or a bad recording costs nothing to find out.
     source = None if options.tracker == "headset" else open_source(
-        options.tracker, intact, "arm", schedule=[(e.id, e.duration_s) for e in playlist.exercises], dims=dims,
+        options.tracker, intact, "arm", schedule=patient_script(playlist), dims=dims,
         rate_hz=options.tracker_rate_hz)  # fmt: skip
-    choice = choose_display(options.display)
-    for note in choice.notes:
-        say(f"vrtherapy: {note}")
+    choice = pick_display(options.display, say)
     seconds = playlist.duration_s if options.seconds is None else options.seconds
     folder = options.output or default_output_folder()
     folder.mkdir(parents=True, exist_ok=True)
 
-    if prepare_kernels() > 3.0:
-        say("vrtherapy: prepared the motion pipeline for this machine (first run only)")
+    prepare_motion(say)
     mirror = MirrorSettings(intact_side=intact, show_intact=options.show_intact)
     base = open_showbase(surface_for(choice.mode), options.size)
     from vrtherapy.demo_output import DemoRecorder
     from vrtherapy.render.app import TherapyScene
 
-    skeletons = {options.affected_side: build_arm_skeleton(options.affected_side, dims)}
-    if options.show_intact:
-        skeletons[intact] = build_arm_skeleton(intact, dims)
+    skeletons = build_skeletons("arm", options.affected_side, dims, options.show_intact)
     scene = TherapyScene(base, scene_spec, skeletons, appearance)
     headset = None
     if choice.mode == "xr":  # the headset, or one line saying why the desktop is used instead

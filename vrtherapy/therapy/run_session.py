@@ -19,6 +19,7 @@ from datetime import datetime
 from pathlib import Path
 
 from vrtherapy.errors import VrtherapyError
+from vrtherapy.limbs.appearance import Appearance
 from vrtherapy.motion.leg_skeleton import LegDimensions
 from vrtherapy.motion.pipeline import MirrorSettings, PosePipeline
 from vrtherapy.motion.skeleton import ArmDimensions
@@ -30,7 +31,6 @@ from vrtherapy.therapy.setup import (
     build_skeletons,
     dimensions_for,
     limb_kind,
-    open_scene,
     patient_script,
     pick_display,
     prepare_motion,
@@ -85,6 +85,7 @@ def run_session(options: RunOptions, say=print, base=None) -> RunReport:
                 raise VrtherapyError(str(exc)) from None
     playlist = load_playlist(options.playlist)
     scene_spec = load_scene(options.scene)
+    appearance = Appearance.from_tone(options.skin_tone)
     store = RecordStore.open(options.db)
     try:
         profile = store.patient(options.patient)
@@ -112,7 +113,9 @@ def run_session(options: RunOptions, say=print, base=None) -> RunReport:
             from vrtherapy.render.display import open_showbase
 
             base = open_showbase(surface, options.size)
-        scene = open_scene(base, scene_spec, build_skeletons(limb, affected, dims), options.skin_tone)
+        from vrtherapy.render.app import TherapyScene
+
+        scene = TherapyScene(base, scene_spec, build_skeletons(limb, affected, dims), appearance)
         pipeline = PosePipeline(MirrorSettings(intact_side=intact, show_intact=True), dims, limb=limb)
         interactive = surface != "offscreen"
         given = {"before": options.pain_before, "after": options.pain_after}

@@ -7,12 +7,10 @@ from __future__ import annotations
 import dataclasses
 from typing import Callable, Literal
 
-from vrtherapy.limbs.appearance import Appearance
 from vrtherapy.motion.leg_skeleton import LegDimensions, build_leg_skeleton
 from vrtherapy.motion.pipeline import prepare_kernels
 from vrtherapy.motion.skeleton import ArmDimensions, Skeleton, build_arm_skeleton
 from vrtherapy.render.display import DisplayChoice, choose_display
-from vrtherapy.render.scene_spec import SceneSpec
 from vrtherapy.therapy.exercises import rest_exercise
 from vrtherapy.therapy.playlist import Playlist
 from vrtherapy.tracking.sample import LimbKind, Side, other_side
@@ -62,12 +60,6 @@ def pick_display(requested: str, say: Say) -> DisplayChoice:
 def prepare_motion(say: Say) -> None:
     if prepare_kernels() > 3.0:
         say("vrtherapy: prepared the motion pipeline for this machine (first run only)")
-
-
-def open_scene(base, spec: SceneSpec, skeletons: dict[Side, Skeleton], skin_tone: str):
-    from vrtherapy.render.app import TherapyScene
-
-    return TherapyScene(base, spec, skeletons, Appearance.from_tone(skin_tone))
 
 
 def patient_script(playlist: Playlist) -> list[tuple[str, float]]:
