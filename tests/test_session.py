@@ -136,3 +136,19 @@ def test_an_added_research_delay_shows_in_the_reported_delay(runner_for):
     summary = stats.delay_summary_ms()
     assert summary["p95"] == pytest.approx(320, abs=40)  # 20 ms capture-to-frame + the 300 ms added
     assert stats.modes and stats.modes[0][1].delay_ms == 300
+
+
+def test_a_limb_out_of_view_rests_with_a_calm_notice_and_comes_back(runner_for):
+    import numpy as np
+
+    clock = FakeClock()
+    tracker = ScriptedTracker(clock, every=10_000)  # one sample, then the hand is gone
+    runner = runner_for(tracker, clock)
+    runner.run(seconds=3.5)
+    assert runner.pipeline.tracking_state == "resting"
+    assert runner.scene.hud._shown[3] == ("Tracking paused: move your hand back into view. "
+                                          "The virtual hand rests meanwhile.")  # fmt: skip
+    np.testing.assert_allclose(runner.scene.limbs["left"].pose.angles, runner.pipeline.modes.neutral)
+    tracker.every = 1  # back in view
+    runner.run(seconds=1.0)
+    assert runner.pipeline.tracking_state == "tracking" and runner.scene.hud._shown[3] == ""

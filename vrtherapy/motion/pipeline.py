@@ -132,8 +132,9 @@ class PosePipeline:
         self._now = now
         if fresh is not None:
             self._last = fresh
-        shown = self.loss.update(None if fresh is None else {"phantom": fresh.phantom, "intact": fresh.intact},
-                                 now, unusable)  # fmt: skip
+        tracked = None if fresh is None else {role: pose for role, pose in (("phantom", fresh.phantom),
+                                                                            ("intact", fresh.intact)) if pose is not None}
+        shown = self.loss.update(tracked, now, unusable)
         phantom, intact = shown.get("phantom"), shown.get("intact")
         if phantom is not self._shown.phantom or intact is not self._shown.intact:
             self._shown = FramePoses(phantom, intact, self._last.t_capture)

@@ -46,8 +46,6 @@ from vrtherapy.therapy.timeline import (
 )
 from vrtherapy.tracking.base import Tracker
 
-#: A sample older than this means the tracker has lost the limb (or stopped).
-STALE_SAMPLE_S = 0.5
 #: Visuo-motor delay beyond which people stop feeling a seen limb move as their own (about 190 ms).
 EMBODIMENT_WINDOW_MS = 190.0
 
@@ -238,7 +236,7 @@ class SessionRunner:
             self._run_commands(now, t)
             sample = self.tracker.latest()
             residual = self.residual_tracker.latest() if self.residual_tracker is not None else None
-            poses = self.pipeline.process(sample, residual)
+            poses = self.pipeline.process(sample, residual, now)
             movement = self.pipeline.movement
             if movement is not None and movement.t_capture != last_measured:
                 last_measured = movement.t_capture
@@ -416,6 +414,9 @@ class SessionRunner:
             return "Tracking has stopped. Please let your therapist know."
         if sample is None:
             return "Waiting for the tracker..."
-        if now - sample.t_capture > STALE_SAMPLE_S:
-            return "Tracking paused: move your hand back into view."
+        state = self.pipeline.tracking_state  # holding, then resting, while the limb is out of view
+        if state in ("holding", "resting"):
+            part = "hand" if self.pipeline.limb == "arm" else "foot"
+            rest = f" The virtual {part} rests meanwhile." if state == "resting" else ""
+            return f"Tracking paused: move your {part} back into view.{rest}"
         return ""
