@@ -67,7 +67,8 @@ def scope_problem(limb: str, scope: str) -> str | None:
     """Why `scope` cannot be used on a `limb`, or None."""
     if scope == "full" or scope in SCOPE_JOINTS[limb]:
         return None
-    return f"mirror scope {scope!r} is not for a {limb} (use one of full, {', '.join(SCOPE_JOINTS[limb])})"
+    article = "an" if limb[0] in "aeiou" else "a"
+    return f"mirror scope {scope!r} is not for {article} {limb} (use one of full, {', '.join(SCOPE_JOINTS[limb])})"
 
 
 def scope_mask(skeleton: Skeleton, scope: Scope) -> np.ndarray:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from vrtherapy.errors import VrtherapyError
 from vrtherapy.therapy.playlist import load_playlist
+from vrtherapy.therapy.setup import patient_script
 from vrtherapy.tracking.factory import open_source, parse_tracker_spec
 from vrtherapy.tracking.recording import RecordingWriter
 from vrtherapy.tracking.sample import LimbKind, Side
@@ -26,7 +27,7 @@ def record(tracker: str, side: Side, playlist: str, seconds: float | None, outpu
     if output.exists():
         raise VrtherapyError(f"--output: {output} exists; recordings are never overwritten")
     live = spec.kind == "synthetic" or spec.target.isdigit()
-    schedule = [(e.id, e.duration_s) for e in load_playlist(playlist).exercises] if spec.kind == "synthetic" else []
+    schedule = patient_script(load_playlist(playlist)) if spec.kind == "synthetic" else []
     source = open_source(spec, side, limb, schedule=schedule, realtime=live)
     metadata = getattr(source, "metadata", {"tracker": tracker, "playlist": playlist})
     deadline = None if seconds is None else time.monotonic() + seconds
