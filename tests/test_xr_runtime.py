@@ -84,3 +84,23 @@ def test_demo_on_the_headset_records_xr_as_the_display(tmp_path):
     assert summary["display"]["used"] == "xr" and summary["display"]["fallbacks"] == []
     headset = summary["display"]["headset"]
     assert headset["frames_with_layers"] > 10 and headset["fell_back"] is None and headset["error"] is None
+
+
+def test_a_recorded_session_runs_in_the_headset(tmp_path):
+    launcher = shlex.split(os.environ.get("VRTHERAPY_XR_TEST_LAUNCHER", ""))
+    db = tmp_path / "records.sqlite3"
+
+    def vrtherapy(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([*launcher, sys.executable, "-m", "vrtherapy", *args, "--db", str(db)],
+                              capture_output=True, text=True, timeout=120)  # fmt: skip
+
+    assert vrtherapy("patient", "add", "--patient", "P1", "--side", "left", "--limb", "upper",
+                     "--level", "transradial").returncode == 0  # fmt: skip
+    result = vrtherapy("run", "--patient", "P1", "--playlist", "first_visit", "--display", "xr", "--seconds", "4",
+                       "--pain-before", "6", "--pain-after", "4")  # fmt: skip
+    assert result.returncode == 0, result.stderr[-2000:]
+    from vrtherapy.records.store import RecordStore
+
+    with RecordStore.open(db) as store:
+        [session] = store.sessions("P1")
+    assert session.display == "xr" and session.status == "completed" and session.exercises

@@ -107,7 +107,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--patient", required=True, help="the patient's ID in the records (see vrtherapy patient)")
     run.add_argument("--playlist", required=True, help="upper, lower, first_visit, ... (scenes/playlists) or a TOML path")
     run.add_argument("--display", type=_display, default="auto", help="auto (default), xr, window or offscreen")
-    run.add_argument("--tracker", default="synthetic", help="synthetic (default), replay:FILE or mediapipe:SOURCE")
+    run.add_argument("--tracker", default="synthetic",
+                     help="synthetic (default), replay:FILE, mediapipe:SOURCE (a camera, video or images) "
+                          "or headset (its hand tracking or controller)")
     run.add_argument("--pain-before", type=_pain_score, help="pain before the session, 0-10 (else asked on screen)")
     run.add_argument("--pain-after", type=_pain_score, help="pain after the session, 0-10 (else asked on screen)")
     run.add_argument("--db", type=Path, help="the records file (default: per-user; VRTHERAPY_DB overrides)")

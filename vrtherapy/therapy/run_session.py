@@ -14,6 +14,7 @@ all offscreen (nobody is there to answer), which is said in one line.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -23,6 +24,7 @@ from vrtherapy.limbs.appearance import Appearance
 from vrtherapy.motion.leg_skeleton import LegDimensions
 from vrtherapy.motion.pipeline import MirrorSettings, PosePipeline
 from vrtherapy.motion.skeleton import ArmDimensions
+from vrtherapy.render.display import surface_for
 from vrtherapy.render.scene_spec import load_scene
 from vrtherapy.therapy.pain import PainWhen, check_pain
 from vrtherapy.therapy.playlist import Playlist, load_playlist
@@ -99,14 +101,12 @@ def run_session(options: RunOptions, say=print, base=None) -> RunReport:
         if unused:
             say(f"vrtherapy: measurements not used for the {limb} model: {', '.join(unused)}")
         runner_box: list[SessionRunner] = []
-        source = _open_tracker(options, intact, limb, playlist, dims, runner_box)
+        if options.tracker == "headset" and limb != "arm":
+            raise VrtherapyError("--tracker headset: the headset tracks hands; a leg session needs a camera (mediapipe:0)")
+        source = None if options.tracker == "headset" else _open_tracker(options, intact, limb, playlist, dims, runner_box)
         choice = pick_display(options.display, say)
-        surface = choice.mode
-        if surface == "xr":  # the headset session loop is the XR module's; sessions show on the desktop for now
-            from vrtherapy.render.display import has_desktop_display
-
-            surface = "window" if has_desktop_display() else "offscreen"
-            say(f"vrtherapy: sessions are not shown in the headset yet; using the {surface} display")
+        # In the headset, Panda3D still opens the desktop mirror window (or an offscreen buffer).
+        surface = surface_for(choice.mode)
         prepare_motion(say)
         own_base = base is None
         if own_base:
@@ -116,15 +116,27 @@ def run_session(options: RunOptions, say=print, base=None) -> RunReport:
         from vrtherapy.render.app import TherapyScene
 
         scene = TherapyScene(base, scene_spec, build_skeletons(limb, affected, dims), appearance)
+        headset = None
+        if choice.mode == "xr":  # the headset, or one line saying why the desktop is used instead
+            from vrtherapy.xr.stereo_display import open_headset_display
+
+            # The headset's own hand tracking and controllers drive an arm; a leg session is tracked by
+            # the chosen tracker and only seen in the headset.
+            hand_dims = dims if isinstance(dims, ArmDimensions) else ArmDimensions()
+            headset, note = open_headset_display(base, scene, scene.eye, options.display, intact, hand_dims, surface,
+                                                 say)  # fmt: skip
+            if headset is None:
+                say(f"vrtherapy: {note}")
         pipeline = PosePipeline(MirrorSettings(intact_side=intact, show_intact=True), dims, limb=limb)
-        interactive = surface != "offscreen"
+        shown = "xr" if headset is not None else surface
+        interactive = shown != "offscreen"
         given = {"before": options.pain_before, "after": options.pain_after}
         ask: tuple[PainWhen, ...] = tuple(w for w in ("before", "after") if given[w] is None and interactive)  # type: ignore[misc]
         if not interactive and None in given.values():
             missing = " and ".join(f"--pain-{w} N" for w, v in given.items() if v is None)
             say(f"vrtherapy: offscreen, so nobody is asked about pain; pass {missing} to record it")
 
-        session_id = store.start_session(profile.patient_id, playlist.name, surface)
+        session_id = store.start_session(profile.patient_id, playlist.name, shown)
         if options.pain_before is not None:
             store.add_pain(profile.patient_id, options.pain_before, "before", session_id=session_id)
 
@@ -137,14 +149,21 @@ def run_session(options: RunOptions, say=print, base=None) -> RunReport:
         def record_pain(score: int, when: PainWhen) -> None:
             store.add_pain(profile.patient_id, score, when, session_id=session_id)
 
-        tracker = ThreadedTracker(source)
+        if source is None and headset is None:
+            raise VrtherapyError("--tracker headset: the headset is not in use (see --display)")
+        tracker = headset.headset.tracker if source is None else ThreadedTracker(source)  # the headset's hand or controller
         runner = SessionRunner(scene, tracker, pipeline, playlist, fps=options.fps, max_s=options.seconds,
                                ask_pain=ask, on_exercise=record_exercise, on_pain=record_pain,
-                               closing_s=CLOSING_S if interactive else 0.0)  # fmt: skip
+                               closing_s=CLOSING_S if interactive else 0.0,
+                               sleep=headset.pace if headset is not None else time.sleep)  # fmt: skip
         runner_box.append(runner)
+        if headset is not None:
+            from vrtherapy.xr.stereo_display import connect_runner
+
+            connect_runner(headset, runner)  # headset off pauses; controller buttons command the session
         planned = f"{playlist.planned_s / 60:.0f} min" if playlist.planned_s >= 90 else f"{playlist.planned_s:.0f} s"
         say(f"vrtherapy: session {session_id} for {profile.patient_id}: {playlist.name!r}, about "
-            f"{planned} on the {surface} display (virtual {affected} {limb} mirrors "
+            f"{planned} on the {shown} display (virtual {affected} {limb} mirrors "
             f"the {intact} {limb})")  # fmt: skip
         tracker.start()
         try:
@@ -154,6 +173,8 @@ def run_session(options: RunOptions, say=print, base=None) -> RunReport:
             raise
         finally:
             tracker.stop()
+            if headset is not None:
+                headset.finish()
         if options.pain_after is not None:
             record_pain(options.pain_after, "after")
         if stats.tracker_error is not None:
@@ -167,7 +188,7 @@ def run_session(options: RunOptions, say=print, base=None) -> RunReport:
             base.destroy()
         pain = dict(stats.pain)
         pain.update({w: v for w, v in given.items() if v is not None})
-        return RunReport(session_id, status, stats.ended_by or "completed", surface, tuple(stats.outcomes), pain,
+        return RunReport(session_id, status, stats.ended_by or "completed", shown, tuple(stats.outcomes), pain,
                          store.path, stats.tracker_error)  # fmt: skip
     finally:
         store.close()
