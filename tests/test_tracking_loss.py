@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
+from tests.test_session import FakeClock
 from vrtherapy.motion.pipeline import MirrorSettings, PosePipeline
 from vrtherapy.motion.tracking_loss import LossSettings
 from vrtherapy.tracking.recording import RecordingWriter
@@ -17,17 +18,6 @@ GAP = (1.5, 6.5)  # seconds of the recording where the hand is out of view
 LOSS = LossSettings(stale_s=0.3, hold_s=1.0, ease_s=1.5, blend_s=0.35)
 #: Largest change of any joint angle from one displayed frame to the next (60 fps) while recovering.
 MAX_STEP_DEG = 8.0
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.t = 100.0
-
-    def __call__(self) -> float:
-        return self.t
-
-    def sleep(self, dt: float) -> None:
-        self.t += dt
 
 
 def _recording_with_gap(path: Path) -> None:
