@@ -47,6 +47,21 @@ def _display(text: str) -> str:
     return text
 
 
+def _rest_after(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not 0 <= value <= 30:
+        raise argparse.ArgumentTypeError(f"{text!r} must be from 0 to 30 seconds")
+    return value
+
+
+def _add_tracking_loss_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--rest-after", type=_rest_after, default=1.0, metavar="SECONDS",
+                        help="when the limb leaves the view, hold its pose this long before it eases to rest (default 1)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="vrtherapy", description="Virtual-reality mirror therapy.")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -63,6 +78,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--size", type=_size, default=(960, 540), help="frame size WIDTHxHEIGHT (default 960x540)")
     demo.add_argument("--fps", type=_positive, default=30.0, help="target frame rate (default 30)")
     demo.add_argument("--skin-tone", default="medium", help="porcelain, fair, medium, olive, brown, deep or #rrggbb")
+    _add_tracking_loss_option(demo)
     demo.add_argument("--tracker", default="synthetic",
                       help="synthetic (default), replay:FILE (a recording) or mediapipe:SOURCE (a camera index, "
                            "video, image or folder; add ,mirrored for a selfie-view camera, ,view=top for a camera above the table), "
@@ -107,6 +123,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--patient", required=True, help="the patient's ID in the records (see vrtherapy patient)")
     run.add_argument("--playlist", required=True, help="upper, lower, first_visit, ... (scenes/playlists) or a TOML path")
     run.add_argument("--display", type=_display, default="auto", help="auto (default), xr, window or offscreen")
+    _add_tracking_loss_option(run)
     run.add_argument("--tracker", default="synthetic",
                      help="synthetic (default), replay:FILE, mediapipe:SOURCE (a camera, video or images) "
                           "or headset (its hand tracking or controller)")
@@ -157,7 +174,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         report = run_session(RunOptions(
             patient=args.patient, playlist=args.playlist, display=args.display, tracker=args.tracker,
             pain_before=args.pain_before, pain_after=args.pain_after, db=args.db, seconds=args.seconds,
-            scene=args.scene, size=args.size, fps=args.fps, skin_tone=args.skin_tone))  # fmt: skip
+            scene=args.scene, size=args.size, fps=args.fps, skin_tone=args.skin_tone,
+            rest_after_s=args.rest_after))  # fmt: skip
         print("\n".join(format_report(report)))
         return 0
     if args.command == "demo":
@@ -171,7 +189,7 @@ def _dispatch(args: argparse.Namespace) -> int:
         options = DemoOptions(
             display=args.display, seconds=args.seconds, output=args.output, affected_side=args.affected_side,
             show_intact=not args.phantom_only, playlist=args.playlist, scene=args.scene, size=args.size,
-            fps=args.fps, skin_tone=args.skin_tone, tracker=args.tracker,
+            fps=args.fps, skin_tone=args.skin_tone, tracker=args.tracker, rest_after_s=args.rest_after,
         )  # fmt: skip
         folder = run_demo(options)
         summary = json.loads((folder / "summary.json").read_text())

@@ -16,6 +16,7 @@ from pathlib import Path
 from vrtherapy.errors import VrtherapyError
 from vrtherapy.limbs.appearance import Appearance
 from vrtherapy.motion.pipeline import MirrorSettings, PosePipeline
+from vrtherapy.motion.tracking_loss import LossSettings
 from vrtherapy.motion.skeleton import ArmDimensions
 from vrtherapy.render.display import DisplayChoice, open_showbase, surface_for
 from vrtherapy.render.scene_spec import load_scene
@@ -41,6 +42,8 @@ class DemoOptions:
     skin_tone: str = "medium"
     tracker_rate_hz: float = 30.0
     tracker: str = "synthetic"  #: synthetic, replay:FILE, mediapipe:SOURCE (`tracking.factory`) or headset
+    #: Seconds a limb out of view holds its last pose before easing to rest (`motion.tracking_loss`).
+    rest_after_s: float = LossSettings().hold_s
 
 
 def default_output_folder() -> Path:
@@ -83,7 +86,7 @@ def run_demo(options: DemoOptions, say=print) -> Path:
     if source is None and headset is None:
         raise VrtherapyError("--tracker headset: the headset is not in use (see --display)")
     tracker = headset.headset.tracker if source is None else ThreadedTracker(source)  # the headset's hand or controller
-    pipeline = PosePipeline(mirror, dims)
+    pipeline = PosePipeline(mirror, dims, loss=LossSettings(hold_s=options.rest_after_s))
     runner = SessionRunner(scene, tracker, pipeline, playlist, fps=options.fps,
                            sleep=headset.pace if headset is not None else time.sleep)  # xrWaitFrame paces a headset
     if headset is not None:

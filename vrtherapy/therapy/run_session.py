@@ -23,6 +23,7 @@ from vrtherapy.errors import VrtherapyError
 from vrtherapy.limbs.appearance import Appearance
 from vrtherapy.motion.leg_skeleton import LegDimensions
 from vrtherapy.motion.pipeline import MirrorSettings, PosePipeline
+from vrtherapy.motion.tracking_loss import LossSettings
 from vrtherapy.motion.skeleton import ArmDimensions
 from vrtherapy.render.display import surface_for
 from vrtherapy.render.scene_spec import load_scene
@@ -60,6 +61,8 @@ class RunOptions:
     fps: float = 30.0
     skin_tone: str = "medium"
     tracker_rate_hz: float = 30.0
+    #: Seconds a limb out of view holds its last pose before easing to rest (`motion.tracking_loss`).
+    rest_after_s: float = LossSettings().hold_s
 
 
 @dataclass(frozen=True)
@@ -127,7 +130,8 @@ def run_session(options: RunOptions, say=print, base=None) -> RunReport:
                                                  say)  # fmt: skip
             if headset is None:
                 say(f"vrtherapy: {note}")
-        pipeline = PosePipeline(MirrorSettings(intact_side=intact, show_intact=True), dims, limb=limb)
+        pipeline = PosePipeline(MirrorSettings(intact_side=intact, show_intact=True), dims, limb=limb,
+                                loss=LossSettings(hold_s=options.rest_after_s))  # fmt: skip
         shown = "xr" if headset is not None else surface
         interactive = shown != "offscreen"
         given = {"before": options.pain_before, "after": options.pain_after}
