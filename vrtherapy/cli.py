@@ -200,10 +200,7 @@ def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "record":
         from vrtherapy.tracking.record import record
 
-        seconds = args.seconds
-        if seconds is None and (args.tracker == "synthetic" or args.tracker.split(":", 1)[-1].split(",")[0].isdigit()):
-            seconds = 10.0  # a live source has no end of its own
-        count = record(args.tracker, args.side, args.playlist, seconds, args.output, args.limb,
+        count = record(args.tracker, args.side, args.playlist, args.seconds, args.output, args.limb,
                        say=lambda line: print(line, file=sys.stderr))  # fmt: skip
         print(f"vrtherapy: recorded {count} samples to {args.output}")
         return 0

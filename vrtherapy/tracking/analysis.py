@@ -23,7 +23,7 @@ from vrtherapy.motion.hand_only import arm_points_from_hand
 from vrtherapy.motion.retarget import Retargeter
 from vrtherapy.motion.skeleton import build_arm_skeleton
 from vrtherapy.tracking.frame_sources import ImageFolderSource, open_frame_source
-from vrtherapy.tracking.hand_selection import MAX_WRIST_GAP, POSE_WRIST, MIN_VISIBILITY
+from vrtherapy.tracking.hand_selection import MAX_WRIST_GAP, wrist_gaps
 from vrtherapy.tracking.mediapipe_detect import Detection, HandObservation, MediaPipeDetector
 from vrtherapy.tracking.mediapipe_source import CameraSettings, arm_with_hand
 from vrtherapy.tracking.sample import TrackedSample
@@ -43,12 +43,10 @@ class HandAnalyser:
         self._retargeters = {side: Retargeter(build_arm_skeleton(side)) for side in ("left", "right")}
 
     def _arm_from_pose(self, hand: HandObservation, detection: Detection, hand_world: np.ndarray) -> np.ndarray | None:
-        pose = detection.pose
-        if pose is None or pose.visibility[POSE_WRIST[hand.side]] < MIN_VISIBILITY:
-            return None
-        if np.linalg.norm(hand.image_points[0, :2] - pose.image_points[POSE_WRIST[hand.side], :2]) > MAX_WRIST_GAP:
-            return None  # the pose's wrist on that side is not this hand
-        return arm_with_hand(hand_world, pose, hand.side, self.camera.view)
+        gaps = wrist_gaps((hand,), hand.side, detection.pose)
+        if gaps is None or gaps[0] > MAX_WRIST_GAP:
+            return None  # no arm in view, or the pose's wrist on that side is not this hand
+        return arm_with_hand(hand_world, detection.pose, hand.side, self.camera.view)
 
     def hand(self, hand: HandObservation, detection: Detection) -> dict:
         retargeter = self._retargeters[hand.side]

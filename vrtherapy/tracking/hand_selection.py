@@ -32,17 +32,27 @@ def _hand_size(hand: HandObservation) -> float:
     return float(np.ptp(xy[:, 0]) * np.ptp(xy[:, 1]))
 
 
+def wrist_gaps(hands: list[HandObservation] | tuple[HandObservation, ...], side: Side,
+               pose: PoseObservation | None) -> np.ndarray | None:
+    """Image distance from each hand's wrist to the patient's `side` wrist in the pose; None if the
+    pose does not see that wrist."""
+    if pose is None or pose.visibility[POSE_WRIST[side]] < MIN_VISIBILITY:
+        return None
+    wrists = np.array([h.image_points[0, :2] for h in hands]).reshape(-1, 2)
+    return np.linalg.norm(wrists - pose.image_points[POSE_WRIST[side], :2], axis=1)
+
+
 def select_hand(hands: tuple[HandObservation, ...], side: Side, pose: PoseObservation | None,
                 previous_wrist: np.ndarray | None = None) -> HandObservation | None:  # fmt: skip
     """The patient's `side` hand among `hands`, or None (see the module's rule)."""
     candidates = [h for h in hands if h.side == side]
     if not candidates:
         return None
-    wrists = np.array([h.image_points[0, :2] for h in candidates])
-    if pose is not None and pose.visibility[POSE_WRIST[side]] >= MIN_VISIBILITY:
-        gaps = np.linalg.norm(wrists - pose.image_points[POSE_WRIST[side], :2], axis=1)
+    gaps = wrist_gaps(candidates, side, pose)
+    if gaps is not None:
         best = int(np.argmin(gaps))
         return candidates[best] if gaps[best] <= MAX_WRIST_GAP else None
     if previous_wrist is not None:
+        wrists = np.array([h.image_points[0, :2] for h in candidates])
         return candidates[int(np.argmin(np.linalg.norm(wrists - previous_wrist, axis=1)))]
     return max(candidates, key=_hand_size)

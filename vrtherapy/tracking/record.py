@@ -17,16 +17,21 @@ from vrtherapy.tracking.factory import open_source, parse_tracker_spec
 from vrtherapy.tracking.recording import RecordingWriter
 from vrtherapy.tracking.sample import LimbKind, Side
 
+LIVE_DEFAULT_S = 10.0
+
 
 def record(tracker: str, side: Side, playlist: str, seconds: float | None, output: Path,
            limb: LimbKind = "arm", say=lambda _line: None) -> int:  # fmt: skip
-    """Record `tracker` into `output` (for at most `seconds`); returns the number of samples written."""
+    """Record `tracker` into `output` for at most `seconds` (None: a whole video or folder of images, or
+    LIVE_DEFAULT_S of a live source); returns the number of samples written."""
     spec = parse_tracker_spec(tracker)
     if spec.kind == "replay":
         raise VrtherapyError("--tracker: a recording is already a recording (copy the file instead)")
     if output.exists():
         raise VrtherapyError(f"--output: {output} exists; recordings are never overwritten")
     live = spec.kind == "synthetic" or spec.target.isdigit()
+    if seconds is None and live:
+        seconds = LIVE_DEFAULT_S  # a live source has no end of its own
     schedule = patient_script(load_playlist(playlist)) if spec.kind == "synthetic" else []
     source = open_source(spec, side, limb, schedule=schedule, realtime=live)
     metadata = getattr(source, "metadata", {"tracker": tracker, "playlist": playlist})
