@@ -1,6 +1,5 @@
 """Limb models sized to the patient: generated once per set of measurements, loaded by the scene."""
 
-import numpy as np
 import pytest
 from panda3d.core import Point3
 

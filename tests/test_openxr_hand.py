@@ -6,11 +6,10 @@ import pytest
 from vrtherapy.frames import OPENXR_TO_WORLD
 from vrtherapy.motion.kinematics import forward_kinematics, to_world
 from vrtherapy.motion.retarget import Retargeter
-from vrtherapy.motion.skeleton import ARM_JOINTS, build_arm_skeleton
+from vrtherapy.motion.skeleton import ARM_JOINTS
 from vrtherapy.tracking.openxr_hand import MEDIAPIPE_FROM_XR, XR_HAND_JOINTS, arm_points_from_openxr
 from vrtherapy.tracking.sample import HAND_LANDMARKS, TrackedSample
 from vrtherapy.tracking.synthetic import MOTIONS, SyntheticArmMotion, build_schedule
-
 
 SPEC_ORDER = (  # XrHandJointEXT, XR_EXT_hand_tracking: 0 = PALM ... 25 = LITTLE_TIP
     "palm", "wrist", "thumb_metacarpal", "thumb_proximal", "thumb_distal", "thumb_tip",

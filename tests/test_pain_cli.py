@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import sqlite3
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
 
-from vrtherapy.cli import main
 from tests.test_records import _no_real_db  # noqa: F401 - autouse: never the real records file
+from vrtherapy.cli import main
 from vrtherapy.records import RecordStore
 
 
@@ -86,7 +86,7 @@ def test_pain_add_logs_a_rating_between_sessions(db, capsys):
     with RecordStore.open(db) as store:
         (entry,) = store.pain_entries("P001")
     assert (entry.kind, entry.score, entry.session_id) == ("between", 6, None)
-    assert entry.at == datetime(2024, 3, 5, 17, 30, tzinfo=timezone.utc)
+    assert entry.at == datetime(2024, 3, 5, 17, 30, tzinfo=UTC)
     assert entry.triggers == ("stress", "weather change") and entry.medications == ("gabapentin",)
     assert (entry.duration_min, entry.note) == (30.0, "after a long drive")
     assert main(["pain", "list", "--db", str(db), "--patient", "P001"]) == 0
@@ -96,11 +96,11 @@ def test_pain_add_logs_a_rating_between_sessions(db, capsys):
 
 
 def test_pain_add_without_at_is_now(db):
-    before = datetime.now(timezone.utc)
+    before = datetime.now(UTC)
     assert main(["pain", "add", "--db", str(db), "--patient", "P001", "--score", "0"]) == 0
     with RecordStore.open(db) as store:
         (entry,) = store.pain_entries("P001")
-    assert before <= entry.at <= datetime.now(timezone.utc) and entry.score == 0
+    assert before <= entry.at <= datetime.now(UTC) and entry.score == 0
 
 
 @pytest.mark.parametrize(

@@ -1,6 +1,5 @@
 """Recording and replaying tracked motion: bit-for-bit, versioned, and clear about broken files."""
 
-import json
 
 import numpy as np
 import pytest
@@ -26,7 +25,7 @@ def test_recording_round_trips_bit_for_bit(tmp_path):
     header, read = read_recording(path)
     assert header.limb == "arm" and header.side == "right" and header.source["seed"] == 9
     assert len(read) == len(samples)
-    for a, b in zip(samples, read):
+    for a, b in zip(samples, read, strict=False):
         assert a.t_capture == b.t_capture
         assert np.array_equal(a.points, b.points)  # exact, not approximate
         assert np.array_equal(a.valid, b.valid)

@@ -10,7 +10,7 @@ import subprocess
 import sys
 import textwrap
 import threading
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -25,7 +25,7 @@ from vrtherapy.records import (
 )
 from vrtherapy.records.schema import MIGRATIONS, connect
 
-T0 = datetime(2024, 3, 4, 9, 0, tzinfo=timezone.utc)
+T0 = datetime(2024, 3, 4, 9, 0, tzinfo=UTC)
 
 
 @pytest.fixture(autouse=True)
@@ -48,8 +48,8 @@ def store(db):
 
 
 def result(exercise: str = "wrist_flexion", at: datetime = T0, **kw) -> ExerciseResult:
-    values = dict(duration_s=120.0, completed=True, reps=10, target_reps=12, rom_deg=48.5, movement_time_s=1.4,
-                  latency_ms_mean=62.0, latency_ms_p95=88.0)  # fmt: skip
+    values = {"duration_s": 120.0, "completed": True, "reps": 10, "target_reps": 12, "rom_deg": 48.5, "movement_time_s": 1.4,
+                  "latency_ms_mean": 62.0, "latency_ms_p95": 88.0}  # fmt: skip
     values.update(kw)
     return ExerciseResult(exercise, at, **values)
 
@@ -117,7 +117,7 @@ def test_pain_between_sessions_keeps_triggers_medications_and_duration(store):
                               medications=["Gabapentin"], duration_min=45, note="woke at night")  # fmt: skip
     (entry,) = store.pain_entries("P001")
     assert entry.id == entry_id and entry.kind == "between" and entry.session_id is None
-    assert entry.at == at.astimezone(timezone.utc) and entry.at.tzinfo is not None
+    assert entry.at == at.astimezone(UTC) and entry.at.tzinfo is not None
     assert entry.triggers == ("stress", "weather change")
     assert entry.medications == ("gabapentin",)
     assert (entry.score, entry.duration_min, entry.note) == (6, 45.0, "woke at night")
@@ -353,7 +353,7 @@ def test_the_store_can_be_used_from_another_thread(store):
     def work() -> None:
         try:
             store.add_pain("P001", 4, "between", at=T0)
-        except BaseException as exc:  # noqa: BLE001 - reported below
+        except BaseException as exc:
             errors.append(exc)
 
     thread = threading.Thread(target=work)

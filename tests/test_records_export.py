@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_report import BETWEEN, FLAGGED_ROWS, SESSIONS, build_known_patient
 from tests.test_records import _no_real_db  # noqa: F401 - autouse: never the real records file
+from tests.test_report import BETWEEN, FLAGGED_ROWS, SESSIONS, build_known_patient
 from vrtherapy.cli import main
 from vrtherapy.records import PatientProfile, RecordStore
 from vrtherapy.records.export import EXERCISE_COLUMNS, PAIN_COLUMNS, PATIENT_COLUMNS, SESSION_COLUMNS

@@ -65,8 +65,8 @@ def pose_deg(limb, **joints):
     return angles
 
 
-ARM_SIDE_VIEW = dict(camera_pos=(0.75, 0.40, 0.95), look_at=(0.20, 0.40, 0.80))
-LEG_SIDE_VIEW = dict(camera_pos=(0.85, 0.55, 0.25), look_at=(0.09, 0.50, 0.10))
+ARM_SIDE_VIEW = {"camera_pos": (0.75, 0.40, 0.95), "look_at": (0.20, 0.40, 0.80)}
+LEG_SIDE_VIEW = {"camera_pos": (0.85, 0.55, 0.25), "look_at": (0.09, 0.50, 0.10)}
 
 
 def test_wrist_flexed_and_extended_give_clearly_different_silhouettes(render_limb):
@@ -95,8 +95,8 @@ def test_left_and_right_models_are_mirror_images(render_limb, limb):
     sk = BUILD[limb]("right")
     lo, hi = np.degrees(sk.limits[..., 0]), np.degrees(sk.limits[..., 1])
     angles = np.clip(RELAXED[limb](sk.names) + np.where(sk.free, rng.uniform(-15, 15, lo.shape), 0.0), lo, hi)
-    view = dict(camera_pos=(0.0, -0.05, 1.20), look_at=(0.0, 0.55, 0.78)) if limb == "arm" else \
-        dict(camera_pos=(0.0, 1.4, 0.6), look_at=(0.0, 0.45, 0.1))  # fmt: skip
+    view = {"camera_pos": (0.0, -0.05, 1.20), "look_at": (0.0, 0.55, 0.78)} if limb == "arm" else \
+        {"camera_pos": (0.0, 1.4, 0.6), "look_at": (0.0, 0.45, 0.1)}  # fmt: skip
     right = render_limb(limb, "right", angles, **view)
     pose = LimbPose("right", np.radians(angles), ROOT[limb], np.eye(3), 0.0)
     mirrored = reflect_pose(pose, MirrorPlane())

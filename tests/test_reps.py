@@ -57,7 +57,7 @@ UP = angle("wrist", "flexion", 20.0, -20.0)
 
 def _feed(signal: RepSignal, t: np.ndarray, values: np.ndarray) -> RepCounter:
     counter = RepCounter(signal, ["wrist"])
-    for ti, v in zip(t, values):
+    for ti, v in zip(t, values, strict=False):
         counter.update_values(float(ti), float(v), float(v))
     return counter
 
@@ -97,7 +97,7 @@ def test_down_signals_and_thresholds_relative_to_rest():
     for rest in (90.0, 65.0):  # shins vertical, or feet forward: the same movement counts the same
         values = rest - 50 * np.clip(np.sin(2 * np.pi * (t - 1.0) / 4.0), 0, None) * (t > 1.0)  # at rest first
         counter = RepCounter(knee, ["shank"])
-        for ti, v in zip(t, values):
+        for ti, v in zip(t, values, strict=False):
             counter.update_values(float(ti), float(v), float(v))
         assert counter.reps == 5 and counter.baseline == pytest.approx(rest, abs=1.0)
         assert count_repetitions(knee, values, t) == 5

@@ -103,11 +103,11 @@ def test_a_synthetic_session_counts_every_exercise_and_records_it(session_for, t
     counted = [o.reps for o in stats.outcomes]
     expected = scripted_reps(runner.playlist)
     assert [o.exercise_id for o in stats.outcomes] == [e.id for e in runner.playlist.exercises]
-    for got, want in zip(counted, expected):
+    for got, want in zip(counted, expected, strict=False):
         assert (got is None) == (want is None) and (want is None or abs(got - want) <= 1), (counted, expected)
     assert all(o.completed for o in stats.outcomes)
     assert all(o.latency_ms_mean is not None for o in stats.outcomes)
-    for o, item in zip(stats.outcomes, runner.playlist.exercises):
+    for o, item in zip(stats.outcomes, runner.playlist.exercises, strict=False):
         assert o.movement_time_s is None or 0.2 < o.movement_time_s < item.exercise.rep_seconds
     stored = store.session(sid).exercises
     assert [e.exercise_id for e in stored] == [o.exercise_id for o in stats.outcomes]
@@ -166,7 +166,7 @@ def test_pain_is_asked_before_and_after_on_the_hud(session_for, showbase):
     answers = []
 
     def on_frame(n):
-        if runner.pain is not None and runner.pain.when == "after" and not answers[-1:] == ["after"]:
+        if runner.pain is not None and runner.pain.when == "after" and answers[-1:] != ["after"]:
             keys.update({n + 1: "3", n + 3: "enter"})
             answers.append("after")
         if n in keys:
@@ -253,10 +253,10 @@ def test_run_session_records_pain_and_every_exercise(showbase, records, tmp_path
 
 
 @pytest.mark.parametrize("options, message", [
-    (dict(patient="P404", playlist="upper"), "P404"),
-    (dict(patient="P7", playlist="lower"), "is for the lower limb; patient P7 is treated for the upper limb"),
-    (dict(patient="P7", playlist="upper", pain_before=11), "--pain-before: must be a whole number from 0 to 10"),
-    (dict(patient="P7", playlist="upper", tracker="kinect"), "unknown tracker 'kinect'"),
+    ({"patient": "P404", "playlist": "upper"}, "P404"),
+    ({"patient": "P7", "playlist": "lower"}, "is for the lower limb; patient P7 is treated for the upper limb"),
+    ({"patient": "P7", "playlist": "upper", "pain_before": 11}, "--pain-before: must be a whole number from 0 to 10"),
+    ({"patient": "P7", "playlist": "upper", "tracker": "kinect"}, "unknown tracker 'kinect'"),
 ])  # fmt: skip
 def test_run_session_refuses_bad_input_before_recording_anything(records, options, message):
     from vrtherapy.errors import VrtherapyError

@@ -26,8 +26,14 @@ from vrtherapy.xr.hand_tracking import HandJoints, joints_from_locations, sample
 from vrtherapy.xr.instance import XrStartError, choose_blend_mode, wanted_extensions
 from vrtherapy.xr.reference_space import Pose, SpaceAnchor, yaw_rotation
 from vrtherapy.xr.residual_limb import residual_sample
-from vrtherapy.xr.swapchains import (GL_RGBA8, GL_SRGB8_ALPHA8, SOFTWARE_GL_MAX_PIXELS, NoUsableFormat, choose_color_format,
-                                     eye_size)  # fmt: skip
+from vrtherapy.xr.swapchains import (
+    GL_RGBA8,
+    GL_SRGB8_ALPHA8,
+    SOFTWARE_GL_MAX_PIXELS,
+    NoUsableFormat,
+    choose_color_format,
+    eye_size,  # fmt: skip
+)
 
 HEAD = Pose(np.array([0.0, -0.05, 1.2]), np.array([0.0, 0.0, 0.0, 1.0]))
 FINGER_JOINTS = [n for n in build_arm_skeleton("right").names if n.split("_")[0] in ("thumb", "index", "middle", "ring", "little")]
@@ -36,7 +42,7 @@ FINGER_JOINTS = [n for n in build_arm_skeleton("right").names if n.split("_")[0]
 def locations(positions_xr, flags, active=True):
     """An XrHandJointLocationsEXT as the runtime fills it."""
     joints = (xr.HandJointLocationEXT * 26)()
-    for j, (p, f) in enumerate(zip(positions_xr, flags)):
+    for j, (p, f) in enumerate(zip(positions_xr, flags, strict=False)):
         joints[j].location_flags = int(f)
         joints[j].pose = xr.Posef(orientation=xr.Quaternionf(0, 0, 0, 1), position=xr.Vector3f(*p))
         joints[j].radius = 0.01

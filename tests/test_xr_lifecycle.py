@@ -2,8 +2,19 @@
 
 import pytest
 
-from vrtherapy.xr.lifecycle import (Action, ExitRequested, InstanceLossPending, InstanceLost, RecreateFailed, Recreated,
-                                    SessionLifecycle, SessionLost, SessionState, StateChanged, UserPresence)  # fmt: skip
+from vrtherapy.xr.lifecycle import (
+    Action,
+    ExitRequested,
+    InstanceLossPending,
+    InstanceLost,
+    Recreated,
+    RecreateFailed,
+    SessionLifecycle,  # fmt: skip
+    SessionLost,
+    SessionState,
+    StateChanged,
+    UserPresence,
+)
 
 S = SessionState
 A = Action

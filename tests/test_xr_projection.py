@@ -9,8 +9,14 @@ import pytest
 from panda3d.core import PerspectiveLens, Point2, Point3, Quat
 
 from vrtherapy.xr.projection import FovAngles, apply_to_lens, lens_film, projection_matrix
-from vrtherapy.xr.reference_space import (Pose, SpaceAnchor, midline_from_head, panda_quaternion, recentre,
-                                          stage_anchor)  # fmt: skip
+from vrtherapy.xr.reference_space import (
+    Pose,
+    SpaceAnchor,
+    midline_from_head,
+    panda_quaternion,
+    recentre,
+    stage_anchor,  # fmt: skip
+)
 
 S45 = math.sin(math.pi / 4)
 

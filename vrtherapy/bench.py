@@ -17,9 +17,9 @@ clear, so `full / bare` measures the rasteriser; `full / static` is our per-fram
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 
@@ -121,14 +121,14 @@ def bench_pose_pipeline(frames: int) -> dict:
 
 def bench_frame(options: BenchOptions) -> dict:
     """Full frame vs. bare Panda3D frame, same offscreen buffer, alternating blocks."""
+    from panda3d.core import loadPrcFileData
+
     from vrtherapy.limbs.appearance import Appearance
     from vrtherapy.render.app import TherapyScene
     from vrtherapy.render.display import open_showbase
     from vrtherapy.render.scene_spec import load_scene
     from vrtherapy.therapy.playlist import load_playlist
     from vrtherapy.therapy.session import hud_for
-
-    from panda3d.core import loadPrcFileData
 
     loadPrcFileData("vrtherapy-bench", "gl-finish true\n")
     base = open_showbase("offscreen", options.size)

@@ -146,7 +146,7 @@ def _convert_tuple(value: Any, tp: Any, args: tuple, metadata: Mapping[str, Any]
     item_types = [args[0]] * len(value) if variable else list(args)
     return tuple(
         _convert(item, item_tp, metadata, source, f"{path}[{i}]")
-        for i, (item, item_tp) in enumerate(zip(value, item_types))
+        for i, (item, item_tp) in enumerate(zip(value, item_types, strict=False))
     )
 
 

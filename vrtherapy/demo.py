@@ -16,8 +16,8 @@ from pathlib import Path
 from vrtherapy.errors import VrtherapyError
 from vrtherapy.limbs.appearance import Appearance
 from vrtherapy.motion.pipeline import MirrorSettings, PosePipeline
-from vrtherapy.motion.tracking_loss import LossSettings
 from vrtherapy.motion.skeleton import ArmDimensions
+from vrtherapy.motion.tracking_loss import LossSettings
 from vrtherapy.render.display import DisplayChoice, open_showbase, surface_for
 from vrtherapy.render.scene_spec import load_scene
 from vrtherapy.therapy.playlist import load_playlist

@@ -29,7 +29,7 @@ NAIL_SKIN_SHARE = 0.5  #: how much of the skin tone shows in the derived nail co
 
 def nail_color_for(skin_color: tuple[float, float, float]) -> tuple[float, float, float]:
     """The default nail colour over `skin_color`: mostly NAIL_BASE_COLOR, tinted by the skin."""
-    return tuple(NAIL_SKIN_SHARE * s + (1.0 - NAIL_SKIN_SHARE) * n for s, n in zip(skin_color, NAIL_BASE_COLOR))
+    return tuple(NAIL_SKIN_SHARE * s + (1.0 - NAIL_SKIN_SHARE) * n for s, n in zip(skin_color, NAIL_BASE_COLOR, strict=False))
 
 
 @dataclass(frozen=True)
@@ -49,7 +49,7 @@ class Appearance:
         return self.nail_color if self.nail_color is not None else nail_color_for(self.skin_color)
 
     @staticmethod
-    def from_tone(tone: str, **kwargs) -> "Appearance":
+    def from_tone(tone: str, **kwargs) -> Appearance:
         """A preset name or a custom colour as '#rrggbb'."""
         return Appearance(skin_color=parse_skin_tone(tone), **kwargs)
 

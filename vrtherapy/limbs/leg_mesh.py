@@ -408,7 +408,7 @@ def _nail_weights(body: _LegBody, p: np.ndarray) -> np.ndarray:
     """
     f = body.to_foot(p)
     nail = np.zeros(len(p))
-    for toe, length, width, gap in zip(body.toes, _TOENAIL_LENGTH, _TOENAIL_WIDTH, _TOENAIL_TIP_GAP):
+    for toe, length, width, gap in zip(body.toes, _TOENAIL_LENGTH, _TOENAIL_WIDTH, _TOENAIL_TIP_GAP, strict=False):
         mid, end = toe.points[1], toe.points[2]
         r_mid, r_end = toe.radii[1], toe.radii[2]
         axis = (end - mid) / np.linalg.norm(end - mid)

@@ -24,9 +24,9 @@ reflection of the right), so the two are exact mirror images.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Callable
 
 import numpy as np
 from scipy.interpolate import PchipInterpolator
@@ -565,7 +565,7 @@ def _chain_weights(chain: _Chain, p: np.ndarray) -> np.ndarray:
     """(N, len(chain.joints)) partition of unity along a straight chain, smooth across each joint."""
     s = (p - chain.origin) @ chain.axis
     steps = np.stack(
-        [_smoothstep((s - st + h) / (2.0 * h)) for st, h in zip(chain.stations, chain.blends)], axis=1
+        [_smoothstep((s - st + h) / (2.0 * h)) for st, h in zip(chain.stations, chain.blends, strict=False)], axis=1
     )
     steps = np.minimum.accumulate(steps, axis=1)  # keep the partition monotone if blends overlap
     upper = np.concatenate([np.ones((len(p), 1)), steps], axis=1)

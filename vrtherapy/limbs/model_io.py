@@ -136,7 +136,7 @@ def load_limb_model(path: Path, loader) -> LimbModel:
     if tagged.isEmpty():
         raise ConfigError(f"{path}: not a vrtherapy limb model (no '{MODEL_TAG}' tag)")
     meta = _parse_meta(path, tagged.getTag(MODEL_TAG))
-    geom_nodes = [n for n in root.findAllMatches("**/+GeomNode")] + ([root] if root.node().isGeomNode() else [])
+    geom_nodes = list(root.findAllMatches("**/+GeomNode")) + ([root] if root.node().isGeomNode() else [])
     vertex_count = 0
     for np_ in geom_nodes:
         for geom in np_.node().getGeoms():

@@ -12,16 +12,17 @@ Stored as one JSON file per patient and reused from session to session.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Literal, Sequence
+from typing import Literal
 
 import numpy as np
 
 from vrtherapy.errors import ConfigError
+from vrtherapy.motion.leg_skeleton import LegDimensions
 from vrtherapy.motion.mirror import MirrorPlane
 from vrtherapy.motion.skeleton import FINGERS, ArmDimensions, build_arm_skeleton
-from vrtherapy.motion.leg_skeleton import LegDimensions
 from vrtherapy.tracking.sample import ARM_POINTS, HAND_OFFSET, LEG_POINTS, TrackedSample
 
 CALIBRATION_VERSION = 1
@@ -73,7 +74,7 @@ class Calibration:
         path.write_text(json.dumps(asdict(self), indent=1) + "\n")
 
     @staticmethod
-    def load(path: Path) -> "Calibration":
+    def load(path: Path) -> Calibration:
         """The saved calibration; ConfigError (one line naming file and field) when it is unusable."""
         from vrtherapy.config import parse_dataclass
 

@@ -9,10 +9,9 @@ chain to it.
 from __future__ import annotations
 
 import numpy as np
-
-from vrtherapy.frames import to_homogeneous
 from numba import njit
 
+from vrtherapy.frames import to_homogeneous
 from vrtherapy.motion.rotations import euler3, euler_to_matrix
 from vrtherapy.motion.skeleton import FOREARM_TWIST_SHARE, Skeleton
 
@@ -48,7 +47,7 @@ def chain_transforms(skeleton: Skeleton, angles: np.ndarray, root: np.ndarray) -
 
 
 @njit(cache=True)
-def _chain(angles, sign, rest_rotations, offsets, parents, twist_joint, wrist, share, root):  # noqa: ANN001
+def _chain(angles, sign, rest_rotations, offsets, parents, twist_joint, wrist, share, root):
     """Parents precede children, so one pass down the joint list chains every transform."""
     out = np.empty((len(parents), 4, 4))
     local = np.zeros((4, 4))
@@ -104,7 +103,7 @@ def write_shader_joint_matrices(skeleton: Skeleton, pose, inverse_bind: np.ndarr
 
 @njit(cache=True)
 def _chain_into_shader(angles, sign, rest_rotations, offsets, parents, twist_joint, wrist, share, root_rotation,
-                       root_position, inverse_bind, out):  # noqa: ANN001
+                       root_position, inverse_bind, out):
     root = np.eye(4)
     root[:3, :3] = root_rotation
     root[:3, 3] = root_position

@@ -51,7 +51,7 @@ _NO_GROUPS = np.empty(0, dtype=np.int64)
 
 
 @njit(cache=True)
-def _step(x, valid, t, rate, a_d, x_hat, dx_hat, t_seen, reset_after, min_cutoff, beta, groups):  # noqa: ANN001
+def _step(x, valid, t, rate, a_d, x_hat, dx_hat, t_seen, reset_after, min_cutoff, beta, groups):
     """One filter step, in place, over all landmarks (compiled: a dozen numpy calls cost more)."""
     n = x.shape[0]
     prev = np.empty((n, 3))

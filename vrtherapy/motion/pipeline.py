@@ -26,10 +26,9 @@ from vrtherapy.motion.one_euro import OneEuroFilter, OneEuroParams
 from vrtherapy.motion.pose import LimbPose
 from vrtherapy.motion.retarget import Retargeter
 from vrtherapy.motion.retarget_leg import LegRetargeter
-from vrtherapy.motion.tracking_loss import LossEaser, LossSettings, TrackingState
 from vrtherapy.motion.skeleton import ArmDimensions, build_arm_skeleton
+from vrtherapy.motion.tracking_loss import LossEaser, LossSettings, TrackingState
 from vrtherapy.tracking.sample import ARM_SPEED_GROUPS, LEG_SPEED_GROUPS, LimbKind, Side, TrackedSample, other_side
-
 
 #: Per limb: skeleton builder, retargeter, the filter's speed groups, the default neutral pose.
 _LIMBS = {
@@ -182,7 +181,7 @@ class PosePipeline:
         return anchor_at_stump(mirrored, self.residual_filter.filter_sample(residual), self.mirror.stump, length)
 
     @staticmethod
-    def from_calibration(calibration: Calibration, show_intact: bool = True, mode: MirrorMode = MirrorMode()) -> "PosePipeline":
+    def from_calibration(calibration: Calibration, show_intact: bool = True, mode: MirrorMode = MirrorMode()) -> PosePipeline:
         """A pipeline for a calibrated patient: their midline, their limb's size, their neutral pose."""
         mirror = MirrorSettings(intact_side=calibration.intact_side, show_intact=show_intact,
                                 plane_point=calibration.plane_point, plane_normal=calibration.plane_normal, mode=mode)  # fmt: skip

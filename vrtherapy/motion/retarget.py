@@ -63,7 +63,7 @@ def roll_hint(y: np.ndarray, child: np.ndarray, fallback: np.ndarray, below: flo
 
 
 @njit(cache=True)
-def _solve_arm(pts, sign, r0, limits, palm_to_hand, ua, fa, wr, chain_joints, seg_start, seg_end, base_rest):  # noqa: ANN001
+def _solve_arm(pts, sign, r0, limits, palm_to_hand, ua, fa, wr, chain_joints, seg_start, seg_end, base_rest):
     angles = np.zeros((r0.shape[0], 3))
     upper = pts[1]
     fore = pts[HAND_OFFSET] - pts[1]

@@ -17,7 +17,7 @@ import math
 import numpy as np
 
 from vrtherapy.motion.pose import LimbPose
-from vrtherapy.motion.retarget import ROLL_FROM_HAND_BELOW, ROLL_FROM_ELBOW_ABOVE, roll_hint
+from vrtherapy.motion.retarget import ROLL_FROM_ELBOW_ABOVE, ROLL_FROM_HAND_BELOW, roll_hint
 from vrtherapy.motion.rotations import clamp, clamp_angles, euler3, frame3, matrix_to_euler3
 from vrtherapy.motion.skeleton import Skeleton
 from vrtherapy.tracking.sample import LEG_POINTS, TrackedSample

@@ -249,7 +249,7 @@ def _design_right_arm(dims: ArmDimensions) -> tuple[tuple[str, ...], list[int], 
         for length in lengths:
             chain.append(chain[-1] + frame[:, 1] * length)
         parent = idx["wrist"]
-        for seg, p in zip(segments, chain):
+        for seg, p in zip(segments, chain, strict=False):
             j = idx[f"{digit}_{seg}"]
             pos[j], frm[j], parents[j] = p, frame, parent
             parent = j
@@ -257,7 +257,7 @@ def _design_right_arm(dims: ArmDimensions) -> tuple[tuple[str, ...], list[int], 
     palmar = hand_frame[:, 2]
     bases = {"index": (0.012, 0.018), "middle": (0.002, 0.018), "ring": (-0.009, 0.016), "little": (-0.018, 0.014)}
     knuckles = {"index": (0.026, 0.090), "middle": (0.006, 0.095), "ring": (-0.013, 0.089), "little": (-0.030, 0.079)}
-    for finger, lengths in zip(FINGERS, dims.phalanges):
+    for finger, lengths in zip(FINGERS, dims.phalanges, strict=False):
         base, knuckle = hand_point(*bases[finger]), hand_point(*knuckles[finger])
         place_chain(finger, FINGER_SEGMENTS, [base, knuckle], frame_from_y_and_z_hint(knuckle - base, palmar), lengths)
 

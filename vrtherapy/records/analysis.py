@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import asdict, dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from statistics import fmean
 from typing import Any
 
@@ -127,7 +127,7 @@ class ReportData:
 
 def build_report_data(store: RecordStore, patient_id: str, now: datetime | None = None) -> ReportData:
     """Everything the report shows for one patient, as of `now` (default: the current time)."""
-    now = (now or datetime.now(timezone.utc)).astimezone(timezone.utc)
+    now = (now or datetime.now(UTC)).astimezone(UTC)
     profile = store.patient(patient_id)
     sessions = store.sessions(patient_id)
     pain = tuple(store.pain_entries(patient_id))

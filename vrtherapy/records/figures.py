@@ -123,7 +123,7 @@ def adherence(data: ReportData) -> Figure:
         return _empty(fig, ax, "No sessions recorded yet.")
     x = range(len(data.weeks))
     bars = ax.bar(x, [w.minutes for w in data.weeks], width=0.7, color="#00897b")
-    for bar, week in zip(bars, data.weeks):
+    for bar, week in zip(bars, data.weeks, strict=False):
         if not week.complete:
             bar.set_hatch("//")
             bar.set_alpha(0.6)

@@ -10,9 +10,10 @@ from __future__ import annotations
 import math
 import numbers
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
-from typing import Literal, Sequence, get_args
+from datetime import UTC, date, datetime
+from typing import Literal, get_args
 
 from vrtherapy.errors import VrtherapyError
 
@@ -236,7 +237,7 @@ def as_utc(name: str, value: object) -> datetime:
     """An aware UTC datetime; a naive one is taken as local time."""
     if not isinstance(value, datetime):
         raise RecordsError(f"{name}: must be a date and time, got {value!r}")
-    return value.astimezone(timezone.utc)
+    return value.astimezone(UTC)
 
 
 def _is_int(value: object) -> bool:

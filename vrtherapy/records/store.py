@@ -14,7 +14,7 @@ import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from types import TracebackType
 
@@ -86,7 +86,7 @@ class RecordStore:
             conn.execute(
                 "INSERT INTO patients (patient_id, affected_side, limb, level, amputation_date, measurements,"
                 " prescribed_minutes_per_week, notes, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (*_profile_values(profile), _iso(datetime.now(timezone.utc))),
+                (*_profile_values(profile), _iso(datetime.now(UTC))),
             )
 
     def update_patient(self, profile: PatientProfile) -> None:
@@ -295,7 +295,7 @@ def _exercise(row: tuple) -> ExerciseResult:
 
 def _iso(when: datetime) -> str:
     """Fixed-width UTC text, so that text order is time order."""
-    return when.astimezone(timezone.utc).isoformat(timespec="microseconds")
+    return when.astimezone(UTC).isoformat(timespec="microseconds")
 
 
 def _parse_time(text: str) -> datetime:
@@ -303,7 +303,7 @@ def _parse_time(text: str) -> datetime:
 
 
 def _when(name: str, value: datetime | None) -> datetime:
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     if value is None:
         return now
     when = as_utc(name, value)

@@ -35,7 +35,7 @@ class SkinLights:
     ground: tuple[float, float, float]
 
     @staticmethod
-    def from_scene(spec: SceneSpec) -> "SkinLights":
+    def from_scene(spec: SceneSpec) -> SkinLights:
         directional = [l for l in spec.lights if l.kind == "directional" and l.direction[2] < 0.5]
         ambient = np.sum([l.color for l in spec.lights if l.kind == "ambient"] or [(0.4, 0.4, 0.4)], axis=0)
         bounce = np.sum([l.color for l in spec.lights if l.kind == "directional" and l.direction[2] >= 0.5]

@@ -55,7 +55,7 @@ class ContactShadows:
             self.root.hide()
             return
         self.root.show()
-        for card, (start, end), width in zip(self.cards, segments, widths):
+        for card, (start, end), width in zip(self.cards, segments, widths, strict=False):
             mid = (start + end) / 2
             height = mid[2] - self.table_height
             on_table = self.table_area is None or (

@@ -78,7 +78,7 @@ class _Mesh:
         inward: bool = False,
     ) -> None:
         """An axis-aligned box from corner `lo` to corner `hi`; `inward` faces it inside (a room)."""
-        size = [h - l for l, h in zip(lo, hi)]
+        size = [h - l for l, h in zip(lo, hi, strict=False)]
         for axis in range(3):
             b, c = (axis + 1) % 3, (axis + 2) % 3
             u, v = Vec3(0, 0, 0), Vec3(0, 0, 0)
@@ -118,8 +118,8 @@ def build_room(spec: SceneSpec, parent: NodePath, with_table: bool = True) -> No
         _add_table(lit, spec.table)
 
     for item in spec.furniture:
-        lo = [c - s / 2 for c, s in zip(item.center, item.size)]
-        hi = [c + s / 2 for c, s in zip(item.center, item.size)]
+        lo = [c - s / 2 for c, s in zip(item.center, item.size, strict=False)]
+        hi = [c + s / 2 for c, s in zip(item.center, item.size, strict=False)]
         (glowing if item.emissive else lit).box(lo, hi, item.color)
 
     room = spec.room

@@ -23,8 +23,8 @@ from vrtherapy.errors import VrtherapyError
 from vrtherapy.limbs.appearance import Appearance
 from vrtherapy.motion.leg_skeleton import LegDimensions
 from vrtherapy.motion.pipeline import MirrorSettings, PosePipeline
-from vrtherapy.motion.tracking_loss import LossSettings
 from vrtherapy.motion.skeleton import ArmDimensions
+from vrtherapy.motion.tracking_loss import LossSettings
 from vrtherapy.render.display import surface_for
 from vrtherapy.render.scene_spec import load_scene
 from vrtherapy.therapy.pain import PainWhen, check_pain

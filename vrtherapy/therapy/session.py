@@ -21,9 +21,9 @@ from __future__ import annotations
 
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Callable
 
 import numpy as np
 
@@ -386,7 +386,7 @@ class SessionRunner:
                             banner_detail=f"{PAIN_SCALE}\n{PAIN_HINT}", answer=self.pain.display)  # fmt: skip
         reps = self._counter.reps if self._counter is not None else None
         progress = timeline.progress(reps)
-        paused = dict(banner="Paused", banner_detail=PAUSED_DETAIL) if timeline.paused else {}
+        paused = {"banner": "Paused", "banner_detail": PAUSED_DETAIL} if timeline.paused else {}
         if timeline.phase == "exercise":
             item = timeline.playlist.exercises[timeline.index]
             if item.reps is not None:

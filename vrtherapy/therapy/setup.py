@@ -5,7 +5,8 @@ they are drawn in, the display, and what the synthetic patient performs.
 from __future__ import annotations
 
 import dataclasses
-from typing import Callable, Literal
+from collections.abc import Callable
+from typing import Literal
 
 from vrtherapy.motion.leg_skeleton import LegDimensions, build_leg_skeleton
 from vrtherapy.motion.pipeline import prepare_kernels

@@ -13,7 +13,7 @@ Still images get MediaPipe's slower, more thorough still-image search.
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 import numpy as np
 
@@ -68,7 +68,7 @@ class HandAnalyser:
             "landmarks_image": _round(hand.image_points, 4),
             "landmarks_world_m": _round(hand_world - hand_world[0], 4),
             "joint_angles_deg": angles,
-            "finger_flexion": {d: round(float(c), 3) for d, c in zip(DIGITS, curl)},
+            "finger_flexion": {d: round(float(c), 3) for d, c in zip(DIGITS, curl, strict=False)},
             "finger_states": finger_states(curl),
             "hand_shape": hand_shape(curl),
         }

@@ -7,6 +7,7 @@ frame loop takes `latest()` without ever waiting for tracking.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 from typing import Protocol
@@ -72,10 +73,8 @@ class ThreadedTracker:
         # here (MediaPipe's own) inherit it.
         niceness = getattr(self.source, "thread_niceness", 0)
         if niceness and hasattr(os, "setpriority"):
-            try:
+            with contextlib.suppress(OSError):
                 os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), niceness)
-            except OSError:
-                pass
         try:
             while not self._stop.is_set():
                 sample = self.source.next_sample()

@@ -11,9 +11,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
 
 from vrtherapy.errors import VrtherapyError
 from vrtherapy.motion.skeleton import ArmDimensions

@@ -11,9 +11,10 @@ drivers): such frames are flipped back here, once, so everything downstream sees
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Protocol
+from typing import Protocol
 
 import cv2
 import numpy as np

@@ -105,7 +105,7 @@ class MediaPipeDetector:
             return ()
         out = []
         for image_lm, world_lm, handed in zip(result.multi_hand_landmarks, result.multi_hand_world_landmarks,
-                                              result.multi_handedness):  # fmt: skip
+                                              result.multi_handedness, strict=False):  # fmt: skip
             best = handed.classification[0]
             image_points = _array(image_lm)
             if crop is not None:  # back to the whole image's normalised coordinates

@@ -7,8 +7,8 @@ of a replayed session measures this run (capture of each replayed movement to th
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from vrtherapy.tracking.recording import read_recording
 from vrtherapy.tracking.sample import TrackedSample

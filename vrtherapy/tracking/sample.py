@@ -70,7 +70,7 @@ class TrackedSample:
         object.__setattr__(self, "points", points)
         object.__setattr__(self, "valid", valid)
 
-    def replace(self, **changes) -> "TrackedSample":
+    def replace(self, **changes) -> TrackedSample:
         """A copy with some fields changed (per frame, so new arrays must already be (N, 3) float)."""
         out = object.__new__(TrackedSample)
         for name in _FIELDS:

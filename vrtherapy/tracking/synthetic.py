@@ -19,8 +19,8 @@ the foot up), a range that drifts from repetition to repetition, body sway, phys
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Callable, Sequence
 
 import numpy as np
 
@@ -139,7 +139,7 @@ def _finger_tapping(a: _Angles, phase: float, amp: float) -> None:
         local = phase * 4 - k
         lift[k] = np.sin(np.pi * local) ** 2 if 0 <= local < 1 else 0.0
     enslaved = lift + 0.2 * (np.roll(lift, 1) * (np.arange(4) > 0) + np.roll(lift, -1) * (np.arange(4) < 3))
-    for f, e in zip(FINGERS, enslaved):
+    for f, e in zip(FINGERS, enslaved, strict=False):
         a.finger(f, -12 + 38 * amp * e, 10 + 18 * e, spread=0.5 * _OPEN_SPREAD[f])
 
 

@@ -46,7 +46,7 @@ def hand_angles(names: tuple[str, ...], closure: float) -> np.ndarray:
     deg = relaxed_arm_degrees(names)
     index = {n: i for i, n in enumerate(names)}
     for finger in FINGERS:
-        for joint, fist in zip(("proximal", "intermediate", "distal"), FIST_FINGER):
+        for joint, fist in zip(("proximal", "intermediate", "distal"), FIST_FINGER, strict=False):
             j = index[f"{finger}_{joint}"]
             deg[j, 0] += c * (fist - deg[j, 0])
             deg[j, 1] *= 1.0 - c

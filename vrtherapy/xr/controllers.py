@@ -9,9 +9,10 @@ mapping of buttons is in `SUGGESTED_BINDINGS`, a plain table, so that it can be 
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Callable
 from ctypes import c_uint64
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 import xr
@@ -129,10 +130,8 @@ class XrControllers:
 
     def destroy(self) -> None:
         for space in self.grip_spaces.values():
-            try:
+            with contextlib.suppress(xr.XrException):
                 xr.destroy_space(space)
-            except xr.XrException:
-                pass
         try:
             xr.destroy_action_set(self.action_set)  # destroys its actions too
         except xr.XrException:

@@ -19,9 +19,10 @@ from __future__ import annotations
 
 import ctypes
 import sys
+from collections.abc import Callable
 from ctypes import byref, c_int, c_void_p
 from dataclasses import dataclass
-from typing import Callable, Literal
+from typing import Literal
 
 from vrtherapy.errors import VrtherapyError
 

@@ -10,6 +10,7 @@ needs no thread of its own. A joint whose position the runtime does not report v
 
 from __future__ import annotations
 
+import contextlib
 from ctypes import byref, cast
 from dataclasses import dataclass
 
@@ -107,10 +108,8 @@ class HandJointSource:
 
     def destroy(self) -> None:
         if self._handle is not None:
-            try:
+            with contextlib.suppress(xr.XrException):
                 xr.destroy_hand_tracker_ext(self._handle)
-            except xr.XrException:
-                pass
             self._handle = None
 
 

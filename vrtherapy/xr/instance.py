@@ -8,9 +8,10 @@ XR_EXT_debug_utils with a messenger printing the runtime's messages.
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Callable, Sequence
 from ctypes import byref
 from dataclasses import dataclass, field
-from typing import Callable, Sequence
 
 import xr
 
@@ -66,10 +67,8 @@ class XrSystem:
 
     def destroy(self) -> None:
         if self.messenger is not None:
-            try:
+            with contextlib.suppress(xr.XrException):
                 xr.destroy_debug_utils_messenger_ext(self.messenger)
-            except xr.XrException:
-                pass
             self.messenger = None
         if self.instance is not None:
             xr.destroy_instance(self.instance)

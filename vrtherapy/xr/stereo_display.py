@@ -18,10 +18,21 @@ from __future__ import annotations
 
 import os
 import time
-from typing import Callable
+from collections.abc import Callable
 
-from panda3d.core import (Camera, CardMaker, FrameBufferProperties, GraphicsOutput, NodePath, PerspectiveLens,
-                          Point3, PythonCallbackObject, Quat, Texture, TransparencyAttrib)  # fmt: skip
+from panda3d.core import (
+    Camera,
+    CardMaker,
+    FrameBufferProperties,
+    GraphicsOutput,
+    NodePath,
+    PerspectiveLens,
+    Point3,  # fmt: skip
+    PythonCallbackObject,
+    Quat,
+    Texture,
+    TransparencyAttrib,
+)
 
 from vrtherapy.render.room import FAR_PLANE_M, NEAR_PLANE_M
 from vrtherapy.xr import lifecycle as lc
@@ -194,11 +205,11 @@ class XrStereoDisplay:
             self._app_actions(self.headset.poll_events())
             if self.active:
                 self._frame = self.headset.begin_frame()
-        except Exception as exc:  # noqa: BLE001 - any runtime failure must not end the session
+        except Exception as exc:
             self._frame_failed(exc)
         frame = self._frame
         render = frame is not None and frame.should_render
-        for (buffer, camera, _), view in zip(self._eyes, frame.views if render else [None, None]):
+        for (buffer, camera, _), view in zip(self._eyes, frame.views if render else [None, None], strict=False):
             buffer.setActive(render)
             if view is not None:
                 camera.setPos(self.base.render, Point3(*view.pose.position))
@@ -218,12 +229,12 @@ class XrStereoDisplay:
             if not self._eye_ids:  # GL names exist once Panda3D has rendered into the textures
                 gsg = self.base.win.getGsg()
                 self._eye_ids = [tex.prepareNow(0, gsg.getPreparedObjects(), gsg).getNativeId() for _, _, tex in self._eyes]
-            for swapchain, source in zip(self.headset.swapchains, self._eye_ids):
+            for swapchain, source in zip(self.headset.swapchains, self._eye_ids, strict=False):
                 image = swapchain.acquire()
                 self.copier.copy(source, image, swapchain.width, swapchain.height)
                 swapchain.release()
                 self._copied += 1
-        except Exception as exc:  # noqa: BLE001 - raised inside Panda3D's draw: keep it for the task
+        except Exception as exc:
             self.error = f"{type(exc).__name__}: {exc}"
 
     def _after_render(self, task):
@@ -233,7 +244,7 @@ class XrStereoDisplay:
         if frame is not None:
             try:
                 self.headset.end_frame(frame, rendered=self._copied == 2)
-            except Exception as exc:  # noqa: BLE001
+            except Exception as exc:
                 self._frame_failed(exc)
         self._frame = None
         return task.cont
@@ -242,7 +253,7 @@ class XrStereoDisplay:
         self._frame = None
         try:
             self._app_actions(self.headset.frame_failed(exc))
-        except Exception as other:  # noqa: BLE001 - not a loss the lifecycle handles: give the headset up
+        except Exception as other:
             self._fall_back(f"the OpenXR runtime failed ({type(other).__name__}: {other})")
 
     def _app_actions(self, actions: list[lc.Action]) -> None:
@@ -319,7 +330,7 @@ class XrStereoDisplay:
                 deadline = time.monotonic() + 2.0
                 while self.active and time.monotonic() < deadline:
                     self.base.taskMgr.step()  # keeps frames flowing while the runtime stops the session
-            except Exception:  # noqa: BLE001 - leaving anyway
+            except Exception:
                 pass
         self._stop_presenting()
         base = self.base
@@ -362,7 +373,7 @@ def open_headset_display(base, scene, eye, requested: str, intact_side, dims, fa
                                                           look_at=tuple(eye.look_at), **options), say)  # fmt: skip
     try:
         display.start()
-    except Exception as exc:  # noqa: BLE001 - a runtime's failure at start must never be a traceback
+    except Exception as exc:
         reason = str(exc) if isinstance(exc, VrtherapyError) else f"the OpenXR runtime failed to start ({type(exc).__name__}: {exc})"
         display._stop_presenting() if display.active else (display.headset.close() if display.headset else None)
         base.camNode.setActive(True)

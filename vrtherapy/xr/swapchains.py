@@ -10,8 +10,8 @@ CPU, and two eyes at a headset's recommended size would not keep up) and at the 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 from vrtherapy.errors import VrtherapyError
 
@@ -62,7 +62,7 @@ class EyeSwapchain:
     height: int
 
     @staticmethod
-    def create(session, color_format: int, size: tuple[int, int]) -> "EyeSwapchain":
+    def create(session, color_format: int, size: tuple[int, int]) -> EyeSwapchain:
         import xr
 
         handle = xr.create_swapchain(session, xr.SwapchainCreateInfo(

@@ -9,10 +9,12 @@ ones for the application (pause, resume, exit, fall back) are handed back.
 
 from __future__ import annotations
 
+import contextlib
 import time
+from collections.abc import Callable
 from ctypes import POINTER, byref, cast
 from dataclasses import dataclass, field
-from typing import Callable, Literal
+from typing import Literal
 
 import xr
 
@@ -333,7 +335,7 @@ class HeadsetSession:
             layer = xr.CompositionLayerProjection(space=self.space, views=[
                 xr.CompositionLayerProjectionView(pose=eye.raw.pose, fov=eye.raw.fov, sub_image=xr.SwapchainSubImage(
                     swapchain=sc.handle, image_rect=xr.Rect2Di(extent=xr.Extent2Di(sc.width, sc.height))))
-                for eye, sc in zip(frame.views, self.swapchains)])  # fmt: skip
+                for eye, sc in zip(frame.views, self.swapchains, strict=False)])  # fmt: skip
             layers = [byref(layer)]
         xr.end_frame(self.session, xr.FrameEndInfo(display_time=frame.display_time,
                                                    environment_blend_mode=self.system.blend_mode, layers=layers))  # fmt: skip
@@ -350,10 +352,8 @@ class HeadsetSession:
 
 
 def _quietly(call: Callable[[], object]) -> None:
-    try:
+    with contextlib.suppress(xr.XrException):
         call()
-    except xr.XrException:
-        pass
 
 
 def _reason(exc: BaseException) -> str:
