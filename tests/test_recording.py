@@ -5,9 +5,9 @@ import numpy as np
 import pytest
 
 from vrtherapy.errors import TrackerError
+from vrtherapy.therapy.synthetic_patient import SyntheticArmMotion, build_schedule
 from vrtherapy.tracking.recording import RecordingWriter, read_recording
 from vrtherapy.tracking.replay import ReplaySource
-from vrtherapy.tracking.synthetic import SyntheticArmMotion, build_schedule
 
 
 def make_recording(path, n=40):
