@@ -156,6 +156,8 @@ class Playlist:
 
 
 DEFAULT_DEMO_PLAYLIST = "demo"
+#: What the synthetic patient performs when no playlist is named, by the limb tracked.
+DEFAULT_PLAYLIST_FOR_LIMB = {"arm": DEFAULT_DEMO_PLAYLIST, "leg": "lower"}
 
 
 def playlist_path(name_or_path: str) -> Path:
