@@ -1,4 +1,5 @@
-"""Test databases for the records suite: an SQLite file, or a fresh schema on the PostgreSQL server.
+"""Test databases for the records suite (import `pg_schema_fixture, records_db_fixture` into a test module to use
+the `pg_schema` and `records_db` fixtures): an SQLite file, or a fresh schema on the PostgreSQL server.
 
 PostgreSQL: `$VRTHERAPY_TEST_PG` (default postgresql://postgres@127.0.0.1:5432/test, the server on this
 project's machines). Each test gets its own uniquely named schema (other test runs may share the server
@@ -31,8 +32,8 @@ def _admin():  # type: ignore[no-untyped-def]
         pytest.skip(message)
 
 
-@pytest.fixture
-def pg_schema() -> Iterator[str]:
+@pytest.fixture(name="pg_schema")
+def pg_schema_fixture() -> Iterator[str]:
     """A postgresql:// URL whose tables live in a fresh schema of their own."""
     name = f"vrt_{os.getpid()}_{uuid.uuid4().hex[:10]}"
     with _admin() as admin:
@@ -63,8 +64,8 @@ def row_count(db: str, table: str) -> int:
         conn.close()
 
 
-@pytest.fixture(params=BACKENDS)
-def records_db(request, tmp_path) -> str:  # type: ignore[no-untyped-def]
+@pytest.fixture(name="records_db", params=BACKENDS)
+def records_db_fixture(request, tmp_path) -> str:  # type: ignore[no-untyped-def]
     """Each records test runs against an SQLite file and against PostgreSQL."""
     if request.param == "sqlite":
         return str(tmp_path / "records.sqlite3")

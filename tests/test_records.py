@@ -15,9 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.records_backends import pg_schema as _pg_schema  # noqa: F401 - fixture
-from tests.records_backends import records_db as _records_db  # noqa: F401 - fixture
-from tests.records_backends import row_count
+from tests.records_backends import pg_schema_fixture, records_db_fixture, row_count  # noqa: F401 - fixtures
 from vrtherapy.records import ExerciseResult, PatientProfile, RecordsError, RecordStore
 
 T0 = datetime(2024, 3, 4, 9, 0, tzinfo=UTC)

@@ -12,14 +12,14 @@ import pytest
 from PIL import Image
 from scipy import ndimage
 
-from tests.records_backends import pg_schema as _pg_schema  # noqa: F401 - fixture
-from tests.records_backends import records_db as _records_db  # noqa: F401 - fixture
+from tests.records_backends import pg_schema_fixture, records_db_fixture  # noqa: F401 - fixtures
 from tests.test_records import _no_real_db  # noqa: F401 - autouse: never the real records file
 from vrtherapy.cli import main
 from vrtherapy.records import ExerciseResult, PatientProfile, RecordStore
 from vrtherapy.records.analysis import build_report_data
 from vrtherapy.records.figures import CHARTS, DPI, FLAG_COLOR, KIND_STYLE, PAGE_INCHES, PLAIN_COLOR, pain_drop
 from vrtherapy.records.report import write_report
+from vrtherapy.therapy.rom_joints import exercise_joint
 
 #: Naive datetimes are local time, like a clinician's entries; weeks are local Monday-to-Sunday.
 MONDAY = datetime(2024, 3, 4, 10, 0)
@@ -88,7 +88,7 @@ def known(tmp_path_factory):
     with RecordStore.open(folder / "records.sqlite3") as store:
         ids = build_known_patient(store)
         lines: list[str] = []
-        files = write_report(store, "P001", folder / "out", now=NOW, progress=lines.append)
+        files = write_report(store, "P001", folder / "out", now=NOW, progress=lines.append, joint_of=exercise_joint)
     return files, ids, lines
 
 

@@ -164,7 +164,9 @@ def main(argv: list[str] | None = None) -> int:
 
 def _dispatch(args: argparse.Namespace) -> int:
     if args.command in records_cli.COMMANDS:
-        return records_cli.run(args)
+        from vrtherapy.therapy.rom_joints import exercise_joint
+
+        return records_cli.run(args, joint_of=exercise_joint)
     if args.command == "prepare":
         from vrtherapy.prepare import prepare
 

@@ -26,7 +26,14 @@ from datetime import UTC, date, datetime, timedelta
 from statistics import fmean
 from typing import Any
 
-from vrtherapy.records.models import CLINICALLY_IMPORTANT_DROP, AuditEntry, PainEntry, PatientProfile, SessionRecord
+from vrtherapy.records.models import (
+    CLINICALLY_IMPORTANT_DROP,
+    AuditEntry,
+    JointLookup,
+    PainEntry,
+    PatientProfile,
+    SessionRecord,
+)
 from vrtherapy.records.profiles import wording
 from vrtherapy.records.store import RecordStore
 
@@ -193,7 +200,8 @@ class ReportData:
         })  # fmt: skip
 
 
-def build_report_data(store: RecordStore, patient_id: str, now: datetime | None = None) -> ReportData:
+def build_report_data(store: RecordStore, patient_id: str, now: datetime | None = None,
+                      joint_of: JointLookup | None = None) -> ReportData:  # fmt: skip
     """Everything the report shows for one patient, as of `now` (default: the current time)."""
     now = (now or datetime.now(UTC)).astimezone(UTC)
     profile = store.patient(patient_id)
@@ -203,7 +211,7 @@ def build_report_data(store: RecordStore, patient_id: str, now: datetime | None 
     baseline, latest = diary_periods(valid, sessions)
     return ReportData(
         profile=profile, generated_at=now, pain=pain, sessions=tuple(_summary(s) for s in sessions),
-        triggers=trigger_stats(valid), medications=_frequencies(e.medications for e in valid), rom=_rom(sessions),
+        triggers=trigger_stats(valid), medications=_frequencies(e.medications for e in valid), rom=_rom(sessions, joint_of),
         weeks=_weeks(sessions, valid, profile.prescribed_minutes_per_week, now), baseline=baseline,
         latest_week=latest, audit=tuple(store.audit_trail(profile.patient_id)),
     )  # fmt: skip
@@ -250,30 +258,11 @@ def week_start(when: datetime) -> date:
     return day - timedelta(days=day.weekday())
 
 
-def rom_label(exercise_id: str, joint: str | None) -> str:
-    """"exercise (joint)": the joint from the record, else from the exercise catalogue."""
-    if joint is None:
-        try:
-            from vrtherapy.therapy.exercises import get_exercise
-
-            signal = get_exercise(exercise_id).reps
-            if signal is not None:
-                joint = joint_name(signal.rom_joint, signal.rom_axis) if signal.rom_joint else signal.label
-        except (KeyError, AttributeError, ImportError):
-            joint = None
+def rom_label(exercise_id: str, joint: str | None, joint_of: JointLookup | None = None) -> str:
+    """"exercise (joint)": the joint as recorded with the result, else as `joint_of` names it."""
+    if joint is None and joint_of is not None:
+        joint = joint_of(exercise_id)
     return f"{exercise_id} ({joint.replace('_', ' ')})" if joint else f"{exercise_id} (joint not recorded)"
-
-
-#: The skeleton's bone names (`motion/skeleton.py`, `motion/leg_skeleton.py`) as the joint a clinician names.
-_JOINTS = {"shank": "knee", "foot": "ankle", "thigh": "hip", "wrist": "wrist", "forearm": "elbow", "upper_arm": "shoulder",
-           "thumb_metacarpal": "thumb CMC", "index_proximal": "index MCP", "middle_proximal": "middle MCP",
-           "ring_proximal": "ring MCP", "little_proximal": "little MCP"}  # fmt: skip
-_AXES = {"flexion": "flexion", "twist": "rotation", "deviation": "abduction"}
-
-
-def joint_name(bone: str, axis: str) -> str:
-    """"knee flexion" for the shank's flexion angle, and so on."""
-    return f"{_JOINTS.get(bone, bone.replace('_', ' '))} {_AXES.get(axis, axis)}"
 
 
 def _summary(s: SessionRecord) -> SessionSummary:
@@ -291,12 +280,13 @@ def _frequencies(groups: Iterable[tuple[str, ...]]) -> tuple[tuple[str, int], ..
     return tuple(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
 
 
-def _rom(sessions: list[SessionRecord]) -> dict[str, tuple[RomPoint, ...]]:
+def _rom(sessions: list[SessionRecord], joint_of: JointLookup | None) -> dict[str, tuple[RomPoint, ...]]:
     points: dict[str, list[RomPoint]] = {}
     for s in sessions:
         for e in s.exercises:
             if e.rom_deg is not None and e.completed:
-                points.setdefault(rom_label(e.exercise_id, e.rom_joint), []).append(RomPoint(s.number, e.started_at, e.rom_deg))
+                label = rom_label(e.exercise_id, e.rom_joint, joint_of)
+                points.setdefault(label, []).append(RomPoint(s.number, e.started_at, e.rom_deg))
     return {name: tuple(sorted(p, key=lambda x: x.at)) for name, p in sorted(points.items())}
 
 

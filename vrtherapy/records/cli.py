@@ -14,7 +14,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from vrtherapy.records.models import CONDITIONS, LIMBS, PAIN_LOCATIONS, SIDES
+from vrtherapy.records.models import CONDITIONS, LIMBS, PAIN_LOCATIONS, SIDES, JointLookup
 from vrtherapy.records.profiles import LEVELS, MEASUREMENTS
 
 COMMANDS = ("patient", "pain", "session", "report", "export")
@@ -95,11 +95,12 @@ def add_parsers(sub: Any, parser_class: type[argparse.ArgumentParser]) -> None:
     export.add_argument("--output", type=Path, help="folder (default: vrtherapy-output/export)")
 
 
-def run(args: argparse.Namespace) -> int:
-    """Carry out one of `COMMANDS`; RecordsError for anything the user can fix."""
+def run(args: argparse.Namespace, joint_of: JointLookup | None = None) -> int:
+    """Carry out one of `COMMANDS`; RecordsError for anything the user can fix. `joint_of` names the joint
+    each exercise's range of motion measures, for reports and exports of results recorded without it."""
     from vrtherapy.records.cli_actions import run_command
 
-    return run_command(args)
+    return run_command(args, joint_of)
 
 
 def _common(parser: argparse.ArgumentParser, correction: bool = False) -> None:

@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 
 from vrtherapy.records.checks import PAIN_SCORE_RULE, FieldError, FieldErrors, RecordsError, check_pain_score
 from vrtherapy.records.database import exists, resolve
+from vrtherapy.records.models import JointLookup
 from vrtherapy.records.safe_text import for_terminal as shown
 from vrtherapy.records.store import RecordStore
 
@@ -32,12 +33,13 @@ _OPTION_OF = {
 }  # fmt: skip
 
 
-def run_command(args: argparse.Namespace) -> int:
+def run_command(args: argparse.Namespace, joint_of: JointLookup | None = None) -> int:
     creating = args.command == "patient" and args.patient_command == "add"
     with _open(args.db, create=creating, by=getattr(args, "by", None)) as store, _options():
         for notice in store.notices:
             print(f"vrtherapy: {notice}", file=sys.stderr)
         handler = _HANDLERS[(args.command, _sub(args))]
+        args.joint_of = joint_of
         return handler(store, args)
 
 
@@ -200,7 +202,8 @@ def _report(store: RecordStore, args: argparse.Namespace) -> int:
 
     pid = store.patient(args.patient).patient_id  # an unknown patient is refused before any folder is made
     output = args.output or DEFAULT_OUTPUT / f"report-{pid}"
-    files = write_report(store, pid, output, progress=lambda line: print(f"vrtherapy: report {line}", flush=True))
+    files = write_report(store, pid, output, progress=lambda line: print(f"vrtherapy: report {line}", flush=True),
+                         joint_of=args.joint_of)  # fmt: skip
     flagged = ", ".join(f"#{n}" for n in files.data.flagged_session_numbers) or "none"
     print(f"vrtherapy: {len(files.data.sessions)} sessions; clinically important improvement: {flagged}")
     print(f"vrtherapy: report written to {files.folder.resolve()} (report.pdf, {files.pages} pages; "
@@ -214,7 +217,7 @@ def _export(store: RecordStore, args: argparse.Namespace) -> int:
     if args.format == "fhir":
         from vrtherapy.records.fhir import export_fhir
 
-        paths = export_fhir(store, output, ids or None)
+        paths = export_fhir(store, output, ids or None, args.joint_of)
     else:
         from vrtherapy.records.export import export_csv
 

@@ -36,7 +36,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from vrtherapy.records.analysis import rom_label
+from vrtherapy.records.analysis import JointLookup, rom_label
 from vrtherapy.records.checks import RecordsError
 from vrtherapy.records.models import AuditEntry, PainEntry, PatientProfile, SessionRecord
 from vrtherapy.records.private import private_folder, write_private_text
@@ -50,16 +50,17 @@ ID_SYSTEM = "urn:vrtherapy:patient-id"
 _NAMESPACE = uuid.UUID("5d2a8f0e-6c1b-4c53-9a57-7672746865ff")
 
 
-def export_fhir(store: RecordStore, output: Path, patient_ids: Sequence[str] | None = None) -> list[Path]:
+def export_fhir(store: RecordStore, output: Path, patient_ids: Sequence[str] | None = None,
+                joint_of: JointLookup | None = None) -> list[Path]:  # fmt: skip
     """Write one FHIR R4 Bundle per patient (default: every patient) into `output`; returns the files."""
     profiles = [store.patient(p) for p in patient_ids] if patient_ids else store.patients(include_archived=True)
-    bundles = [(p.patient_id, patient_bundle(store, p)) for p in profiles]
+    bundles = [(p.patient_id, patient_bundle(store, p, joint_of)) for p in profiles]
     folder = private_folder(Path(output))
     return [write_private_text(folder / f"fhir-{pid}.json", json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
             for pid, doc in bundles]  # fmt: skip
 
 
-def patient_bundle(store: RecordStore, profile: PatientProfile) -> dict[str, Any]:
+def patient_bundle(store: RecordStore, profile: PatientProfile, joint_of: JointLookup | None = None) -> dict[str, Any]:
     """The Bundle of one patient, validated against the FHIR models."""
     pid = profile.patient_id
     sessions = store.sessions(pid)
@@ -71,7 +72,8 @@ def patient_bundle(store: RecordStore, profile: PatientProfile) -> dict[str, Any
     for s in sessions:
         entries.append(_entry(session_urls[s.id], _procedure(s, patient_url)))
         for k in range(len(s.exercises)):
-            entries.append(_entry(_url(store, "exercise", f"{s.id}-{k}"), _exercise(s, k, patient_url, session_urls[s.id])))
+            exercise = _exercise(s, k, patient_url, session_urls[s.id], joint_of)
+            entries.append(_entry(_url(store, "exercise", f"{s.id}-{k}"), exercise))
         if s.pgic is not None:
             entries.append(_entry(_url(store, "pgic", s.id), _pgic(s, patient_url, session_urls[s.id])))
     numbers = {s.id: s.number for s in sessions}
@@ -126,7 +128,7 @@ def _procedure(s: SessionRecord, patient: str) -> dict[str, Any]:
     return doc
 
 
-def _exercise(s: SessionRecord, k: int, patient: str, session: str) -> dict[str, Any]:
+def _exercise(s: SessionRecord, k: int, patient: str, session: str, joint_of: JointLookup | None) -> dict[str, Any]:
     e = s.exercises[k]
     doc: dict[str, Any] = {
         "resourceType": "Observation", "status": "final", "subject": {"reference": patient}, "partOf": [{"reference": session}],
@@ -139,7 +141,7 @@ def _exercise(s: SessionRecord, k: int, patient: str, session: str) -> dict[str,
     if e.target_reps is not None:
         components.append({"code": {"text": "target repetitions"}, "valueInteger": e.target_reps})
     if e.rom_deg is not None:
-        components.append({"code": {"text": f"range of motion: {rom_label(e.exercise_id, e.rom_joint)}"},
+        components.append({"code": {"text": f"range of motion: {rom_label(e.exercise_id, e.rom_joint, joint_of)}"},
                            "valueQuantity": _quantity(e.rom_deg, "degrees", "deg")})  # fmt: skip
     if components:
         doc["component"] = components

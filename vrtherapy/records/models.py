@@ -7,6 +7,7 @@ Times are timezone-aware datetimes in UTC: a naive datetime is taken as the mach
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Literal, get_args
@@ -47,6 +48,9 @@ LIMBS: tuple[str, ...] = get_args(Limb)
 PAIN_KINDS: tuple[str, ...] = get_args(PainKind)
 PAIN_LOCATIONS: tuple[str, ...] = get_args(PainLocation)
 SESSION_ENDS: tuple[str, ...] = get_args(SessionEnd)
+#: exercise id -> the joint (and axis) its range of motion measures, e.g. "wrist flexion"; supplied by a
+#: caller that knows the exercise catalogue (records sit below the therapy layer and do not import it)
+JointLookup = Callable[[str], "str | None"]
 #: Before-minus-after NRS drop regarded as clinically important (about 2 points on the 0-10 scale).
 CLINICALLY_IMPORTANT_DROP = 2
 

@@ -17,7 +17,7 @@ from pathlib import Path
 from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.figure import Figure
 
-from vrtherapy.records.analysis import FLAG_RULE, DiaryPeriod, ReportData, build_report_data
+from vrtherapy.records.analysis import FLAG_RULE, DiaryPeriod, JointLookup, ReportData, build_report_data
 from vrtherapy.records.figures import CHARTS, DPI, PAGE_INCHES, local
 from vrtherapy.records.private import make_private, private_folder, write_private_text
 from vrtherapy.records.profiles import wording
@@ -41,11 +41,11 @@ class ReportFiles:
 
 
 def write_report(store: RecordStore, patient_id: str, output: Path, *, now: datetime | None = None,
-                 progress: Progress | None = None) -> ReportFiles:  # fmt: skip
+                 progress: Progress | None = None, joint_of: JointLookup | None = None) -> ReportFiles:  # fmt: skip
     """Write the report of `patient_id` into the folder `output`; `progress` hears one line per step."""
     say = progress or (lambda _line: None)
     steps = len(CHARTS) + 2
-    data = build_report_data(store, patient_id, now)
+    data = build_report_data(store, patient_id, now, joint_of)
     folder = private_folder(Path(output))
     pdf_path = folder / "report.pdf"
     pngs: list[Path] = []
