@@ -3,7 +3,7 @@
 Arms that rise from the bottom edge of the view with nothing above them belong to nobody; a torso
 in the patient's clothes, with shoulders the arms grow out of and a lap under the table, makes them
 the patient's. The body is not tracked: it sits in the seated posture the limbs are placed in
-(`motion/hand_only.REST_RIGHT_SHOULDER`, the synthetic patient's hips), which is where a seated
+(`frames.SEATED_RIGHT_SHOULDER`, the synthetic patient's hips), which is where a seated
 patient's body is.
 
 Built like the limbs (a signed distance field of ellipsoids and round cones, smooth-unioned, surfaced
@@ -21,10 +21,10 @@ from typing import Literal
 import numpy as np
 from panda3d.core import Geom, GeomNode, GeomTriangles, GeomVertexData, GeomVertexFormat, NodePath
 
+from vrtherapy.frames import SEATED_RIGHT_SHOULDER
 from vrtherapy.limbs.appearance import Appearance
 from vrtherapy.limbs.sdf import ellipsoid, round_cone, smin, smoothstep
 from vrtherapy.limbs.surfacing import marching_surface, sdf_normals
-from vrtherapy.motion.hand_only import REST_RIGHT_SHOULDER
 
 #: The seated hip joints (right; the left is its mirror), as the synthetic patient sits.
 SEATED_RIGHT_HIP = np.array([0.09, 0.0, 0.455])
@@ -36,7 +36,7 @@ BodyKind = Literal["arm", "leg"]
 
 
 def _body_sdf(p: np.ndarray, kind: BodyKind) -> np.ndarray:
-    shoulder_r = REST_RIGHT_SHOULDER
+    shoulder_r = SEATED_RIGHT_SHOULDER
     mirror = np.array([-1.0, 1.0, 1.0])
     hip_r = SEATED_RIGHT_HIP
     sx = float(shoulder_r[0])
