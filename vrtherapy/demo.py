@@ -25,8 +25,8 @@ from vrtherapy.summary_file import write_json
 from vrtherapy.therapy.playlist import load_playlist
 from vrtherapy.therapy.session import SessionRunner
 from vrtherapy.therapy.setup import build_skeletons, limb_kind, patient_script, pick_display, prepare_motion
+from vrtherapy.therapy.tracker_factory import open_source
 from vrtherapy.tracking.base import ThreadedTracker
-from vrtherapy.tracking.factory import open_source
 from vrtherapy.tracking.sample import Side, other_side
 
 
@@ -43,7 +43,7 @@ class DemoOptions:
     fps: float = 30.0
     skin_tone: str = "medium"
     tracker_rate_hz: float = 30.0
-    tracker: str = "synthetic"  #: synthetic, replay:FILE, mediapipe:SOURCE (`tracking.factory`) or headset
+    tracker: str = "synthetic"  #: synthetic, replay:FILE, mediapipe:SOURCE (`therapy.tracker_factory`) or headset
     #: Seconds a limb out of view holds its last pose before easing to rest (`motion.tracking_loss`).
     rest_after_s: float = LossSettings().hold_s
 
