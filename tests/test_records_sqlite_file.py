@@ -80,7 +80,8 @@ def test_a_version_2_file_is_upgraded_and_keeps_its_data(tmp_path):
         assert sorted(new_pain) == sorted(old_pain)
         upgrade = [(a.patient_id, a.field, a.old_value, a.new_value) for a in store.audit_trail() if a.by == "vrtherapy upgrade"]
         assert ("X5", "condition", "amputation", "stroke") in upgrade and ("x5-2", "patient_id", "x5", "x5-2") in upgrade
-        assert ("x5-2", "level", "below knee", "unspecified") in upgrade and ("P003", "level", "knee", "knee_disarticulation") in upgrade
+        assert ("x5-2", "level", "below knee", "unspecified") in upgrade
+        assert ("P003", "level", "knee", "knee_disarticulation") in upgrade
         store.add_pain("P001", 5, "between", location="phantom", episodes=3)
     conn = sqlite3.connect(path)
     assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 3
@@ -202,8 +203,8 @@ def test_a_write_lock_held_past_the_busy_timeout_is_one_line(db):
         holder.close()
 
 
-@pytest.mark.parametrize(("tz", "at"), [("America/New_York", "9999-12-31T23:00-05:00"), ("Pacific/Kiritimati", "0001-01-01T00:00"),
-                                        ("UTC", "9999-12-31T23:59:59+00:00")])
+@pytest.mark.parametrize(("tz", "at"), [("America/New_York", "9999-12-31T23:00-05:00"),
+                                        ("Pacific/Kiritimati", "0001-01-01T00:00"), ("UTC", "9999-12-31T23:59:59+00:00")])
 def test_times_that_cannot_be_placed_in_utc_are_one_line(db, tz, at):
     before = digest(db)
     result = vrtherapy("pain", "add", "--db", str(db), "--patient", "P1", "--score", "5", "--at", at, env={"TZ": tz})
