@@ -225,7 +225,7 @@ def _options() -> Iterator[None]:
 
 def _score(text: str) -> int:
     """The --score text as a pain score; the error shows the number as typed, or the quoted text."""
-    if re.fullmatch(r"\s*[+-]?\d+\s*", text):
+    if re.fullmatch(r"\s*[+-]?[0-9]+\s*", text):  # ASCII digits: int() would read "٣" as 3
         try:
             return check_pain_score(int(text))
         except RecordsError as exc:
