@@ -103,7 +103,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--pain-before", type=number("--pain-before"), help="pain before the session, 0-10 (else asked on screen)")
     run.add_argument("--pain-after", type=number("--pain-after"), help="pain after the session, 0-10 (else asked on screen)")
     run.add_argument("--db", type=Path, help="the records file (default: per-user; VRTHERAPY_DB overrides)")
-    run.add_argument("--seconds", type=number("--seconds"), help="the session's maximum length (the playlist's own cap also applies)")
+    run.add_argument("--seconds", type=number("--seconds"),
+                     help="the session's maximum length (the playlist's own cap also applies)")
     run.add_argument("--scene", help="scene TOML (default: scenes/clinic_room.toml)")
     run.add_argument("--size", type=frame_size, default=(960, 540), help="frame size WIDTHxHEIGHT (default 960x540)")
     run.add_argument("--fps", type=number("--fps"), default=30.0, help="target frame rate (default 30)")
