@@ -239,6 +239,8 @@ def _score(text: str) -> int:
 
 
 def _parse(option: str, text: str, convert: Callable[[str], T], what: str) -> T:
+    if not text.isascii():  # float() and int() read Arabic-Indic and full-width digits as numbers
+        raise RecordsError(f"{option}: {text!r} is not {what} (use the digits 0-9)")
     try:
         return convert(text)
     except ValueError:
