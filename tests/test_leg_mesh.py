@@ -138,12 +138,12 @@ def test_normals_are_unit_and_point_outwards(right):
 
 
 def test_left_mesh_is_the_mirror_image_of_the_right(right, left):
-    (_, r), (_, l) = right, left
-    distances, nearest = cKDTree(l.vertices).query(r.vertices @ SAGITTAL_REFLECTION.T)
+    (_, r), (_, left_mesh) = right, left
+    distances, nearest = cKDTree(left_mesh.vertices).query(r.vertices @ SAGITTAL_REFLECTION.T)
     assert distances.max() < 1e-3
-    np.testing.assert_allclose(l.joint_weights[nearest], r.joint_weights, atol=1e-6)
-    assert np.array_equal(l.joint_indices[nearest], r.joint_indices)
-    np.testing.assert_allclose(l.normals[nearest], r.normals @ SAGITTAL_REFLECTION.T, atol=1e-5)
+    np.testing.assert_allclose(left_mesh.joint_weights[nearest], r.joint_weights, atol=1e-6)
+    assert np.array_equal(left_mesh.joint_indices[nearest], r.joint_indices)
+    np.testing.assert_allclose(left_mesh.normals[nearest], r.normals @ SAGITTAL_REFLECTION.T, atol=1e-5)
 
 
 def test_mesh_follows_the_leg_dimensions():
@@ -264,6 +264,6 @@ def test_toenails_sit_on_top_of_the_toes_near_their_tips(right):
 
 
 def test_left_and_right_toenails_mirror_each_other(right, left):
-    (_, r), (_, l) = right, left
-    _, nearest = cKDTree(l.vertices).query(r.vertices @ SAGITTAL_REFLECTION.T)
-    np.testing.assert_allclose(l.nail[nearest], r.nail, atol=1e-6)
+    (_, r), (_, left_mesh) = right, left
+    _, nearest = cKDTree(left_mesh.vertices).query(r.vertices @ SAGITTAL_REFLECTION.T)
+    np.testing.assert_allclose(left_mesh.nail[nearest], r.nail, atol=1e-6)

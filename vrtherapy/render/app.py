@@ -36,10 +36,11 @@ class SkinLights:
 
     @staticmethod
     def from_scene(spec: SceneSpec) -> SkinLights:
-        directional = [l for l in spec.lights if l.kind == "directional" and l.direction[2] < 0.5]
-        ambient = np.sum([l.color for l in spec.lights if l.kind == "ambient"] or [(0.4, 0.4, 0.4)], axis=0)
-        bounce = np.sum([l.color for l in spec.lights if l.kind == "directional" and l.direction[2] >= 0.5]
-                        or [(0.0, 0.0, 0.0)], axis=0)  # fmt: skip
+        # (scene_spec gives every directional light a direction)
+        suns = [(light, light.direction) for light in spec.lights if light.kind == "directional" and light.direction]
+        directional = [light for light, direction in suns if direction[2] < 0.5]
+        ambient = np.sum([light.color for light in spec.lights if light.kind == "ambient"] or [(0.4, 0.4, 0.4)], axis=0)
+        bounce = np.sum([light.color for light, direction in suns if direction[2] >= 0.5] or [(0.0, 0.0, 0.0)], axis=0)
         none = ((0.0, 0.0, -1.0), (0.0, 0.0, 0.0))
         key = (directional[0].direction, directional[0].color) if directional else none
         fill = (directional[1].direction, directional[1].color) if len(directional) > 1 else none

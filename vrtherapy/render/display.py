@@ -95,7 +95,8 @@ def open_showbase(mode: Literal["window", "offscreen"], size: tuple[int, int], t
     pipes = ["p3headlessgl", "pandagl"] if mode == "offscreen" else ["pandagl"]
     errors = []
     for pipe in pipes:
-        loadPrcFileData("vrtherapy-pipe", f"load-display {pipe}\nwindow-type {'offscreen' if mode == 'offscreen' else 'onscreen'}\n")
+        window_type = "offscreen" if mode == "offscreen" else "onscreen"
+        loadPrcFileData("vrtherapy-pipe", f"load-display {pipe}\nwindow-type {window_type}\n")
         try:
             from direct.showbase.ShowBase import ShowBase
 

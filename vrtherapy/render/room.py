@@ -78,7 +78,7 @@ class _Mesh:
         inward: bool = False,
     ) -> None:
         """An axis-aligned box from corner `lo` to corner `hi`; `inward` faces it inside (a room)."""
-        size = [h - l for l, h in zip(lo, hi, strict=False)]
+        size = [high - low for low, high in zip(lo, hi, strict=False)]
         for axis in range(3):
             b, c = (axis + 1) % 3, (axis + 2) % 3
             u, v = Vec3(0, 0, 0), Vec3(0, 0, 0)
