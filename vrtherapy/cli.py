@@ -48,12 +48,17 @@ def _display(text: str) -> str:
 
 
 def _rest_after(text: str) -> float:
+    from vrtherapy.config import InvalidValue
+    from vrtherapy.motion.tracking_loss import LossSettings
+
     try:
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
-    if not 0 <= value <= 30:
-        raise argparse.ArgumentTypeError(f"{text!r} must be from 0 to 30 seconds")
+    try:
+        LossSettings(hold_s=value)  # the bound is stated once, on the setting
+    except InvalidValue as exc:
+        raise argparse.ArgumentTypeError(f"{text!r} seconds: {exc.reason}") from None
     return value
 
 
