@@ -14,6 +14,7 @@ Still images get MediaPipe's slower, more thorough still-image search.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import numpy as np
 
@@ -57,7 +58,7 @@ class HandAnalyser:
         pose = retargeter.solve(TrackedSample("arm", hand.side, 0.0, points))
         degrees = np.degrees(pose.angles)
         curl = finger_curl(skeleton, pose.angles)
-        angles = {name: _round(degrees[j], 1) for j, name in enumerate(skeleton.names)
+        angles: dict[str, Any] = {name: _round(degrees[j], 1) for j, name in enumerate(skeleton.names)
                   if name not in ARM_JOINTS or arm is not None}  # fmt: skip
         angles.update({name: None for name in ARM_JOINTS if arm is None})
         return {

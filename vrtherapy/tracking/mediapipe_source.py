@@ -152,16 +152,17 @@ class MediaPipeSource:
             return self._lost(t_capture, len(ARM_POINTS))
         self._previous_wrist = hand.image_points[0, :2]
         hand_world = camera_view_to_world(hand.world_points, self.camera.view)
-        points = arm_with_hand(hand_world, detection.pose, self.side, self.camera.view)
-        if points is not None:
+        pose = detection.pose
+        points = arm_with_hand(hand_world, pose, self.side, self.camera.view)
+        if points is not None and pose is not None:
             idx = [POSE_INDEX[n][self.side] for n in ARM_POSE_POINTS]
-            confidence = hand.score * float(detection.pose.visibility[idx].min())
+            confidence = hand.score * float(pose.visibility[idx].min())
         elif self.hand_to_arm is not None:  # the hand alone: attached to a resting arm
             points = self.hand_to_arm(hand_world, self.side)
             confidence = hand.score
         else:
             return self._lost(t_capture, len(ARM_POINTS))
-        return TrackedSample("arm", self.side, t_capture, points, None, confidence, self.name)
+        return TrackedSample("arm", self.side, t_capture, points, confidence=confidence, source=self.name)
 
     def _leg(self, detection: Detection, t_capture: float) -> TrackedSample:
         if detection.pose is None:
@@ -170,8 +171,8 @@ class MediaPipeSource:
         if not seen.all():
             return self._lost(t_capture, len(LEG_POINTS))
         idx = [POSE_INDEX[n][self.side] for n in LEG_POINTS]
-        return TrackedSample("leg", self.side, t_capture, points, None, float(detection.pose.visibility[idx].min()),
-                             self.name)  # fmt: skip
+        return TrackedSample("leg", self.side, t_capture, points, confidence=float(detection.pose.visibility[idx].min()),
+                             source=self.name)  # fmt: skip
 
     def close(self) -> None:
         self.frames.close()
