@@ -152,7 +152,7 @@ class HeadsetSession:
         self.swapchains = []
         for space in (self.space, self.view_space):
             if space is not None:
-                _quietly(lambda: xr.destroy_space(space))
+                _quietly(lambda space=space: xr.destroy_space(space))
         self.space = self.view_space = None
         if self.session is not None:
             _quietly(lambda: xr.destroy_session(self.session))
