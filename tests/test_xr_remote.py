@@ -148,7 +148,8 @@ def test_the_pain_rating_after_the_session_is_answered_with_the_controller(showb
 
     db = tmp_path / "records.sqlite3"
     added = subprocess.run([sys.executable, "-m", "vrtherapy", "patient", "add", "--patient", "P1", "--side", "left",
-                            "--limb", "upper", "--level", "transradial", "--db", str(db)], capture_output=True, text=True)  # fmt: skip
+                            "--limb", "upper", "--level", "transradial", "--db", str(db)],
+                           capture_output=True, text=True)  # fmt: skip
     assert added.returncode == 0, added.stderr
     patient = PatientAtTheController(remote, steps_up=3, finish=finish)
     connect = headset_driver.connect_runner
