@@ -87,3 +87,25 @@ def hand_shape(curl: np.ndarray) -> HandShape:
     if fingers == "CCCC":
         return "thumb_up" if thumb_extended else "fist"
     return "other"
+
+
+_CHAINS = np.array([[0, 1, 2, 3, 4], [0, 5, 6, 7, 8], [0, 9, 10, 11, 12], [0, 13, 14, 15, 16], [0, 17, 18, 19, 20]])
+_FULL_CURL_DEG_ARRAY = np.array([full_curl_sum_deg(d) for d in DIGITS])
+
+
+def planar_finger_curl(points_2d: np.ndarray) -> np.ndarray:
+    """The same scale from 2D hand landmarks alone, (..., 21, 2) in MediaPipe's order -> (..., 5).
+
+    Each digit's bend is measured in the image plane: the signed turn between consecutive segments
+    (wrist to base joint, then the three phalanges), summed over the three joints; its magnitude (a
+    hand seen from the palm turns the other way from one seen from the back) over the full-curl sum.
+    A straight finger projects to a straight line from any view, so an open hand reads near 0; a
+    curled one turns by about the same total in projection whenever its flexion plane faces the camera.
+    A finger curling straight towards the camera foreshortens instead of turning and reads low: the 2D
+    value is a cross-check and a measure for 2D-only data, not a replacement for the 3D one.
+    """
+    p = np.asarray(points_2d, float)
+    segments = np.diff(p[..., _CHAINS, :], axis=-2)  # (..., 5, 4, 2)
+    a, b = segments[..., :-1, :], segments[..., 1:, :]
+    turn = np.arctan2(a[..., 0] * b[..., 1] - a[..., 1] * b[..., 0], (a * b).sum(axis=-1))
+    return np.clip(np.degrees(np.abs(turn.sum(axis=-1))) / _FULL_CURL_DEG_ARRAY, 0.0, 1.0)
