@@ -15,7 +15,7 @@ import pytest
 
 from vrtherapy.motion.finger_curl import CURL_BOUNDARY, DIGITS, full_curl_sum_deg, planar_finger_curl
 from vrtherapy.therapy.exercises import EXERCISES
-from vrtherapy.tracking.analysis import track_frames
+from vrtherapy.offline_analysis import track_frames
 
 #: (file, side, fingers index..little); "open" and "fist" shapes are also checked against the scale's ends.
 LABELS: list[tuple[str, str, str]] = [
