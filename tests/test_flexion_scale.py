@@ -14,8 +14,8 @@ import numpy as np
 import pytest
 
 from vrtherapy.motion.finger_curl import CURL_BOUNDARY, DIGITS, full_curl_sum_deg, planar_finger_curl
-from vrtherapy.therapy.exercises import EXERCISES
 from vrtherapy.offline_analysis import track_frames
+from vrtherapy.therapy.exercises import EXERCISES
 
 #: (file, side, fingers index..little); "open" and "fist" shapes are also checked against the scale's ends.
 LABELS: list[tuple[str, str, str]] = [

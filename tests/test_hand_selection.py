@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from vrtherapy.motion.hand_only import arm_points_from_hand
 from vrtherapy.tracking.frame_sources import VideoFileSource
 from vrtherapy.tracking.hand_selection import FLIP_FRAMES, HandSelector, pose_supports, without_duplicates
 from vrtherapy.tracking.mediapipe_detect import HandObservation, PoseObservation
@@ -68,7 +69,7 @@ def test_no_dropout_where_mediapipe_sees_the_hand_well(shared_data: Path, camera
     delivers it, apart from gaps of at most 0.2 s (MediaPipe Pose finds a 'body' in this close-up, and
     the wrist-gap rule used to drop the hand for half a second at a time)."""
     video = shared_data / f"motion/handpose3d/{camera}.mp4"
-    source = MediaPipeSource(VideoFileSource(video, realtime=False), "right")
+    source = MediaPipeSource(VideoFileSource(video, realtime=False), "right", hand_to_arm=arm_points_from_hand)
     tracked, seen = [], []
     try:
         while (sample := source.next_sample()) is not None:

@@ -72,11 +72,11 @@ class MediaPipeDetector:
     """MediaPipe Hands (+ Pose) on successive frames of one video, or on unrelated still images."""
 
     def __init__(self, *, hands: bool = True, pose: bool = True, still_images: bool = False, max_hands: int = 2,
-                 min_detection: float = 0.5, min_tracking: float = 0.5) -> None:  # fmt: skip
+                 hand_model: int = 1, min_detection: float = 0.5, min_tracking: float = 0.5) -> None:  # fmt: skip
         mp = _import_mediapipe()
         self.still_images = still_images
         self._hands = mp.solutions.hands.Hands(
-            static_image_mode=still_images, max_num_hands=max_hands, model_complexity=1,
+            static_image_mode=still_images, max_num_hands=max_hands, model_complexity=hand_model,
             min_detection_confidence=min_detection, min_tracking_confidence=min_tracking,
         ) if hands else None  # fmt: skip
         self._pose = mp.solutions.pose.Pose(
