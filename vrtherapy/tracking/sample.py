@@ -8,7 +8,7 @@ trackers convert from their device frame before handing a sample over.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal, cast
+from typing import Literal
 
 import numpy as np
 
@@ -54,8 +54,7 @@ class TrackedSample:
     side: Side
     t_capture: float
     points: np.ndarray
-    #: left out: every point seen (`__post_init__` fills it in, so it is always an array)
-    valid: np.ndarray = field(default=cast(np.ndarray, None))
+    valid: np.ndarray = field(default=None)  # type: ignore[arg-type]
     confidence: float = 1.0
     source: str = ""
 
