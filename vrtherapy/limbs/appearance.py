@@ -29,13 +29,17 @@ NAIL_SKIN_SHARE = 0.5  #: how much of the skin tone shows in the derived nail co
 
 def nail_color_for(skin_color: tuple[float, float, float]) -> tuple[float, float, float]:
     """The default nail colour over `skin_color`: mostly NAIL_BASE_COLOR, tinted by the skin."""
-    return tuple(NAIL_SKIN_SHARE * s + (1.0 - NAIL_SKIN_SHARE) * n for s, n in zip(skin_color, NAIL_BASE_COLOR, strict=False))
+    r, g, b = (NAIL_SKIN_SHARE * s + (1.0 - NAIL_SKIN_SHARE) * n for s, n in zip(skin_color, NAIL_BASE_COLOR, strict=True))
+    return r, g, b
 
 
 @dataclass(frozen=True)
 class Appearance:
     skin_color: tuple[float, float, float] = SKIN_TONES[DEFAULT_SKIN_TONE]
+    #: The shirt: sleeves on the arms and the body's top half (`render/body.py`).
     sleeve_color: tuple[float, float, float] = (0.32, 0.42, 0.52)
+    #: Trousers: the body's lap and hips (and the legs' clothing edge).
+    trouser_color: tuple[float, float, float] = (0.24, 0.26, 0.31)
     #: Distance from the shoulder (metres along the arm) that the sleeve covers; 0 = no sleeve.
     sleeve_length: float = 0.20
     #: Draw finger- and toenails.
