@@ -29,24 +29,6 @@ def _display(text: str) -> str:
     return text
 
 
-<<<<<<< HEAD
-=======
-def _rest_after(text: str) -> float:
-    from vrtherapy.config import InvalidValue
-    from vrtherapy.motion.tracking_loss import LossSettings
-
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
-    try:
-        LossSettings(hold_s=value)  # the bound is stated once, on the setting
-    except InvalidValue as exc:
-        raise argparse.ArgumentTypeError(f"{text!r} seconds: {exc.reason}") from None
-    return value
-
-
->>>>>>> main
 def _add_tracking_loss_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--rest-after", type=number("--rest-after"), default=1.0, metavar="SECONDS",
                         help="when the limb leaves the view, hold its pose this long before it eases to rest (default 1)")
@@ -119,18 +101,11 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--tracker", default="synthetic",
                      help="synthetic (default), replay:FILE, mediapipe:SOURCE (a camera, video or images) "
                           "or headset (its hand tracking or controller)")
-<<<<<<< HEAD
     run.add_argument("--pain-before", type=number("--pain-before"), help="pain before the session, 0-10 (else asked on screen)")
     run.add_argument("--pain-after", type=number("--pain-after"), help="pain after the session, 0-10 (else asked on screen)")
-    run.add_argument("--db", type=Path, help="the records file (default: per-user; VRTHERAPY_DB overrides)")
+    run.add_argument("--db", help="the records: an SQLite file or a postgresql:// URL (default: $VRTHERAPY_DB, else per-user)")
     run.add_argument("--seconds", type=number("--seconds"),
                      help="the session's maximum length (the playlist's own cap also applies)")
-=======
-    run.add_argument("--pain-before", type=_pain_score, help="pain before the session, 0-10 (else asked on screen)")
-    run.add_argument("--pain-after", type=_pain_score, help="pain after the session, 0-10 (else asked on screen)")
-    run.add_argument("--db", help="the records: an SQLite file or a postgresql:// URL (default: $VRTHERAPY_DB, else per-user)")
-    run.add_argument("--seconds", type=_positive, help="the session's maximum length (the playlist's own cap also applies)")
->>>>>>> main
     run.add_argument("--scene", help="scene TOML (default: scenes/clinic_room.toml)")
     run.add_argument("--size", type=frame_size, default=(960, 540), help="frame size WIDTHxHEIGHT (default 960x540)")
     run.add_argument("--fps", type=number("--fps"), default=30.0, help="target frame rate (default 30)")
