@@ -150,7 +150,7 @@ def test_demo_of_a_lower_limb_playlist_moves_the_synthetic_leg(tmp_path):
     (["demo", "--output", "{tmp}/a-file", "--seconds", "1"], "{tmp}/a-file: not a folder"),
     (["demo", "--tracker", "replay:{tmp}/a-file"], "{tmp}/a-file: line 1: not a vrtherapy recording (no JSON header)"),
     (["record", "--output", "{tmp}/a-file/r.vtrec"], "{tmp}/a-file: not a folder"),
-    (["patient", "update", "--db", "{db}", "--patient", "P1", "--measure", "forearm=\u0660.\u0662"],
+    (["patient", "update", "--db", "{db}", "--patient", "P1", "--reason", "re-measured", "--measure", "forearm=\u0660.\u0662"],
      "--measure forearm: '\u0660.\u0662' is not a number"),
     (["pain", "add", "--db", "{db}", "--patient", "P1", "--score", "\u0663"], "--score: pain must be a whole number"),
 ])  # fmt: skip
