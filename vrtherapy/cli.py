@@ -11,6 +11,7 @@ import json
 import sys
 from pathlib import Path
 
+from vrtherapy.console import command as console_command
 from vrtherapy.errors import VrtherapyError
 from vrtherapy.records import cli as records_cli
 from vrtherapy.render.display import DISPLAY_MODES
@@ -118,6 +119,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="folder for the PNG files (default: vrtherapy-output/limb-screenshots)")
     shots.add_argument("--skin-tone", default="medium", help="porcelain, fair, medium, olive, brown, deep or #rrggbb")
     records_cli.add_parsers(sub, _Parser)
+    console_command.add_parser(sub)
 
     run = sub.add_parser("run", help="run and record a therapy session for a patient")
     run.add_argument("--patient", required=True, help="the patient's ID in the records (see vrtherapy patient)")
@@ -163,6 +165,8 @@ def main(argv: list[str] | None = None) -> int:
 def _dispatch(args: argparse.Namespace) -> int:
     if args.command in records_cli.COMMANDS:
         return records_cli.run(args)
+    if args.command == "console":
+        return console_command.run(args)
     if args.command == "run":
         from vrtherapy.limbs.appearance import parse_skin_tone
         from vrtherapy.therapy.run_session import RunOptions, format_report, run_session
