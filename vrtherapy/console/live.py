@@ -185,7 +185,8 @@ class LiveSession:
         self.state = self._snapshot(runner, now)
 
     def finished(self, message: str, failed: bool = False) -> None:
-        self.state = replace(self.state, status="failed" if failed else "ended", stage="end", message=message)
+        self.state = replace(self.state, status="failed" if failed else "ended", stage="end", message=message,
+                             pain_question="", pain_answer="", seconds_left=None)  # fmt: skip
         self.stream.close()
         self.done.set()
 

@@ -13,6 +13,7 @@ nothing is recorded.
 from __future__ import annotations
 
 import queue
+import signal
 import threading
 import traceback
 from collections.abc import Callable
@@ -92,7 +93,10 @@ class Station:
 
     def serve(self) -> None:
         """Run queued sessions until `close()`."""
+        main = threading.current_thread() is threading.main_thread()
         while not self._closed.is_set():
+            if main:  # Panda3D's task manager leaves its own Ctrl-C handler behind after a session
+                signal.signal(signal.SIGINT, signal.default_int_handler)
             try:
                 item = self._requests.get(timeout=0.5)
             except queue.Empty:
