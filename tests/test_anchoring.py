@@ -9,8 +9,8 @@ from vrtherapy.motion.mirror_modes import MirrorMode
 from vrtherapy.motion.pipeline import MirrorSettings, PosePipeline
 from vrtherapy.motion.pose import LimbPose
 from vrtherapy.motion.skeleton import build_arm_skeleton
+from vrtherapy.therapy.synthetic_patient import SyntheticArmMotion, build_schedule
 from vrtherapy.tracking.sample import ARM_POINTS, LEG_POINTS, TrackedSample
-from vrtherapy.tracking.synthetic import SyntheticArmMotion, build_schedule
 
 
 def residual_arm(level_points: dict[int, np.ndarray]) -> TrackedSample:

@@ -10,8 +10,8 @@ from vrtherapy.motion.pose import LimbPose
 from vrtherapy.motion.retarget import Retargeter
 from vrtherapy.motion.rotations import euler_to_matrix, matrix_to_euler
 from vrtherapy.motion.skeleton import ARM_JOINTS, build_arm_skeleton
+from vrtherapy.therapy.synthetic_patient import MOTIONS, SyntheticArmMotion, build_schedule
 from vrtherapy.tracking.sample import ARM_POINTS, TrackedSample
-from vrtherapy.tracking.synthetic import MOTIONS, SyntheticArmMotion, build_schedule
 
 
 @pytest.mark.parametrize("sign", [1.0, -1.0])

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from vrtherapy.motion.finger_curl import CURLED_AT_LEAST, EXTENDED_AT_MOST
-from vrtherapy.tracking.analysis import HandAnalyser, track_frames
+from vrtherapy.offline_analysis import HandAnalyser, track_frames
 from vrtherapy.tracking.frame_sources import VideoFileSource
 from vrtherapy.tracking.mediapipe_detect import MediaPipeDetector
 from vrtherapy.tracking.mediapipe_source import CameraSettings
@@ -96,6 +96,7 @@ def test_video_of_a_pointing_right_hand(shared_data: Path, camera: str, at_least
 
 def test_legs_and_arms_from_photographs_of_people_have_human_proportions(shared_data: Path) -> None:
     """The body is placed in the world with metric, plausible segments (thigh, shank, upper arm, forearm)."""
+    from vrtherapy.motion.hand_only import arm_points_from_hand
     from vrtherapy.tracking.frame_sources import ImageFolderSource
     from vrtherapy.tracking.mediapipe_source import SHOULDER_MIDPOINT, MediaPipeSource
 
@@ -104,7 +105,7 @@ def test_legs_and_arms_from_photographs_of_people_have_human_proportions(shared_
         # Still-image models, without the slow crop search for small hands (not what this test is about).
         detector = MediaPipeDetector(hands=limb == "arm", still_images=True)
         source = MediaPipeSource(ImageFolderSource(shared_data / "people/upper_body"), "left", limb,
-                                 detector=detector)  # fmt: skip
+                                 hand_to_arm=arm_points_from_hand, detector=detector)  # fmt: skip
         while (sample := source.next_sample()) is not None:
             if not sample.valid.all():
                 continue

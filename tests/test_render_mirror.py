@@ -8,7 +8,7 @@ from vrtherapy.motion.pipeline import MirrorSettings, PosePipeline
 from vrtherapy.motion.skeleton import build_arm_skeleton
 from vrtherapy.render.capture import grab_rgb
 from vrtherapy.render.scene_spec import load_scene
-from vrtherapy.tracking.synthetic import SyntheticArmMotion, build_schedule
+from vrtherapy.therapy.synthetic_patient import SyntheticArmMotion, build_schedule
 
 FIST_OPEN_T, FIST_CLOSED_T = 0.05, 1.3  # within one 2.6 s repetition of fist_open_close
 

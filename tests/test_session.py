@@ -10,7 +10,7 @@ from vrtherapy.motion.skeleton import build_arm_skeleton
 from vrtherapy.render.scene_spec import load_scene
 from vrtherapy.therapy.playlist import load_playlist
 from vrtherapy.therapy.session import SessionRunner
-from vrtherapy.tracking.synthetic import SyntheticArmMotion, build_schedule
+from vrtherapy.therapy.synthetic_patient import SyntheticArmMotion, build_schedule
 
 
 class FakeClock:

@@ -11,7 +11,7 @@ from vrtherapy.render.scene_spec import load_scene
 from vrtherapy.therapy.playlist import load_playlist
 from vrtherapy.therapy.session import REMINDER_BANNER, SessionRunner
 from vrtherapy.therapy.setup import build_skeletons, patient_script
-from vrtherapy.tracking.synthetic import SyntheticArmMotion, SyntheticLegMotion, build_schedule
+from vrtherapy.therapy.synthetic_patient import SyntheticArmMotion, SyntheticLegMotion, build_schedule
 
 PLAYLISTS = {
     "upper": 'name = "short upper"\nlimb = "upper"\n'

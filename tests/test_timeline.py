@@ -118,10 +118,10 @@ def test_pain_needs_a_choice_before_enter_and_steps_stay_in_range():
     assert rating.value == 10
     rating.key("backspace")
     rating.key("arrow_down")
-    assert rating.value == 10  # down from nothing starts at the top
+    assert rating.value == 0  # down from nothing starts at 0, never at the worst score
     rating.key("enter")
     rating.key("3")  # a confirmed answer stays
-    assert rating.confirmed == 10
+    assert rating.confirmed == 0
 
 
 @pytest.mark.parametrize("value", [0, 5, 10])

@@ -82,7 +82,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_tracking_loss_option(demo)
     demo.add_argument("--tracker", default="synthetic",
                       help="synthetic (default), replay:FILE (a recording) or mediapipe:SOURCE (a camera index, "
-                           "video, image or folder; add ,mirrored for a selfie-view camera, ,view=top for a camera above the table), "
+                           "video, image or folder; add ,mirrored for a selfie-view camera, ,view=top for a camera "
+                           "above the table), "
                            "or headset (its hand tracking or controller, with --display xr)")
 
     record = sub.add_parser("record", help="record tracked motion to a file for replay and review")
@@ -93,7 +94,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help="how long to record (default: 10 s live; a whole video or folder of images)")
     record.add_argument("--side", choices=("left", "right"), default="right", help="the tracked (intact) side")
     record.add_argument("--limb", choices=("arm", "leg"), default="arm", help="the tracked limb (default arm)")
-    record.add_argument("--playlist", default="demo", help="what the synthetic patient performs")
+    record.add_argument("--playlist", help="what the synthetic patient performs (default: demo for an arm, lower for a leg)")
     record.add_argument("--output", type=Path, required=True, help="the recording file to write (.vtrec)")
 
     track = sub.add_parser("track", help="find hands in an image, a folder of images or a video; joint angles per frame")
@@ -103,6 +104,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="where the camera was: facing the person (front, default) or above the table (top)")
     track.add_argument("--mirrored", action="store_true", help="the images are mirror images (a selfie view)")
 
+    sub.add_parser("prepare", help="compile the motion kernels for this machine ahead of the first session")
     bench = sub.add_parser("bench", help="measure the per-frame cost of each stage")
     bench.add_argument("--json", action="store_true", help="print the figures as one JSON object")
     bench.add_argument("--size", type=_size, default=(960, 540))
@@ -166,7 +168,19 @@ def _dispatch(args: argparse.Namespace) -> int:
     if args.command in records_cli.COMMANDS:
         return records_cli.run(args)
     if args.command == "console":
+        from vrtherapy.prepare import ready_for_frames
+
+        ready_for_frames()
         return console_command.run(args)
+    if args.command == "prepare":
+        from vrtherapy.prepare import prepare
+
+        prepare()
+        return 0
+    if args.command in ("run", "demo"):
+        from vrtherapy.prepare import ready_for_frames
+
+        ready_for_frames()
     if args.command == "run":
         from vrtherapy.limbs.appearance import parse_skin_tone
         from vrtherapy.therapy.run_session import RunOptions, format_report, run_session
@@ -202,14 +216,14 @@ def _dispatch(args: argparse.Namespace) -> int:
         print(f"vrtherapy: output written to {folder.resolve()}")
         return 0
     if args.command == "record":
-        from vrtherapy.tracking.record import record
+        from vrtherapy.record import record
 
         count = record(args.tracker, args.side, args.playlist, args.seconds, args.output, args.limb,
                        say=lambda line: print(line, file=sys.stderr))  # fmt: skip
         print(f"vrtherapy: recorded {count} samples to {args.output}")
         return 0
     if args.command == "track":
-        from vrtherapy.tracking.analysis import format_frame, track_frames
+        from vrtherapy.offline_analysis import format_frame, track_frames
         from vrtherapy.tracking.mediapipe_source import CameraSettings
 
         for frame in track_frames(args.source, CameraSettings(args.view, args.mirrored)):

@@ -24,6 +24,10 @@ from __future__ import annotations
 
 import numpy as np
 
+#: Where a patient seated at the table has the right shoulder in the world, by default (the left: x flips).
+SEATED_RIGHT_SHOULDER = np.array([0.19, -0.03, 1.045])
+SEATED_RIGHT_SHOULDER.setflags(write=False)
+
 #: Rotation taking OpenXR axes (X right, Y up, -Z forward) to world axes (X right, Y forward, Z up).
 OPENXR_TO_WORLD = np.array([[1.0, 0.0, 0.0], [0.0, 0.0, -1.0], [0.0, 1.0, 0.0]])
 

@@ -198,39 +198,3 @@ class PosePipeline:
         if not np.isfinite(sample.points).all():
             return "non-finite landmarks"
         return None
-
-
-def prepare_kernels() -> float:
-    """Compile (first run on a machine) or load (afterwards) the motion pipeline's compiled kernels,
-    so that no session frame waits for numba. Returns the seconds it took."""
-    import gc
-    import time
-
-    from vrtherapy.motion.kinematics import inverse_bind_matrices, write_shader_joint_matrices
-    from vrtherapy.tracking.synthetic import SyntheticArmMotion, build_schedule
-
-    started = time.monotonic()
-    motion = SyntheticArmMotion("right", build_schedule([("rest", 1.0)]), noise_m=0.0)
-    pipeline = PosePipeline(MirrorSettings(show_intact=True))
-    for t in (0.0, 0.05):
-        poses = pipeline.process(motion.sample_at(t, t_capture=t))
-    legs = PosePipeline(MirrorSettings(show_intact=True), limb="leg")
-    for t in (0.0, 0.05):
-        legs.process(_seated_leg_sample(t))
-    skeleton = pipeline.phantom_retargeter.skeleton
-    write_shader_joint_matrices(skeleton, poses.phantom, inverse_bind_matrices(skeleton), np.zeros((32, 4, 4), np.float32))
-    # Compiling leaves a large heap of long-lived objects; left to the collector, its full sweeps
-    # would land in the middle of session frames. Sweep once now and exempt them from later sweeps.
-    gc.collect()
-    gc.freeze()
-    return time.monotonic() - started
-
-
-def _seated_leg_sample(t: float) -> TrackedSample:
-    from vrtherapy.motion.kinematics import landmarks_from_pose
-    from vrtherapy.tracking.sample import LEG_POINTS
-
-    skeleton = build_leg_skeleton("right")
-    angles = np.radians(relaxed_leg_degrees(skeleton.names))
-    pose = LimbPose("right", angles, np.array([0.09, 0.0, 0.5]), np.eye(3), t)
-    return TrackedSample("leg", "right", t, landmarks_from_pose(skeleton, pose, len(LEG_POINTS)))

@@ -41,6 +41,7 @@ from functools import cached_property
 import numpy as np
 
 from vrtherapy.frames import BONE_HANDEDNESS_FIX, SAGITTAL_REFLECTION
+from vrtherapy.motion.kernels import chain
 from vrtherapy.motion.rotations import frame_from_y_and_z_hint, normalize
 from vrtherapy.tracking.sample import HAND_OFFSET, LimbKind, Side
 
@@ -150,9 +151,10 @@ class Skeleton:
     @cached_property
     def rest_globals(self) -> tuple[np.ndarray, np.ndarray]:
         """(J, 3, 3) bone frames and (J, 3) joint positions at rest, in the limb root frame."""
-        from vrtherapy.motion.kinematics import forward_kinematics
-
-        return forward_kinematics(self, np.zeros((len(self.names), 3)))
+        twist_joint, wrist = self.twist_pair or (-1, -1)
+        chained = chain(np.zeros((len(self.names), 3)), self.side_sign, self.rest_rotations_c, self.offsets_c,
+                        self.parents, twist_joint, wrist, FOREARM_TWIST_SHARE, np.eye(4))  # fmt: skip
+        return chained[:, :3, :3], chained[:, :3, 3]
 
     @cached_property
     def twist_pair(self) -> tuple[int, int] | None:

@@ -48,22 +48,19 @@ def has_desktop_display() -> bool:
 def choose_display(
     requested: str,
     *,
-    xr_probe: Callable[[], str | None] | None = None,
+    xr_probe: Callable[[], str | None],
     desktop_available: Callable[[], bool] = has_desktop_display,
 ) -> DisplayChoice:
     """Resolve `requested` to a display mode.
 
-    `xr_probe` returns None when an OpenXR runtime with a headset is usable, else a one-line reason.
+    `xr_probe` returns None when an OpenXR runtime with a headset is usable, else a one-line reason
+    (`xr.runtime_probe.probe_openxr_runtime`: the headset layer sits above rendering, so it is handed in).
     An explicitly requested mode that cannot be had raises `DisplayUnavailable`; `auto` falls back.
     """
     if requested not in DISPLAY_MODES:
         raise DisplayUnavailable(
             f"--display: unknown display mode {requested!r} (choose from {', '.join(DISPLAY_MODES)})"
         )
-    if xr_probe is None:
-        from vrtherapy.xr.runtime_probe import probe_openxr_runtime
-
-        xr_probe = probe_openxr_runtime
     notes: list[str] = []
     if requested in ("auto", "xr"):
         reason = xr_probe()

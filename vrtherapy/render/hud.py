@@ -8,36 +8,14 @@ text is about 5 % of the view's height, the counter and the answer to a question
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from direct.gui.OnscreenText import OnscreenText
 from panda3d.core import CardMaker, NodePath, TextNode, TransparencyAttrib
 
+from vrtherapy.render.hud_state import HudState, format_countdown
+
+__all__ = ["Hud", "HudState", "format_countdown"]
+
 PANEL_BOTTOM = 0.55  #: the top panel spans from here to the top of the view (aspect2d units)
-
-
-@dataclass(frozen=True)
-class HudState:
-    title: str = ""
-    instruction: str = ""
-    seconds_left: float | None = None
-    progress: float = 0.0  #: 0..1 of the whole session
-    notice: str = ""  #: e.g. "Tracking paused: move your hand back into view"
-    #: Shown large in the top right instead of the countdown, e.g. repetitions "3 / 10".
-    counter: str = ""
-    #: A smaller line under the counter or countdown: "repetitions", "rest", "4 done".
-    counter_label: str = ""
-    #: The centre card: a large message ("Paused", a question, the reminder to rest) ...
-    banner: str = ""
-    #: ... a smaller explanation under it ...
-    banner_detail: str = ""
-    #: ... and a very large answer (the pain score being chosen).
-    answer: str = ""
-
-
-def format_countdown(seconds: float) -> str:
-    seconds = max(0, int(round(seconds)))
-    return f"{seconds // 60}:{seconds % 60:02d}"
 
 
 class Hud:
@@ -79,7 +57,8 @@ class Hud:
                                   fg=(0.75, 0.95, 0.85, 1))  # fmt: skip
         self._centre.hide()
         self._shown: tuple | None = None
-        self.update(HudState())
+        self._state = HudState()
+        self.update(self._state)
 
     @staticmethod
     def _card(parent: NodePath, name: str, frame: tuple[float, float, float, float], color) -> NodePath:
@@ -98,7 +77,6 @@ class Hud:
         """Show `state`, regenerating only the texts that changed (text layout is the costly part)."""
         countdown = state.counter or ("" if state.seconds_left is None else format_countdown(state.seconds_left))
         bar = round(min(max(state.progress, 0.0), 1.0) * 500) / 500  # steps finer than a pixel
-        # The notice stays at index 3: tests and tools read `_shown[3]`.
         shown = (state.title, state.instruction, countdown, state.notice, bar, state.counter_label,
                  state.banner, state.banner_detail, state.answer)  # fmt: skip
         widgets = {0: self._title, 1: self._instruction, 2: self._countdown, 3: self._notice,
@@ -113,7 +91,12 @@ class Hud:
             self._centre.show() if centre[0] else self._centre.hide()
             self._tall.show() if centre[1] else self._tall.hide()
             self._short.hide() if centre[1] else self._short.show()
-        self._shown = shown
+        self._shown, self._state = shown, state
+
+    @property
+    def shown(self) -> HudState:
+        """What the HUD shows now."""
+        return self._state
 
     def destroy(self) -> None:
         self.root.removeNode()

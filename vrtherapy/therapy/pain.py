@@ -6,7 +6,8 @@ rating scale). Answered from the keyboard, or later a headset controller, throug
   * a number key 0-9 chooses that score; `1` then `0` chooses 10 (so 10 needs no special key, and a
     patient who meant 1 and pressed 0 afterwards can simply press another number: after 10, a number
     key starts afresh);
-  * up / down arrows (a controller's thumbstick) step the score by one within 0-10;
+  * up / down arrows (a controller's thumbstick) step the score by one within 0-10; from an empty entry
+    either starts at 0 (a slip of the thumb never proposes the worst score);
   * Backspace clears; Enter confirms (only a chosen score can be confirmed).
 
 A score given on the command line (`--pain-before N`) answers the question without showing it.
@@ -19,9 +20,25 @@ from typing import Literal
 PainWhen = Literal["before", "after"]
 
 PAIN_QUESTION = "How strong is your phantom pain right now?"
+#: For a patient whose limb is there (after a stroke) or whose condition is not known: no "phantom".
+LIMB_PAIN_QUESTION = "How strong is your pain right now?"
 PAIN_SCALE = "0 = no pain, 10 = worst imaginable"
 PAIN_HINT = "Press a number (1 then 0 for 10), then Enter."
 PAIN_MIN, PAIN_MAX = 0, 10
+#: The keys the question understands (Panda3D's key event names).
+PAIN_KEYS: tuple[str, ...] = tuple(str(d) for d in range(10)) + ("enter", "backspace", "arrow_up", "arrow_down")
+
+
+#: Amputation levels (as the patient records name them): the pain asked about is phantom pain.
+AMPUTATION_LEVELS = ("hand", "transradial", "wrist", "elbow", "transhumeral", "shoulder",
+                     "foot", "transtibial", "knee", "transfemoral", "hip")  # fmt: skip
+
+
+def pain_question(condition: str | None) -> str:
+    """The question's wording for a patient's condition or amputation level: "phantom" pain only after an
+    amputation; limb-neutral after a stroke, or when the condition is not known."""
+    text = (condition or "").strip().lower()
+    return PAIN_QUESTION if "amput" in text or text in AMPUTATION_LEVELS else LIMB_PAIN_QUESTION
 
 
 def check_pain(value: object, what: str = "pain") -> int:
@@ -59,7 +76,7 @@ class PainRating:
         if self.done:
             return
         current = self.value
-        start = (PAIN_MIN if delta > 0 else PAIN_MAX) if current is None else current + delta
+        start = PAIN_MIN if current is None else current + delta
         self._entry = str(min(PAIN_MAX, max(PAIN_MIN, start)))
 
     def clear(self) -> None:

@@ -217,12 +217,12 @@ def _open_tracker(options: RunOptions, intact: Side, limb: LimbKind, playlist: P
     """The tracker's source, opened before the display so a bad one costs nothing to find out. The
     synthetic patient follows the session's own clock (it waits while a question is asked or the
     session is paused, as a person would)."""
-    from vrtherapy.tracking.factory import open_source, parse_tracker_spec
+    from vrtherapy.therapy.tracker_factory import open_source, parse_tracker_spec
 
     if parse_tracker_spec(options.tracker).kind != "synthetic":
         return open_source(options.tracker, intact, limb, dims=dims if limb == "arm" else None,
                            rate_hz=options.tracker_rate_hz)  # fmt: skip
-    from vrtherapy.tracking import synthetic
+    from vrtherapy.therapy import synthetic_patient as synthetic
 
     schedule = synthetic.build_schedule(patient_script(playlist))
     motion = (synthetic.SyntheticArmMotion(intact, schedule, dims) if limb == "arm"

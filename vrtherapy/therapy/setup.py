@@ -8,13 +8,15 @@ import dataclasses
 from collections.abc import Callable
 from typing import Literal
 
+from vrtherapy.motion.kernel_prep import prepare_kernels
 from vrtherapy.motion.leg_skeleton import LegDimensions, build_leg_skeleton
-from vrtherapy.motion.pipeline import prepare_kernels
 from vrtherapy.motion.skeleton import ArmDimensions, Skeleton, build_arm_skeleton
 from vrtherapy.render.display import DisplayChoice, choose_display
 from vrtherapy.therapy.exercises import rest_exercise
 from vrtherapy.therapy.playlist import Playlist
+from vrtherapy.therapy.session_state import SessionState
 from vrtherapy.tracking.sample import LimbKind, Side, other_side
+from vrtherapy.xr.runtime_probe import probe_openxr_runtime
 
 Say = Callable[[str], None]
 
@@ -52,15 +54,14 @@ def build_skeletons(limb: LimbKind, affected: Side, dims, show_intact: bool = Tr
 
 def pick_display(requested: str, say: Say) -> DisplayChoice:
     """The display to use, each fallback said in one line."""
-    choice = choose_display(requested)
+    choice = choose_display(requested, xr_probe=probe_openxr_runtime)
     for note in choice.notes:
         say(f"vrtherapy: {note}")
     return choice
 
 
 def prepare_motion(say: Say) -> None:
-    if prepare_kernels() > 3.0:
-        say("vrtherapy: prepared the motion pipeline for this machine (first run only)")
+    prepare_kernels(say)
 
 
 def patient_script(playlist: Playlist) -> list[tuple[str, float]]:
@@ -74,3 +75,32 @@ def patient_script(playlist: Playlist) -> list[tuple[str, float]]:
         if playlist.rest_after(i) > 0:
             script.append((rest, playlist.rest_after(i)))
     return script
+
+
+class PatientClock:
+    """Where in `patient_script` the synthetic patient is, from the session's state: the start of the
+    exercise (or rest break) under way in the script plus the time it has run. Following the session
+    rather than its total time keeps the patient on the right movement after a skip, a pause or an
+    exercise that ran longer than planned (it goes on repeating it); between parts it holds still."""
+
+    def __init__(self, playlist: Playlist) -> None:
+        self.playlist = playlist
+        self._starts: list[tuple[float, float, float]] = []  # per exercise: its start, its length, its rest's start
+        t = 0.0
+        for i, item in enumerate(playlist.exercises):
+            rest_start = t + item.planned_s
+            self._starts.append((t, item.planned_s, rest_start))
+            t = rest_start + (playlist.rest_after(i) if playlist.rest_after(i) > 0 else 0.0)
+        self._last = 0.0
+
+    def __call__(self, state: SessionState) -> float:
+        if state.exercise is not None and state.seconds_left is not None:
+            index = state.exercise.index
+            start, length, rest_start = self._starts[index]
+            if state.phase == "exercise":
+                elapsed = state.exercise.time_limit_s - state.seconds_left
+                self._last = start + (elapsed % length if length > 0 else 0.0)
+            elif state.phase == "rest":
+                rest = self.playlist.rest_after(index)
+                self._last = rest_start + min(max(0.0, rest - state.seconds_left), rest)
+        return self._last

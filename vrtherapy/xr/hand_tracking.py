@@ -11,6 +11,7 @@ needs no thread of its own. A joint whose position the runtime does not report v
 from __future__ import annotations
 
 import contextlib
+import ctypes
 from ctypes import byref, cast
 from dataclasses import dataclass
 
@@ -40,17 +41,26 @@ class HandJoints:
     active: bool
 
 
+#: XrHandJointLocationEXT as numpy sees it (flags, orientation xyzw, position xyz, radius: 40 bytes),
+#: so the 26 joints the runtime wrote become arrays in one step instead of a Python loop per joint.
+JOINT_LOCATION_DTYPE = np.dtype([("flags", "<u8"), ("orientation", "<f4", (4,)), ("position", "<f4", (3,)),
+                                 ("radius", "<f4")])  # fmt: skip
+
+
 def joints_from_locations(locations) -> HandJoints:
-    """An `XrHandJointLocationsEXT` (or anything with is_active and 26 joint_locations) -> arrays."""
-    joints = list(locations.joint_locations)
-    if len(joints) != JOINT_COUNT:
-        raise ValueError(f"expected {JOINT_COUNT} hand joints, got {len(joints)}")
-    positions = np.array([(j.pose.position.x, j.pose.position.y, j.pose.position.z) for j in joints], float)
-    flags = np.array([int(j.location_flags) for j in joints])
-    radii = np.array([j.radius for j in joints], float)
+    """An `XrHandJointLocationsEXT` (26 joint_locations in a ctypes array) -> arrays, one numpy view of
+    the runtime's memory (no per-joint Python work)."""
+    if int(locations.joint_count) != JOINT_COUNT:
+        raise ValueError(f"expected {JOINT_COUNT} hand joints, got {int(locations.joint_count)}")
+    array = locations.joint_locations
+    if not isinstance(array, ctypes.Array):  # a bare pointer to the first joint
+        array = (xr.HandJointLocationEXT * JOINT_COUNT).from_address(ctypes.addressof(array.contents))
+    if ctypes.sizeof(array) != JOINT_COUNT * JOINT_LOCATION_DTYPE.itemsize:
+        raise ValueError("XrHandJointLocationEXT does not have the expected 40-byte layout")
+    raw = np.frombuffer(array, dtype=JOINT_LOCATION_DTYPE, count=JOINT_COUNT)
     active = bool(locations.is_active)
-    valid = (flags & POSITION_VALID).astype(bool) & active
-    return HandJoints(positions, radii, valid, active)
+    valid = ((raw["flags"] & POSITION_VALID) != 0) & active
+    return HandJoints(raw["position"].astype(float), raw["radius"].astype(float), valid, active)
 
 
 def sample_from_joints(joints: HandJoints, side: Side, t_capture: float, anchor: SpaceAnchor, head: Pose,

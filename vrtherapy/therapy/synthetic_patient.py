@@ -24,6 +24,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from vrtherapy.errors import TrackerError
+from vrtherapy.frames import SEATED_RIGHT_SHOULDER
 from vrtherapy.motion.calibration import OPEN_SPREAD_DEG, relaxed_arm_degrees
 from vrtherapy.motion.kinematics import landmarks_from_pose
 from vrtherapy.motion.leg_skeleton import LegDimensions, build_leg_skeleton
@@ -33,7 +35,7 @@ from vrtherapy.therapy.exercises import get_exercise
 from vrtherapy.tracking.sample import ARM_POINTS, LEG_POINTS, LimbKind, Side, TrackedSample
 
 #: Seated posture: right shoulder position (world metres); the left one is its mirror image.
-RIGHT_SHOULDER = np.array([0.19, -0.03, 1.045])
+RIGHT_SHOULDER = SEATED_RIGHT_SHOULDER
 #: Seated posture: right hip joint (world metres), thigh level on the chair, and ...
 RIGHT_HIP = np.array([0.09, 0.0, 0.455])
 #: ... the feet flat on the floor a little in front of the knees (as people sit, and so the feet
@@ -264,7 +266,7 @@ class _SyntheticLimb:
                  root: np.ndarray, noise_m: float, seed: int) -> None:  # fmt: skip
         unknown = [s.exercise_id for s in schedule if s.exercise_id not in self.motions]
         if unknown:
-            raise ValueError(f"the synthetic {self.limb} cannot perform {', '.join(unknown)}")
+            raise TrackerError(f"the synthetic {self.limb} cannot perform {', '.join(unknown)}")
         self.side = side
         self.schedule = tuple(schedule)
         self.skeleton = skeleton
