@@ -132,7 +132,9 @@ def test_a_clinic_day_in_the_console(tmp_path):
     from vrtherapy.records.store import RecordStore
 
     with chromium() as driver, console_process(tmp_path) as console:
-        css = lambda selector: driver.find_element(By.CSS_SELECTOR, selector)  # noqa: E731
+        def css(selector: str):
+            """The element, once the page has drawn it (the page draws from the station's answers)."""
+            return wait_for(selector, lambda: driver.find_element(By.CSS_SELECTOR, selector), timeout=30)
 
         def fill(selector: str, text: str) -> None:
             element = css(selector)
@@ -226,10 +228,8 @@ def test_a_clinic_day_in_the_console(tmp_path):
         css('nav [data-view="patients"]').click()
         css('[data-patient="P100"]').click()
         css('[data-sub="history"]').click()
-        session = wait_for("the session in the history", lambda: css("[data-session]"))
-        text = session.text
-        assert "pain 5 → 3" in text and "fist_open_close" in text, text
-        assert "mirror.degree 1.0 → 0.5" in text and "pause" in text and "resume" in text, text
+        text = wait_for("the session in the history", lambda: "pain 5 → 3" in css("[data-session]").text and css("[data-session]").text)
+        assert "fist_open_close" in text and "4 / 4" in text, text
         _shot(driver, "08-history")
         css('[data-sub="report"]').click()
         css("#make-report").click()

@@ -23,7 +23,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from vrtherapy.motion.mirror_modes import SCOPES, MirrorMode, scope_problem
+from vrtherapy.motion.mirror_modes import MirrorMode, scope_problem
+from vrtherapy.therapy import commands as cmd
 
 if TYPE_CHECKING:
     from vrtherapy.therapy.session import SessionRunner
@@ -85,9 +86,10 @@ class LiveState:
 
 @dataclass(frozen=True)
 class Command:
+    """A session command (`therapy.commands`) and the therapist who gave it."""
+
     who: str
-    name: str  #: pause, resume, skip, stop, mirror, phantom_only, pain
-    value: Any = None
+    command: cmd.Command
 
 
 class FrameStream:
@@ -181,7 +183,7 @@ class LiveSession:
             try:
                 self._apply(runner, command)
             except ValueError as exc:  # checked on arrival; a refusal here must not end the session
-                self._record(command.who, f"refused {command.name}", "", str(exc))
+                self._record(command.who, f"refused {command.command.name}", "", str(exc))
         self.state = self._snapshot(runner, now)
 
     def finished(self, message: str, failed: bool = False) -> None:
@@ -208,27 +210,29 @@ class LiveSession:
             self._copy_pending = True
             self._last_grab = now
 
-    def _apply(self, runner: SessionRunner, command: Command) -> None:
-        name, value = command.name, command.value
-        if name in SIMPLE_COMMANDS:
-            getattr(runner, name)()
-            self._record(command.who, name, "", "")
-        elif name == "mirror":
+    def _apply(self, runner: SessionRunner, given: Command) -> None:
+        command, who = given.command, given.who
+        if isinstance(command, cmd.Pause | cmd.Resume | cmd.Skip | cmd.Stop):
+            getattr(runner, command.name)()
+            self._record(who, command.name, "", "")
+        elif isinstance(command, cmd.ChangeMirror):
             old = runner.pipeline.mirror.mode
-            new = replace(old, **value)
-            runner.set_mirror_mode(new)
-            for key in value:
+            changes = {k: v for k in MIRROR_FIELDS if (v := getattr(command, k)) is not None}
+            new = replace(old, **changes)
+            if new != old:
+                runner.set_mirror_mode(new)
+            for key in changes:
                 if getattr(old, key) != getattr(new, key):
-                    self._record(command.who, f"mirror.{key}", str(getattr(old, key)), str(getattr(new, key)))
-        elif name == "phantom_only":
-            old_flag = not runner.pipeline.mirror.show_intact
-            runner.set_show_intact(not value)
-            self._record(command.who, "phantom_only", str(old_flag).lower(), str(bool(value)).lower())
-        elif name == "pain" and runner.pain is not None:
-            keys = ["backspace", *str(value), "enter"]
-            for key in keys:
+                    self._record(who, f"mirror.{key}", str(getattr(old, key)), str(getattr(new, key)))
+            if command.phantom_only is not None:
+                old_flag = not runner.pipeline.mirror.show_intact
+                runner.set_show_intact(not command.phantom_only)
+                self._record(who, "phantom_only", str(old_flag).lower(), str(command.phantom_only).lower())
+        elif isinstance(command, cmd.PainAnswer) and runner.pain is not None:
+            when = runner.pain.when
+            for key in ("backspace", *str(command.score), "enter"):
                 runner.pain_key(key)
-            self._record(command.who, f"pain_{runner.pain.when}", "", str(value))
+            self._record(who, f"pain_{when}", "", str(command.score))
 
     def _record(self, who: str, what: str, old: str, new: str) -> None:
         event = ControlEvent(datetime.now(UTC), who, what, old, new)
@@ -285,26 +289,24 @@ def _tracking(runner: SessionRunner, wrong_hand: bool) -> tuple[str, str]:
     return "seen", ""
 
 
-def mirror_change(fields: dict[str, Any], limb: str) -> dict[str, Any]:
-    """The fields of a mirror change from the console for a session of `limb` ("upper"/"lower"), checked
-    by `MirrorMode`'s own rules and the limb's scopes; raises `InvalidValue` naming the field."""
-    from vrtherapy.config import InvalidValue
-
-    unknown = sorted(set(fields) - set(MIRROR_FIELDS))
-    if unknown or not fields:
-        raise InvalidValue(unknown[0] if unknown else "mirror", f"change one of {', '.join(MIRROR_FIELDS)}")
-    clean: dict[str, Any] = {}
-    for key, value in fields.items():
-        if key == "scope":
-            if not isinstance(value, str):
-                raise InvalidValue(key, f"must be text, got {value!r}")
-            problem = scope_problem("arm" if limb == "upper" else "leg", value) if value in SCOPES else None
+def console_command(name: object, value: object, limb: str) -> cmd.Command:
+    """The session command a console request asks for, checked here (on the web thread) by the commands'
+    own rules and, for a mirror scope, the session's limb ("upper"/"lower"); ValueError names the field."""
+    if name in SIMPLE_COMMANDS:
+        return cmd.command_from(str(name))
+    if name == "mirror":
+        if not isinstance(value, dict):
+            raise ValueError("mirror: give the fields to change, e.g. {\"degree\": 0.5}")
+        command = cmd.command_from("mirror", value)
+        if command.scope is not None:  # type: ignore[union-attr]
+            problem = scope_problem("arm" if limb == "upper" else "leg", command.scope)  # type: ignore[union-attr]
             if problem:
-                raise InvalidValue(key, problem)
-            clean[key] = value
-        elif isinstance(value, bool) or not isinstance(value, int | float):
-            raise InvalidValue(key, f"must be a number, got {value!r}")
-        else:
-            clean[key] = float(value)
-    MirrorMode(**clean)  # the same bounds as the playlist files
-    return clean
+                raise ValueError(f"mirror.scope: {problem}")
+        fields = {k: v for k in MIRROR_FIELDS if (v := getattr(command, k)) is not None}
+        MirrorMode(**fields)  # the bounds every playlist file meets
+        return command
+    if name == "phantom_only":
+        return cmd.ChangeMirror(phantom_only=value)  # type: ignore[arg-type]
+    if name == "pain":
+        return cmd.PainAnswer(value)  # type: ignore[arg-type]
+    raise ValueError("name: one of pause, resume, skip, stop, mirror, phantom_only, pain")

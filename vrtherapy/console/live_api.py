@@ -15,10 +15,9 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 
-from vrtherapy.config import InvalidValue
 from vrtherapy.console import playlists
 from vrtherapy.console.context import ConsoleContext, who
-from vrtherapy.console.live import SIMPLE_COMMANDS, Command, LiveSession, mirror_change
+from vrtherapy.console.live import Command, LiveSession, console_command
 from vrtherapy.console.records_api import field_errors
 from vrtherapy.console.station import StartRequest
 from vrtherapy.errors import VrtherapyError
@@ -89,26 +88,15 @@ def router(ctx: ConsoleContext) -> APIRouter:
         live = _running(ctx)
         if live is None:
             return JSONResponse({"errors": {"session": "no session is running on this station"}}, status_code=409)
-        name = data.get("name")
-        value = data.get("value")
+        name, value = data.get("name"), data.get("value")
         try:
-            if name in SIMPLE_COMMANDS:
-                value = None
-            elif name == "mirror":
-                value = mirror_change(value if isinstance(value, dict) else {}, _limb_of(live))
-            elif name == "phantom_only":
-                if not isinstance(value, bool):
-                    raise InvalidValue("phantom_only", "must be true or false")
-            elif name == "pain":
-                if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 10:
-                    raise InvalidValue("pain", "a whole number from 0 (no pain) to 10 (worst imaginable)")
-                if not live.state.pain_question:
-                    raise InvalidValue("pain", "the pain question is not being asked now")
-            else:
-                raise InvalidValue("name", "one of pause, resume, skip, stop, mirror, phantom_only, pain")
-        except InvalidValue as exc:
-            return JSONResponse({"errors": {exc.field: f"{exc.field}: {exc.reason}"}}, status_code=422)
-        live.submit(Command(who(request), str(name), value))
+            command = console_command(name, value, _limb_of(live))
+            if name == "pain" and not live.state.pain_question:
+                raise ValueError("pain: the pain question is not being asked now")
+        except ValueError as exc:
+            field = str(exc).split(":")[0].split(".")[0] if ":" in str(exc) else "session"
+            return JSONResponse({"errors": {field: str(exc)}}, status_code=422)
+        live.submit(Command(who(request), command))
         return {"accepted": name}
 
     @api.get("/session/frame.jpg")

@@ -65,8 +65,9 @@ class Station:
 
     def _check(self, request: StartRequest) -> None:
         from vrtherapy.records.store import RecordStore
-        from vrtherapy.render.display import choose_display, surface_for
+        from vrtherapy.render.display import surface_for
         from vrtherapy.therapy.playlist import load_playlist
+        from vrtherapy.therapy.setup import pick_display
 
         playlist = load_playlist(request.playlist)
         with RecordStore.open(self.db) as store:
@@ -74,7 +75,7 @@ class Station:
         if playlist.limb != profile.limb:
             raise VrtherapyError(f"playlist: {playlist.name!r} is for the {playlist.limb} limb; patient "
                                  f"{profile.patient_id} is treated for the {profile.limb} limb")  # fmt: skip
-        surface = surface_for(choose_display(request.display).mode)
+        surface = surface_for(pick_display(request.display, _quiet).mode)
         if self._surface is not None and surface != self._surface:
             raise VrtherapyError(f"display: this station opened a {self._surface} view for its first session; "
                                  "restart the console to change to a " + surface + " view")  # fmt: skip
@@ -85,8 +86,9 @@ class Station:
         live = self.live
         if live is not None and live.state.status in ("starting", "running"):
             from vrtherapy.console.live import Command
+            from vrtherapy.therapy.commands import Stop
 
-            live.submit(Command("station", "stop"))
+            live.submit(Command("station", Stop(immediately=True)))
         self._requests.put(None)
 
     # -- the main thread ----------------------------------------------------------------------------
@@ -106,12 +108,13 @@ class Station:
             self._run(*item)
 
     def _run(self, request: StartRequest, live: LiveSession) -> None:
-        from vrtherapy.render.display import choose_display, open_showbase, surface_for
+        from vrtherapy.render.display import open_showbase, surface_for
         from vrtherapy.therapy.run_session import RunOptions, format_report, run_session
+        from vrtherapy.therapy.setup import pick_display
 
         try:
             if self.base is None:
-                surface = surface_for(choose_display(request.display).mode)
+                surface = surface_for(pick_display(request.display, _quiet).mode)
                 self.base = open_showbase(surface, self.size)
                 self._surface = surface
             options = RunOptions(patient=request.patient_id, playlist=request.playlist, display=request.display,
@@ -128,3 +131,7 @@ class Station:
         for line in format_report(report):
             self.say(line)
         live.finished(f"session {report.session_id} {report.status} ({report.ended_by})")
+
+
+def _quiet(line: str) -> None:
+    """Display fallbacks are said once, by the session itself."""

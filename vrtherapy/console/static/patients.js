@@ -41,6 +41,9 @@ async function openPatient(id) {
   refreshList();
 }
 
+// An ISO time as a datetime-local field shows it: the station's local time, to the minute.
+const localInput = (iso) => { const d = new Date(iso); d.setMinutes(d.getMinutes() - d.getTimezoneOffset()); return d.toISOString().slice(0, 16); };
+
 const options = (values, chosen) => values.map((v) => el("option", { value: v, selected: v === chosen }, v));
 
 async function renderProfile() {
@@ -94,9 +97,9 @@ function painForm(entry, onDone) {
   const form = el("form", { class: "stack panel", autocomplete: "off" },
     el("h3", {}, entry ? `Correct entry ${entry.id}` : "Log a pain rating between sessions"),
     el("div", { class: "row" },
-      field("Pain (0 no pain – 10 worst)", el("input", { name: "score", "data-field": "score", type: "number", min: 0, max: 10, step: 1, value: value("score"), required: true, style: "width:7rem" }), "score"),
-      field("When (empty: now)", el("input", { name: "at", "data-field": "at", type: "datetime-local", value: entry ? entry.at.slice(0, 16) : "" }), "at"),
-      field("How long (minutes)", el("input", { name: "duration_min", "data-field": "duration_min", type: "number", step: "any", value: value("duration_min"), style: "width:8rem" }), "duration_min")),
+      field("Pain (0 no pain – 10 worst)", el("input", { name: "score", "data-field": "score", type: "number", min: 0, max: 10, step: 1, value: value("score"), required: true }), "score"),
+      field("When (empty: now)", el("input", { name: "at", "data-field": "at", type: "datetime-local", value: entry ? localInput(entry.at) : "" }), "at"),
+      field("How long (minutes)", el("input", { name: "duration_min", "data-field": "duration_min", type: "number", step: "any", value: value("duration_min") }), "duration_min")),
     el("div", { class: "row" },
       field("Triggers (comma-separated)", el("input", { name: "triggers", "data-field": "triggers", value: entry ? entry.triggers.join(", ") : "" }), "triggers"),
       field("Medications (comma-separated)", el("input", { name: "medications", "data-field": "medications", value: entry ? entry.medications.join(", ") : "" }), "medications")),
@@ -164,14 +167,14 @@ async function renderHistory() {
   const root = document.querySelector('[data-subview="history"]');
   const { sessions } = await request("GET", `/api/patients/${encodeURIComponent(current)}/sessions`);
   if (!sessions.length) { root.replaceChildren(el("p", { class: "muted" }, "No sessions yet.")); return; }
-  root.replaceChildren(...sessions.map((s) => el("details", { class: "panel", open: s === sessions[0], "data-session": s.id, style: "margin-bottom:.7rem" },
+  root.replaceChildren(...sessions.map((s) => el("details", { class: "panel", open: s === sessions[0], "data-session": s.id },
     el("summary", {}, el("strong", {}, fmtTime(s.started_at)), ` · ${s.playlist} · ${s.status} · ${s.minutes} min · pain ${s.pain_before ?? "–"} → ${s.pain_after ?? "–"}`),
     el("table", {}, el("thead", {}, el("tr", {}, ["Exercise", "Repetitions", "Range of motion", "Delay (mean / p95)", "Time", "Done"].map((h) => el("th", {}, h)))),
       el("tbody", {}, s.exercises.map((e) => el("tr", {}, el("td", {}, e.exercise_id),
         el("td", {}, e.reps === null ? "–" : `${e.reps}${e.target_reps ? ` / ${e.target_reps}` : ""}`),
         el("td", {}, num(e.rom_deg, "°")), el("td", {}, `${num(e.latency_ms_mean, " ms")} / ${num(e.latency_ms_p95, " ms")}`),
         el("td", {}, num(e.duration_s, " s")), el("td", {}, e.completed ? "yes" : "no"))))),
-    s.controls && s.controls.length ? el("div", {}, el("h3", { style: "margin-top:.8rem" }, "Changed from the console"),
+    s.controls && s.controls.length ? el("div", {}, el("h3", { class: "gap-top" }, "Changed from the console"),
       el("ul", {}, s.controls.map((c) => el("li", {}, `${fmtTime(c.at)} · ${c.actor || c.by || ""}: ${c.detail ? `${c.detail.what} ${c.detail.old ? `${c.detail.old} → ` : ""}${c.detail.new}` : c.kind}`)))) : null)));
 }
 

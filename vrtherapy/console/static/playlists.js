@@ -14,7 +14,7 @@ async function refresh() {
   const { playlists } = await request("GET", "/api/playlists");
   document.getElementById("playlist-list").replaceChildren(...playlists.map((p) => el("li", {}, el("button", {
     "data-playlist": p.file, onclick: async () => edit(await request("GET", `/api/playlists/${encodeURIComponent(p.file)}`), false, p.source),
-  }, el("span", {}, el("strong", {}, p.title), el("br"), el("span", { class: "muted" }, p.problem || `${p.limb} · ${p.exercises} exercises · about ${p.planned_min} min`)),
+  }, el("span", {}, el("strong", {}, p.title), el("br"), el("span", { class: "muted" }, p.problem || `${p.limb} · ${p.exercises} exercise${p.exercises === 1 ? "" : "s"} · about ${p.planned_min} min`)),
   el("span", { class: `tag ${p.source}` }, p.source)))));
 }
 
@@ -70,7 +70,7 @@ function edit(playlist, isNew, source = "clinic") {
       field("File name (letters, digits, _ and -)", el("input", { value: state.file, "data-field": "file", id: "playlist-file", oninput: (ev) => { state.file = ev.target.value; } }), "file"),
       field("Limb", el("select", { "data-field": "limb", id: "playlist-limb", onchange: (ev) => { state.limb = ev.target.value; state.exercises = []; drawRows(); } },
         ["upper", "lower"].map((l) => el("option", { value: l, selected: l === state.limb }, l))), "limb"),
-      text("max_minutes", "Session cap (minutes, optional)", { type: "number", step: "any", style: "width:9rem" })),
+      text("max_minutes", "Session cap (minutes, optional)", { type: "number", step: "any" })),
     el("h3", {}, "Exercises"), rows,
     el("div", { class: "row" },
       el("button", { type: "button", id: "add-exercise", onclick: () => {
