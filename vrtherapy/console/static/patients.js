@@ -94,7 +94,7 @@ async function renderProfile() {
 
 function painForm(entry, onDone) {
   const value = (k) => (entry && entry[k] !== null && entry[k] !== undefined ? entry[k] : "");
-  const form = el("form", { class: "stack panel", autocomplete: "off" },
+  const form = el("form", { class: "stack panel", autocomplete: "off", id: entry ? "pain-correction" : "pain-new" },
     el("h3", {}, entry ? `Correct entry ${entry.id}` : "Log a pain rating between sessions"),
     el("div", { class: "row" },
       field("Pain (0 no pain – 10 worst)", el("input", { name: "score", "data-field": "score", type: "number", min: 0, max: 10, step: 1, value: value("score"), required: true }), "score"),
