@@ -36,7 +36,8 @@ from vrtherapy.xr.swapchains import (
 )
 
 HEAD = Pose(np.array([0.0, -0.05, 1.2]), np.array([0.0, 0.0, 0.0, 1.0]))
-FINGER_JOINTS = [n for n in build_arm_skeleton("right").names if n.split("_")[0] in ("thumb", "index", "middle", "ring", "little")]
+DIGITS = ("thumb", "index", "middle", "ring", "little")
+FINGER_JOINTS = [n for n in build_arm_skeleton("right").names if n.split("_")[0] in DIGITS]
 
 
 def locations(positions_xr, flags, active=True):
@@ -149,7 +150,8 @@ def test_palm_faces_the_controller_handle():
     axes = grip_axes_in_world(grip)
     for side in ("right", "left"):
         s = sample_from_grip(grip, 0.0, side, HEAD, 0.0)
-        thumb = s.points[HAND_OFFSET + HAND_LANDMARKS.index("thumb_mcp")] - s.points[HAND_OFFSET + HAND_LANDMARKS.index("pinky_mcp")]
+        hand = s.points[HAND_OFFSET:]
+        thumb = hand[HAND_LANDMARKS.index("thumb_mcp")] - hand[HAND_LANDMARKS.index("pinky_mcp")]
         assert thumb @ axes[:, 2] < -0.02
 
 

@@ -49,12 +49,17 @@ def _display(text: str) -> str:
 
 
 def _rest_after(text: str) -> float:
+    from vrtherapy.config import InvalidValue
+    from vrtherapy.motion.tracking_loss import LossSettings
+
     try:
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
-    if not 0 <= value <= 30:
-        raise argparse.ArgumentTypeError(f"{text!r} must be from 0 to 30 seconds")
+    try:
+        LossSettings(hold_s=value)  # the bound is stated once, on the setting
+    except InvalidValue as exc:
+        raise argparse.ArgumentTypeError(f"{text!r} seconds: {exc.reason}") from None
     return value
 
 
@@ -133,7 +138,7 @@ def build_parser() -> argparse.ArgumentParser:
                           "or headset (its hand tracking or controller)")
     run.add_argument("--pain-before", type=_pain_score, help="pain before the session, 0-10 (else asked on screen)")
     run.add_argument("--pain-after", type=_pain_score, help="pain after the session, 0-10 (else asked on screen)")
-    run.add_argument("--db", type=Path, help="the records file (default: per-user; VRTHERAPY_DB overrides)")
+    run.add_argument("--db", help="the records: an SQLite file or a postgresql:// URL (default: $VRTHERAPY_DB, else per-user)")
     run.add_argument("--seconds", type=_positive, help="the session's maximum length (the playlist's own cap also applies)")
     run.add_argument("--scene", help="scene TOML (default: scenes/clinic_room.toml)")
     run.add_argument("--size", type=_size, default=(960, 540), help="frame size WIDTHxHEIGHT (default 960x540)")
@@ -166,7 +171,9 @@ def main(argv: list[str] | None = None) -> int:
 
 def _dispatch(args: argparse.Namespace) -> int:
     if args.command in records_cli.COMMANDS:
-        return records_cli.run(args)
+        from vrtherapy.therapy.rom_joints import exercise_joint
+
+        return records_cli.run(args, joint_of=exercise_joint)
     if args.command == "console":
         from vrtherapy.prepare import ready_for_frames
 

@@ -7,7 +7,6 @@ offscreen) and, without a screen, leaves a video, key frames and `summary.json` 
 
 from __future__ import annotations
 
-import json
 import time
 from dataclasses import asdict, dataclass
 from datetime import datetime
@@ -19,8 +18,10 @@ from vrtherapy.motion.leg_skeleton import LegDimensions
 from vrtherapy.motion.pipeline import MirrorSettings, PosePipeline
 from vrtherapy.motion.skeleton import ArmDimensions
 from vrtherapy.motion.tracking_loss import LossSettings
+from vrtherapy.private_files import private_folder
 from vrtherapy.render.display import DisplayChoice, open_showbase, surface_for
 from vrtherapy.render.scene_spec import load_scene
+from vrtherapy.summary_file import write_json
 from vrtherapy.therapy.playlist import load_playlist
 from vrtherapy.therapy.session import SessionRunner
 from vrtherapy.therapy.setup import build_skeletons, limb_kind, patient_script, pick_display, prepare_motion
@@ -74,7 +75,7 @@ def run_demo(options: DemoOptions, say=print) -> Path:
     choice = pick_display(options.display, say)
     seconds = playlist.duration_s if options.seconds is None else options.seconds
     folder = options.output or default_output_folder()
-    folder.mkdir(parents=True, exist_ok=True)
+    private_folder(folder)  # it may show a patient's own recorded motion
 
     prepare_motion(say)
     mirror = MirrorSettings(intact_side=intact, show_intact=options.show_intact)
@@ -118,13 +119,15 @@ def run_demo(options: DemoOptions, say=print) -> Path:
         tracker.stop()
         if headset is not None:
             headset.finish()
-    files = recorder.finish() if recorder is not None else []
+    files = recorder.finish(stats.elapsed_s) if recorder is not None else []
     summary = {
         "frames_rendered": stats.frames,
         "seconds": round(stats.elapsed_s, 3),
         "fps": round(stats.fps, 2),
         "target_fps": options.fps,
         "video_fps": None if recorder is None else options.fps / capture_every,
+        "video": None if recorder is None else recorder.video_summary(),
+        "limb": limb,
         "display": {"requested": options.display, "used": choice.mode, "fallbacks": list(choice.notes),
                     **({"headset": headset.summary()} if headset is not None else {})},
         "window_size": list(options.size),
@@ -142,7 +145,7 @@ def run_demo(options: DemoOptions, say=print) -> Path:
         "stopped_by_user": stats.stopped_by_user,
         "files": [str(p.relative_to(folder)) for p in files],
     }  # fmt: skip
-    (folder / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
+    write_json(folder / "summary.json", summary)
     scene.destroy()
     base.destroy()
     return folder

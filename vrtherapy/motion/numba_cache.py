@@ -15,7 +15,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import numba
 from platformdirs import user_cache_dir
@@ -23,6 +23,9 @@ from platformdirs import user_cache_dir
 from vrtherapy import __version__
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+#: numba's settings (read at run time from its config module, which declares no types)
+_config: Any = numba.config
 
 
 def kernel_cache_dir() -> Path:
@@ -36,10 +39,10 @@ def kernel_cache_dir() -> Path:
 
 def kernel(function: F) -> F:
     """`numba.njit(cache=True)`, cached in `kernel_cache_dir()`."""
-    previous = numba.config.CACHE_DIR
-    numba.config.CACHE_DIR = str(kernel_cache_dir())
+    previous = _config.CACHE_DIR
+    _config.CACHE_DIR = str(kernel_cache_dir())
     try:
-        compiled: F = numba.njit(cache=True)(function)
+        compiled = numba.njit(cache=True)(function)
     finally:
-        numba.config.CACHE_DIR = previous
-    return compiled
+        _config.CACHE_DIR = previous
+    return cast(F, compiled)  # called like the Python function it compiles

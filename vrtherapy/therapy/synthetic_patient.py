@@ -39,8 +39,9 @@ RIGHT_SHOULDER = SEATED_RIGHT_SHOULDER
 #: Seated posture: right hip joint (world metres), thigh level on the chair, and ...
 RIGHT_HIP = np.array([0.09, 0.0, 0.455])
 #: ... the feet flat on the floor a little in front of the knees (as people sit, and so the feet
-#: are in view beyond the knees), degrees.
-SEATED_LEG_DEG = {"thigh": (90.0, 0.0, 0.0), "shank": (65.0, 0.0, 0.0), "foot": (-28.0, 0.0, 0.0)}
+#: are in view beyond the knees), the thighs turned out a little so the knees are apart as a seated
+#: person's are (about 30 cm), degrees.
+SEATED_LEG_DEG = {"thigh": (90.0, 0.0, 8.0), "shank": (65.0, 0.0, 0.0), "foot": (-28.0, 0.0, 0.0)}
 
 
 @dataclass(frozen=True)

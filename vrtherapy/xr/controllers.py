@@ -91,7 +91,8 @@ class XrControllers:
     def _suggest(self, say: Callable[[str], None]) -> list[str]:
         accepted = []
         for profile, table in SUGGESTED_BINDINGS.items():
-            bindings = [xr.ActionSuggestedBinding(self.actions[action], xr.string_to_path(self.instance, f"/user/hand/{side}/{path}"))
+            bindings = [xr.ActionSuggestedBinding(self.actions[action],
+                                                  xr.string_to_path(self.instance, f"/user/hand/{side}/{path}"))
                         for action, path, sides in table for side in sides]  # fmt: skip
             try:
                 xr.suggest_interaction_profile_bindings(self.instance, xr.InteractionProfileSuggestedBinding(
@@ -132,7 +133,5 @@ class XrControllers:
         for space in self.grip_spaces.values():
             with contextlib.suppress(xr.XrException):
                 xr.destroy_space(space)
-        try:
+        with contextlib.suppress(xr.XrException):
             xr.destroy_action_set(self.action_set)  # destroys its actions too
-        except xr.XrException:
-            pass

@@ -374,7 +374,8 @@ def open_headset_display(base, scene, eye, requested: str, intact_side, dims, fa
     try:
         display.start()
     except Exception as exc:
-        reason = str(exc) if isinstance(exc, VrtherapyError) else f"the OpenXR runtime failed to start ({type(exc).__name__}: {exc})"
+        failed = f"the OpenXR runtime failed to start ({type(exc).__name__}: {exc})"
+        reason = str(exc) if isinstance(exc, VrtherapyError) else failed
         display._stop_presenting() if display.active else (display.headset.close() if display.headset else None)
         base.camNode.setActive(True)
         if requested == "xr":
