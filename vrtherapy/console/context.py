@@ -8,8 +8,6 @@ rather than pretending an edit happened.
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, is_dataclass
@@ -23,7 +21,7 @@ from vrtherapy.console.jobs import Jobs, Progress
 from vrtherapy.console.live import ControlEvent
 from vrtherapy.console.security import Device, PairingGate
 from vrtherapy.console.station import Station
-from vrtherapy.records.models import PatientProfile, RecordsError
+from vrtherapy.records.models import PatientProfile
 from vrtherapy.records.store import RecordStore
 
 CONTROL_EVENT = "console"  #: the kind of session event a console control is logged as
@@ -48,63 +46,49 @@ def _plain(value: Any) -> Any:
 
 
 class RecordsBridge:
-    """Corrections, audit, session events and exports, through whichever calls the records store offers."""
+    """The records calls the console makes beyond plain reads: corrections with their reason and author,
+    the audit trail, the controls of a session, and exports."""
 
     def update_profile(self, store: RecordStore, profile: PatientProfile, by: str, reason: str) -> None:
-        if _has(store, "audit_trail"):
-            if not reason.strip():
-                raise RecordsError("reason: say why the profile is changed (it is kept in the audit trail)")
-            store.update_patient(profile, reason=reason, by=by)  # type: ignore[call-arg]
-        else:
-            store.update_patient(profile)
+        store.update_patient(profile, reason=reason, by=by)
 
     def can_correct(self, store: RecordStore) -> bool:
-        return _has(store, "edit_pain") and _has(store, "void_pain")
+        return True
 
     def edit_pain(self, store: RecordStore, entry_id: int, changes: dict[str, Any], by: str, reason: str) -> None:
-        if not self.can_correct(store):
-            raise RecordsError("form: this records version cannot correct entries")
-        store.edit_pain(entry_id, changes, reason=reason, by=by)  # type: ignore[attr-defined]
+        store.edit_pain(entry_id, changes, reason=reason, by=by)
 
     def void_pain(self, store: RecordStore, entry_id: int, by: str, reason: str) -> None:
-        if not self.can_correct(store):
-            raise RecordsError("form: this records version cannot void entries")
-        store.void_pain(entry_id, reason=reason, by=by)  # type: ignore[attr-defined]
+        store.void_pain(entry_id, reason=reason, by=by)
 
     def audit(self, store: RecordStore, patient_id: str) -> list[dict[str, Any]]:
-        if not _has(store, "audit_trail"):
-            return []
-        return [_plain(entry) for entry in store.audit_trail(patient_id)]  # type: ignore[attr-defined]
+        return [_plain(entry) for entry in store.audit_trail(patient_id)]
 
     def log_control(self, store: RecordStore, session_id: int, event: ControlEvent) -> None:
-        if _has(store, "record_session_event"):
-            store.record_session_event(session_id, CONTROL_EVENT, {"what": event.what, "old": event.old, "new": event.new},  # type: ignore[attr-defined]
-                                       by=event.who, at=event.at)  # fmt: skip
+        store.record_session_event(session_id, CONTROL_EVENT, {"what": event.what, "old": event.old, "new": event.new},
+                                   by=event.who, at=event.at)  # fmt: skip
 
     def controls(self, store: RecordStore, session_id: int) -> list[dict[str, Any]]:
-        if not _has(store, "session_events"):
-            return []
-        return [_plain(e) for e in store.session_events(session_id)]  # type: ignore[attr-defined]
+        return [_plain(e) for e in store.session_events(session_id) if e.kind == CONTROL_EVENT]
 
     def export_formats(self) -> tuple[str, ...]:
-        return ("csv", "fhir") if importlib.util.find_spec("vrtherapy.records.fhir") is not None else ("csv",)
+        return ("csv", "fhir")
 
     def export(self, store: RecordStore, patient_id: str, fmt: str, folder: Path, progress: Progress) -> list[Path]:
+        from vrtherapy.therapy.rom_joints import exercise_joint
+
         progress(0.1, f"reading the records of {patient_id}")
         if fmt == "fhir":
-            fhir: Any = importlib.import_module("vrtherapy.records.fhir")
-            path = folder / f"{patient_id}-fhir.json"
-            fhir.write_bundle(store, path, [patient_id])
-            return [path]
+            from vrtherapy.records.fhir import export_fhir
+
+            files = export_fhir(store, folder, [patient_id], joint_of=exercise_joint)
+            progress(0.9, "FHIR bundle written and validated")
+            return files
         from vrtherapy.records.export import export_csv
 
         files = export_csv(store, folder, [patient_id])
         progress(0.9, "CSV files written")
         return files
-
-
-def _has(store: RecordStore, name: str) -> bool:
-    return callable(getattr(store, name, None))
 
 
 @dataclass

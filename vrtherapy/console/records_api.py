@@ -20,7 +20,9 @@ from fastapi.responses import FileResponse, JSONResponse
 from vrtherapy.console.context import ConsoleContext, who
 from vrtherapy.console.jobs import Progress, step_progress
 from vrtherapy.errors import VrtherapyError
-from vrtherapy.records.models import KNOWN_LEVELS, LIMBS, SIDES, PatientProfile, RecordsError
+from vrtherapy.records.checks import FieldError, FieldErrors
+from vrtherapy.records.models import LIMBS, SIDES, PatientProfile
+from vrtherapy.records.profiles import CONDITIONS, LEVELS, MEASUREMENTS
 
 _FIELD = re.compile(r"^([A-Za-z_][\w.\[\]]*|patient ID)\b[^:]*?: ")
 
@@ -44,36 +46,39 @@ def profile_json(p: PatientProfile) -> dict[str, Any]:
     return data
 
 
-def _profile(data: dict[str, Any], patient_id: str | None = None) -> PatientProfile:
-    """A profile from the page's form: text fields as typed, numbers as numbers, checked by PatientProfile."""
+def _profile_values(data: dict[str, Any], new: bool) -> dict[str, Any]:
+    """The profile form's fields as `PatientProfile` takes them (dates as dates, numbers as numbers); what
+    cannot even be read is refused here, the rest by the records layer's own checks."""
     if not isinstance(data, dict):
-        raise RecordsError("form: expected a table of fields")
-    when = data.get("amputation_date") or None
-    try:
-        amputated = date.fromisoformat(when) if when else None
-    except (TypeError, ValueError):
-        raise RecordsError(f"amputation_date: {when!r} is not a date (YYYY-MM-DD)") from None
-    measurements = data.get("measurements") or {}
-    if not isinstance(measurements, dict):
-        raise RecordsError("measurements: expected name -> metres")
-    minutes = data.get("prescribed_minutes_per_week")
-    return PatientProfile(
-        patient_id=patient_id if patient_id is not None else data.get("patient_id", ""),
-        affected_side=data.get("affected_side", ""), limb=data.get("limb", ""), level=data.get("level", ""),
-        amputation_date=amputated, measurements=measurements,
-        prescribed_minutes_per_week=60.0 if minutes in (None, "") else minutes, notes=data.get("notes") or "",
-    )  # fmt: skip
+        raise FieldError("form", "expected a table of fields")
+    names = ["affected_side", "limb", "level", "condition", "amputation_date", "measurements",
+             "prescribed_minutes_per_week", "notes"] + (["patient_id"] if new else [])  # fmt: skip
+    values = {k: data[k] for k in names if k in data}
+    when = values.get("amputation_date")
+    if when in ("", None):
+        values["amputation_date"] = None
+    else:
+        try:
+            values["amputation_date"] = date.fromisoformat(str(when))
+        except ValueError:
+            raise FieldError("amputation_date", f"{when!r} is not a date (YYYY-MM-DD)") from None
+    if values.get("prescribed_minutes_per_week") in ("", None):
+        values.pop("prescribed_minutes_per_week", None)
+    if values.get("notes") is None:
+        values.pop("notes", None)
+    return values
 
 
 def _pain_json(e: Any) -> dict[str, Any]:
     data = asdict(e)
     data["at"] = e.at.isoformat()
+    data["voided_at"] = e.voided_at.isoformat() if e.voided_at else None
     return data
 
 
 def _session_json(s: Any) -> dict[str, Any]:
     return {
-        "id": s.id, "playlist": s.playlist, "display": s.display, "started_at": s.started_at.isoformat(),
+        "id": s.id, "number": s.number, "playlist": s.playlist, "display": s.display, "started_at": s.started_at.isoformat(),
         "ended_at": s.ended_at.isoformat() if s.ended_at else None, "status": s.status,
         "pain_before": s.pain_before, "pain_after": s.pain_after, "minutes": round(s.minutes, 1),
         "exercises": [{**asdict(e), "started_at": e.started_at.isoformat()} for e in s.exercises],
@@ -85,13 +90,15 @@ def router(ctx: ConsoleContext) -> APIRouter:
 
     @api.get("/meta")
     def meta() -> dict[str, Any]:
-        return {"sides": SIDES, "limbs": LIMBS, "levels": KNOWN_LEVELS, "displays": ["offscreen", "window", "xr"]}
+        return {"sides": SIDES, "limbs": LIMBS, "conditions": CONDITIONS,
+                "levels": {f"{c}/{limb}": list(v) for (c, limb), v in LEVELS.items()},
+                "measurements": {limb: {k: list(r) for k, r in v.items()} for limb, v in MEASUREMENTS.items()},
+                "displays": ["offscreen", "window", "xr"]}  # fmt: skip
 
     @api.get("/patients")
     def patients(q: str = "") -> dict[str, Any]:
-        needle = q.strip().lower()
         with ctx.store() as store:
-            found = [p for p in store.patients() if needle in p.patient_id.lower() or needle in p.level.lower()]
+            found = store.search_patients(q)
             rows = []
             for p in found:
                 sessions = store.sessions(p.patient_id)
@@ -102,11 +109,14 @@ def router(ctx: ConsoleContext) -> APIRouter:
     @api.post("/patients")
     def add_patient(request: Request, data: dict[str, Any]) -> Any:
         try:
-            profile = _profile(data)
+            values = _profile_values(data, new=True)
             with ctx.store() as store:
-                store.add_patient(profile)
+                errors = store.profile_errors(values)
+                if errors:
+                    raise FieldErrors(errors)
+                profile = store.add_patient(PatientProfile(**values), by=who(request))
         except VrtherapyError as exc:
-            return field_errors(exc, "patient_id" if "already exists" in str(exc) else "")
+            return field_errors(exc, "patient_id" if "already" in str(exc) else "")
         ctx.say(f"vrtherapy: {who(request)} registered patient {profile.patient_id}")
         return profile_json(profile)
 
@@ -118,9 +128,12 @@ def router(ctx: ConsoleContext) -> APIRouter:
     @api.put("/patients/{patient_id}")
     def update_patient(request: Request, patient_id: str, data: dict[str, Any]) -> Any:
         try:
-            profile = _profile(data, patient_id)
+            values = _profile_values(data, new=False)
             with ctx.store() as store:
-                ctx.records.update_profile(store, profile, who(request), str(data.get("reason") or ""))
+                errors = store.profile_errors(values, patient_id)
+                if errors:
+                    raise FieldErrors(errors)
+                profile = store.update_patient(patient_id, values, reason=_reason(data), by=who(request))
         except VrtherapyError as exc:
             return field_errors(exc)
         return profile_json(profile)
@@ -136,7 +149,7 @@ def router(ctx: ConsoleContext) -> APIRouter:
         try:
             args = _pain_args(data)
             with ctx.store() as store:
-                entry_id = store.add_pain(patient_id, args.pop("score"), "between", **args)
+                entry_id = store.add_pain(patient_id, args.pop("score", None), "between", **args)
         except VrtherapyError as exc:
             return field_errors(exc)
         ctx.say(f"vrtherapy: {who(request)} logged a pain rating for {patient_id}")
@@ -175,9 +188,10 @@ def router(ctx: ConsoleContext) -> APIRouter:
 
         def work(folder: Path, progress: Progress) -> list[Path]:
             from vrtherapy.records.report import write_report
+            from vrtherapy.therapy.rom_joints import exercise_joint
 
             with ctx.store() as store:
-                files = write_report(store, patient_id, folder, progress=step_progress(progress))
+                files = write_report(store, patient_id, folder, progress=step_progress(progress), joint_of=exercise_joint)
             return [files.pdf, files.json, *files.pngs]
 
         return ctx.jobs.submit("report", patient_id, who(request), work).to_json()
@@ -217,25 +231,31 @@ def router(ctx: ConsoleContext) -> APIRouter:
 def _reason(data: dict[str, Any]) -> str:
     reason = str(data.get("reason") or "").strip()
     if not reason:
-        raise RecordsError("reason: say why the entry is corrected (it is kept in the audit trail)")
+        raise FieldError("reason", "say why (it is kept in the audit trail)")
     return reason
 
 
 def _pain_args(data: dict[str, Any]) -> dict[str, Any]:
-    """The pain form's fields as the records layer takes them (its checks do the rest)."""
+    """The pain form's fields as the records layer takes them (its checks do the rest); empty fields are
+    left out, so an edit changes only what the form says."""
     if not isinstance(data, dict):
-        raise RecordsError("form: expected a table of fields")
-    args: dict[str, Any] = {"score": data.get("score")}
+        raise FieldError("form", "expected a table of fields")
+    args: dict[str, Any] = {}
+    if data.get("score") not in (None, ""):
+        args["score"] = data["score"]
     at = data.get("at")
     if at:
         try:
             args["at"] = datetime.fromisoformat(str(at))
         except ValueError:
-            raise RecordsError(f"at: {at!r} is not a date and time") from None
+            raise FieldError("at", f"{at!r} is not a date and time") from None
     for name in ("triggers", "medications"):
-        value = data.get(name) or []
-        args[name] = [v.strip() for v in value.split(",") if v.strip()] if isinstance(value, str) else value
-    if data.get("duration_min") not in (None, ""):
-        args["duration_min"] = data.get("duration_min")
-    args["note"] = data.get("note") or ""
+        if name in data:
+            value = data[name] or []
+            args[name] = [v.strip() for v in value.split(",") if v.strip()] if isinstance(value, str) else value
+    for name in ("duration_min", "episodes", "location"):
+        if data.get(name) not in (None, ""):
+            args[name] = data[name]
+    if "note" in data:
+        args["note"] = data.get("note") or ""
     return args
