@@ -132,7 +132,7 @@ def run_session(options: RunOptions, say=print, base=None, observer: SessionObse
         scene = TherapyScene(base, scene_spec, build_skeletons(limb, affected, dims), appearance)
         headset = None
         if choice.mode == "xr":  # the headset, or one line saying why the desktop is used instead
-            from vrtherapy.xr.stereo_display import open_headset_display
+            from vrtherapy.xr.headset_driver import open_headset_display
 
             # The headset's own hand tracking and controllers drive an arm; a leg session is tracked by
             # the chosen tracker and only seen in the headset.
@@ -174,7 +174,7 @@ def run_session(options: RunOptions, say=print, base=None, observer: SessionObse
                                on_frame=observer.frame if observer is not None else None)  # fmt: skip
         runner_box.append(runner)
         if headset is not None:
-            from vrtherapy.xr.stereo_display import connect_runner
+            from vrtherapy.xr.headset_driver import connect_runner
 
             connect_runner(headset, runner)  # headset off pauses; controller buttons command the session
         planned = f"{playlist.planned_s / 60:.0f} min" if playlist.planned_s >= 90 else f"{playlist.planned_s:.0f} s"

@@ -30,7 +30,7 @@ import numpy as np
 
 from vrtherapy.frames import CAMERA_VIEWS, SEATED_RIGHT_SHOULDER, camera_view_to_world
 from vrtherapy.tracking.frame_sources import FrameSource
-from vrtherapy.tracking.hand_selection import MIN_VISIBILITY, select_hand
+from vrtherapy.tracking.hand_selection import MIN_VISIBILITY, HandSelector, pose_holding
 from vrtherapy.tracking.mediapipe_detect import Detection, MediaPipeDetector, PoseObservation
 from vrtherapy.tracking.sample import ARM_POINTS, HAND_OFFSET, LEG_POINTS, LimbKind, Side, TrackedSample
 
@@ -60,6 +60,9 @@ class CameraSettings:
     def __post_init__(self) -> None:
         if self.view not in CAMERA_VIEWS:
             raise ValueError(f"unknown camera view {self.view!r} (choose from {', '.join(CAMERA_VIEWS)})")
+
+
+DEFAULT_CAMERA = CameraSettings()
 
 
 def body_to_world(pose_world: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -105,7 +108,7 @@ class MediaPipeSource:
     thread_niceness = 10
 
     def __init__(self, frames: FrameSource, side: Side, limb: LimbKind = "arm",
-                 camera: CameraSettings = CameraSettings(), hand_to_arm: HandToArm | None = None,
+                 camera: CameraSettings = DEFAULT_CAMERA, hand_to_arm: HandToArm | None = None,
                  still_images: bool = False, detector: MediaPipeDetector | None = None) -> None:  # fmt: skip
         self.frames, self.side, self.limb, self.camera = frames, side, limb, camera
         self.hand_to_arm = hand_to_arm
@@ -113,7 +116,7 @@ class MediaPipeSource:
         # Built on first use, on the tracker's thread, so MediaPipe's worker threads share its priority.
         self._detector = detector
         self._still = still_images
-        self._previous_wrist: np.ndarray | None = None
+        self._selector = HandSelector(side)
         self.last_detection: Detection | None = None
         self.last_frame_name = ""
         self.inference_s: deque[float] = deque(maxlen=10_000)  #: MediaPipe's time per frame, newest last
@@ -146,22 +149,21 @@ class MediaPipeSource:
                              self.name)  # fmt: skip
 
     def _arm(self, detection: Detection, t_capture: float) -> TrackedSample:
-        hand = select_hand(detection.hands, self.side, detection.pose, self._previous_wrist)
+        hand = self._selector.select(detection.hands, detection.pose)
         if hand is None:
-            self._previous_wrist = None
             return self._lost(t_capture, len(ARM_POINTS))
-        self._previous_wrist = hand.image_points[0, :2]
         hand_world = camera_view_to_world(hand.world_points, self.camera.view)
-        points = arm_with_hand(hand_world, detection.pose, self.side, self.camera.view)
-        if points is not None:
+        pose = pose_holding(hand, detection.pose)
+        points = arm_with_hand(hand_world, pose, self.side, self.camera.view)
+        if points is not None and pose is not None:
             idx = [POSE_INDEX[n][self.side] for n in ARM_POSE_POINTS]
-            confidence = hand.score * float(detection.pose.visibility[idx].min())
+            confidence = hand.score * float(pose.visibility[idx].min())
         elif self.hand_to_arm is not None:  # the hand alone: attached to a resting arm
             points = self.hand_to_arm(hand_world, self.side)
             confidence = hand.score
         else:
             return self._lost(t_capture, len(ARM_POINTS))
-        return TrackedSample("arm", self.side, t_capture, points, None, confidence, self.name)
+        return TrackedSample("arm", self.side, t_capture, points, confidence=confidence, source=self.name)
 
     def _leg(self, detection: Detection, t_capture: float) -> TrackedSample:
         if detection.pose is None:
@@ -170,8 +172,8 @@ class MediaPipeSource:
         if not seen.all():
             return self._lost(t_capture, len(LEG_POINTS))
         idx = [POSE_INDEX[n][self.side] for n in LEG_POINTS]
-        return TrackedSample("leg", self.side, t_capture, points, None, float(detection.pose.visibility[idx].min()),
-                             self.name)  # fmt: skip
+        return TrackedSample("leg", self.side, t_capture, points, confidence=float(detection.pose.visibility[idx].min()),
+                             source=self.name)  # fmt: skip
 
     def close(self) -> None:
         self.frames.close()
