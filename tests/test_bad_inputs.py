@@ -162,3 +162,8 @@ def test_sweep_of_hostile_arguments(records, tmp_path, capsys, argv, expected):
     line = refused(capsys, *(a.format(**fill) for a in argv))
     assert expected.format(**fill) in line
     assert digest(records) == before
+
+
+def test_an_error_line_shows_escape_sequences_in_what_was_typed_instead_of_running_them(capsys):
+    line = refused(capsys, "demo", "--playlist", "/tmp/evil\x1b[2J\u202e.toml")
+    assert line == "vrtherapy: /tmp/evil\\x1b[2J\\u202e.toml: file not found"
