@@ -73,10 +73,10 @@ def run_demo(options: DemoOptions, say=print) -> Path:
         rate_hz=options.tracker_rate_hz)  # fmt: skip
     for note in getattr(source, "notes", ()):
         say(f"vrtherapy: {note}")
-    choice = pick_display(options.display, say)
-    seconds = playlist.duration_s if options.seconds is None else options.seconds
     folder = options.output or default_output_folder()
     private_folder(folder)  # it may show a patient's own recorded motion
+    choice = pick_display(options.display, say)
+    seconds = playlist.duration_s if options.seconds is None else options.seconds
 
     prepare_motion(say)
     mirror = MirrorSettings(intact_side=intact, show_intact=options.show_intact)

@@ -107,6 +107,8 @@ def run_session(options: RunOptions, say=print, base=None) -> RunReport:
         if options.tracker == "headset" and limb != "arm":
             raise VrtherapyError("--tracker headset: the headset tracks hands; a leg session needs a camera (mediapipe:0)")
         source = None if options.tracker == "headset" else _open_tracker(options, intact, limb, playlist, dims, runner_box)
+        for note in getattr(source, "notes", ()):  # a recording whose last sample was cut off
+            say(f"vrtherapy: {note}")
         choice = pick_display(options.display, say)
         # In the headset, Panda3D still opens the desktop mirror window (or an offscreen buffer).
         surface = surface_for(choice.mode)
