@@ -28,9 +28,9 @@ from vrtherapy.motion.mirror import mirror_sample
 from vrtherapy.motion.one_euro import OneEuroFilter
 from vrtherapy.motion.pipeline import MirrorSettings, PosePipeline
 from vrtherapy.motion.retarget import Retargeter
-from vrtherapy.motion.skeleton import build_arm_skeleton
+from vrtherapy.motion.skeleton import Skeleton, build_arm_skeleton
 from vrtherapy.therapy.synthetic_patient import SyntheticArmMotion, build_schedule
-from vrtherapy.tracking.sample import ARM_SPEED_GROUPS
+from vrtherapy.tracking.sample import ARM_SPEED_GROUPS, Side
 
 TARGET_POSE_MS_PER_LIMB = 0.2
 TARGET_FRAME_RATIO = 1.5
@@ -134,7 +134,8 @@ def bench_frame(options: BenchOptions) -> dict:
     loadPrcFileData("vrtherapy-bench", "gl-finish true\n")
     base = open_showbase("offscreen", options.size)
     mirror = MirrorSettings(show_intact=True)
-    skeletons = {s: build_arm_skeleton(s) for s in ("left", "right")}
+    sides: tuple[Side, Side] = ("left", "right")
+    skeletons: dict[Side, Skeleton] = {s: build_arm_skeleton(s) for s in sides}
     scene = TherapyScene(base, load_scene(), skeletons, Appearance())
     playlist = load_playlist("demo")
     samples = _synthetic_samples(options.render_frames)
@@ -149,7 +150,7 @@ def bench_frame(options: BenchOptions) -> dict:
         base.graphicsEngine.renderFrame()
 
     def show_scene(visible: bool) -> None:
-        for node in (scene.root, scene.hud.root):
+        for node in (scene.root, *((scene.hud.root,) if scene.hud is not None else ())):
             node.unstash() if visible else node.stash()
 
     for i in range(10):  # warm up: shader compile, first uploads
@@ -164,11 +165,12 @@ def bench_frame(options: BenchOptions) -> dict:
         draw_only(0)
         times["static"].append(_median_ms(draw_only, n))
         times["full"].append(_median_ms(full, n))
-    tracking = None
+    tracking = latency = None
     if options.tracking:
         from vrtherapy.bench_tracking import bench_tracking
 
         tracking = bench_tracking(full, options.tracking_video)
+        latency = _bench_latency(scene, base, playlist, mirror, options)
     scene.destroy()
     renderer = base.win.gsg.getDriverRenderer()
     base.destroy()
@@ -185,7 +187,24 @@ def bench_frame(options: BenchOptions) -> dict:
         "meets_target": full_v / bare_v <= TARGET_FRAME_RATIO,
         "overhead_meets_target": full_v / static_v <= TARGET_FRAME_RATIO,
         "tracking": tracking,
+        "latency": latency,
     }
+
+
+def _bench_latency(scene, base, playlist, mirror: MirrorSettings, options: BenchOptions) -> dict:
+    """Capture-to-screen delay of the webcam path with this frame loop (`bench_latency`)."""
+    from vrtherapy.bench_latency import bench_latency
+    from vrtherapy.bench_tracking import DEFAULT_VIDEO
+    from vrtherapy.therapy.session import hud_for
+
+    pipeline = PosePipeline(mirror)
+    started = time.monotonic()
+
+    def show(sample, now: float) -> None:
+        scene.show(pipeline.process(sample, now=now), hud_for(playlist, now - started))
+        base.graphicsEngine.renderFrame()
+
+    return bench_latency(show, options.tracking_video or DEFAULT_VIDEO)
 
 
 def run_bench(options: BenchOptions) -> dict:
@@ -210,6 +229,10 @@ def format_report(result: dict) -> str:
     lines.append(f"  full / bare    {frame['ratio']:8.3f}  (target <= {frame['target_ratio']}: {ok[frame['meets_target']]})")
     lines.append(f"  full / static  {frame['ratio_vs_static_scene']:8.3f}  (our per-frame overhead: "
                  f"{ok[frame['overhead_meets_target']]})")
+    if frame.get("latency"):
+        from vrtherapy.bench_latency import format_latency
+
+        lines += format_latency(frame["latency"])
     tracking = frame.get("tracking")
     if tracking and "skipped" in tracking:
         lines.append(f"webcam tracking: skipped, {tracking['skipped']}")

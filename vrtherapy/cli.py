@@ -77,6 +77,8 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--output", type=Path, help="folder for the video, frames and summary.json")
     demo.add_argument("--affected-side", choices=("left", "right"), default="left",
                       help="the missing or paretic side, where the virtual limb appears (default: left)")
+    demo.add_argument("--keep-partial", action="store_true",
+                      help="exit 0 even if under half of the tracked samples showed the limb")
     demo.add_argument("--phantom-only", action="store_true", help="draw only the virtual limb, not the intact one")
     demo.add_argument("--playlist", default="demo", help="playlist name in scenes/playlists or a TOML path")
     demo.add_argument("--scene", help="scene TOML (default: scenes/clinic_room.toml)")
@@ -100,6 +102,8 @@ def build_parser() -> argparse.ArgumentParser:
     record.add_argument("--limb", choices=("arm", "leg"), default="arm", help="the tracked limb (default arm)")
     record.add_argument("--playlist", help="what the synthetic patient performs (default: demo for an arm, lower for a leg)")
     record.add_argument("--output", type=Path, required=True, help="the recording file to write (.vtrec)")
+    record.add_argument("--keep-partial", action="store_true",
+                        help="keep the recording even if under half of its samples tracked the limb")
 
     track = sub.add_parser("track", help="find hands in an image, a folder of images or a video; joint angles per frame")
     track.add_argument("source", help="an image, a folder of images, or a video file")
@@ -149,6 +153,20 @@ def _pain_score(text: str) -> int:
     if not text.strip().isdigit() or not 0 <= int(text) <= 10:
         raise argparse.ArgumentTypeError(f"pain {text!r}: a whole number from 0 (no pain) to 10 (worst imaginable)")
     return int(text)
+
+
+def _usable_verdict(summary: dict, options, keep_partial: bool) -> int:
+    """The demo's closing line on usable samples; exit status 2 under half unless `keep_partial`."""
+    from vrtherapy.tracking.sample import other_side
+    from vrtherapy.tracking.tracking_advice import usable_report
+
+    tracker = summary["tracker"]
+    line, too_few = usable_report(tracker["usable_samples"], tracker["samples"], other_side(options.affected_side),
+                                  summary["limb"], tracker.get("advice", ""))  # fmt: skip
+    if too_few and not keep_partial:
+        raise VrtherapyError(f"{line}; the output is kept, but pass --keep-partial to accept so little tracking")
+    print(f"vrtherapy: {line}")
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -214,12 +232,12 @@ def _dispatch(args: argparse.Namespace) -> int:
         print(f"vrtherapy: rendered {summary['frames_rendered']} frames at {summary['fps']} fps "
               f"on the {summary['display']['used']} display")  # fmt: skip
         print(f"vrtherapy: output written to {folder.resolve()}")
-        return 0
+        return _usable_verdict(summary, options, args.keep_partial)
     if args.command == "record":
         from vrtherapy.record import record
 
         count = record(args.tracker, args.side, args.playlist, args.seconds, args.output, args.limb,
-                       say=lambda line: print(line, file=sys.stderr))  # fmt: skip
+                       say=lambda line: print(line, file=sys.stderr), keep_partial=args.keep_partial)  # fmt: skip
         print(f"vrtherapy: recorded {count} samples to {args.output}")
         return 0
     if args.command == "track":
