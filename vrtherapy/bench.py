@@ -20,9 +20,11 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
+from vrtherapy.errors import VrtherapyError
 from vrtherapy.motion.kernel_prep import prepare_kernels
 from vrtherapy.motion.mirror import mirror_sample
 from vrtherapy.motion.one_euro import OneEuroFilter
@@ -134,8 +136,7 @@ def bench_frame(options: BenchOptions) -> dict:
     loadPrcFileData("vrtherapy-bench", "gl-finish true\n")
     base = open_showbase("offscreen", options.size)
     mirror = MirrorSettings(show_intact=True)
-    sides: tuple[Side, Side] = ("left", "right")
-    skeletons: dict[Side, Skeleton] = {s: build_arm_skeleton(s) for s in sides}
+    skeletons: dict[Side, Skeleton[Any]] = {"left": build_arm_skeleton("left"), "right": build_arm_skeleton("right")}
     scene = TherapyScene(base, load_scene(), skeletons, Appearance())
     playlist = load_playlist("demo")
     samples = _synthetic_samples(options.render_frames)
@@ -150,7 +151,7 @@ def bench_frame(options: BenchOptions) -> dict:
         base.graphicsEngine.renderFrame()
 
     def show_scene(visible: bool) -> None:
-        for node in (scene.root, *((scene.hud.root,) if scene.hud is not None else ())):
+        for node in (scene.root, *([scene.hud.root] if scene.hud is not None else [])):
             node.unstash() if visible else node.stash()
 
     for i in range(10):  # warm up: shader compile, first uploads
@@ -208,6 +209,10 @@ def _bench_latency(scene, base, playlist, mirror: MirrorSettings, options: Bench
 
 
 def run_bench(options: BenchOptions) -> dict:
+    video = options.tracking_video
+    if options.tracking and video is not None and not video.is_file():  # said before, not after, the bench
+        problem = "is a folder, not a video" if video.is_dir() else "no such video file"
+        raise VrtherapyError(f"--tracking-video: {video}: {problem}")
     prepare_kernels()  # compile time is not frame time
     return {"pose_pipeline": bench_pose_pipeline(options.pose_frames), "frame": bench_frame(options)}
 

@@ -72,10 +72,10 @@ def run_demo(options: DemoOptions, say=print) -> Path:
         rate_hz=options.tracker_rate_hz)  # fmt: skip
     for note in getattr(source, "notes", ()):
         say(f"vrtherapy: {note}")
-    choice = pick_display(options.display, say)
-    seconds = playlist.duration_s if options.seconds is None else options.seconds
     folder = options.output or default_output_folder()
     private_folder(folder)  # it may show a patient's own recorded motion
+    choice = pick_display(options.display, say)
+    seconds = playlist.duration_s if options.seconds is None else options.seconds
 
     prepare_motion(say)
     mirror = MirrorSettings(intact_side=intact, show_intact=options.show_intact)
@@ -87,7 +87,7 @@ def run_demo(options: DemoOptions, say=print) -> Path:
     scene = TherapyScene(base, scene_spec, skeletons, appearance)
     headset = None
     if choice.mode == "xr":  # the headset, or one line saying why the desktop is used instead
-        from vrtherapy.xr.stereo_display import open_headset_display
+        from vrtherapy.xr.headset_driver import open_headset_display
 
         hand_dims = dims if isinstance(dims, ArmDimensions) else ArmDimensions()
         headset, note = open_headset_display(base, scene, scene.eye, options.display, intact, hand_dims,
@@ -102,7 +102,7 @@ def run_demo(options: DemoOptions, say=print) -> Path:
     runner = SessionRunner(scene, tracker, pipeline, playlist, fps=options.fps,
                            sleep=headset.pace if headset is not None else time.sleep)  # xrWaitFrame paces a headset
     if headset is not None:
-        from vrtherapy.xr.stereo_display import connect_runner
+        from vrtherapy.xr.headset_driver import connect_runner
 
         connect_runner(headset, runner)
     # Reading frames back from software GL costs about as much as drawing them, so the video keeps

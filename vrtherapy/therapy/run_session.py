@@ -121,7 +121,7 @@ def run_session(options: RunOptions, say=print, base=None) -> RunReport:
         scene = TherapyScene(base, scene_spec, build_skeletons(limb, affected, dims), appearance)
         headset = None
         if choice.mode == "xr":  # the headset, or one line saying why the desktop is used instead
-            from vrtherapy.xr.stereo_display import open_headset_display
+            from vrtherapy.xr.headset_driver import open_headset_display
 
             # The headset's own hand tracking and controllers drive an arm; a leg session is tracked by
             # the chosen tracker and only seen in the headset.
@@ -162,7 +162,7 @@ def run_session(options: RunOptions, say=print, base=None) -> RunReport:
                                sleep=headset.pace if headset is not None else time.sleep)  # fmt: skip
         runner_box.append(runner)
         if headset is not None:
-            from vrtherapy.xr.stereo_display import connect_runner
+            from vrtherapy.xr.headset_driver import connect_runner
 
             connect_runner(headset, runner)  # headset off pauses; controller buttons command the session
         planned = f"{playlist.planned_s / 60:.0f} min" if playlist.planned_s >= 90 else f"{playlist.planned_s:.0f} s"

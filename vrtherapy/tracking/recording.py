@@ -38,7 +38,7 @@ import numpy as np
 
 from vrtherapy.errors import TrackerError
 from vrtherapy.private_files import create_private
-from vrtherapy.tracking.sample import ARM_POINTS, LEG_POINTS, TrackedSample
+from vrtherapy.tracking.sample import ARM_POINTS, LEG_POINTS, LimbKind, Side, TrackedSample
 
 FORMAT = "vrtherapy-recording"
 VERSION = 1
@@ -58,8 +58,8 @@ MAX_DISTANCE_M = 100.0
 
 @dataclass(frozen=True)
 class RecordingHeader:
-    limb: str
-    side: str
+    limb: LimbKind
+    side: Side
     points: tuple[str, ...]
     source: dict
 
@@ -160,10 +160,11 @@ def _read(path: Path, f: BinaryIO) -> Recording:
     first = f.readline(MAX_LINE_BYTES + 1)
     if not first:
         raise TrackerError(f"{path}: empty file, not a vrtherapy recording")
+    if len(first) > MAX_LINE_BYTES:
+        raise TrackerError(f"{path}: line 1: the header is too long")
+    header = _header(path, _json(path, 1, first))  # not a recording at all: said as such
     if not first.endswith(b"\n"):
-        problem = "the header is too long" if len(first) > MAX_LINE_BYTES else "the recording is cut off (truncated file)"
-        raise TrackerError(f"{path}: line 1: {problem}")
-    header = _header(path, _json(path, 1, first))
+        raise TrackerError(f"{path}: line 1: the recording is cut off after its header (no samples)")
     samples: list[TrackedSample] = []
     notes: list[str] = []
     number = 1
@@ -230,7 +231,7 @@ def _sample(path: Path, number: int, line: bytes, header: RecordingHeader, befor
         raise refuse("a point marked as seen has no finite position")
     if seen.size and np.abs(seen).max() > MAX_DISTANCE_M:
         raise refuse(f"a point marked as seen is more than {MAX_DISTANCE_M:.0f} m away")
-    return TrackedSample(header.limb, header.side, float(t), points, valid, float(c), source=str(path))  # type: ignore[arg-type]
+    return TrackedSample(header.limb, header.side, float(t), points, valid, float(c), source=str(path))
 
 
 def _is_number(x: object) -> bool:

@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass
 
+from vrtherapy.errors import VrtherapyError
 from vrtherapy.tracking.sample import LimbKind, Side, other_side
 
 #: Seconds without the intact limb before the advice is given.
@@ -94,3 +95,14 @@ def usable_report(usable: int, total: int, side: Side, limb: LimbKind, advice: s
     if too_few:
         line += f", under {MIN_USABLE_SHARE:.0%}" + (f". {advice}" if advice else "")
     return line, too_few
+
+
+def demo_usable_line(summary: dict, affected_side: Side, keep_partial: bool) -> str:
+    """The demo's closing line on usable samples (its summary.json's `tracker`); VrtherapyError (exit
+    status 2) under half, unless `keep_partial`."""
+    tracker = summary["tracker"]
+    line, too_few = usable_report(int(tracker.get("usable_samples", tracker["samples"])), int(tracker["samples"]),
+                                  other_side(affected_side), summary["limb"], tracker.get("advice") or "")  # fmt: skip
+    if too_few and not keep_partial:
+        raise VrtherapyError(f"{line}; the output is kept, but pass --keep-partial to accept so little tracking")
+    return line
