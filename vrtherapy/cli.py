@@ -15,6 +15,7 @@ from typing import NoReturn
 from vrtherapy.cli_options import frame_size, number
 from vrtherapy.errors import VrtherapyError
 from vrtherapy.records import cli as records_cli
+from vrtherapy.records.safe_text import for_terminal
 from vrtherapy.render.display import DISPLAY_MODES
 
 
@@ -121,12 +122,12 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return _dispatch(args)
-    except VrtherapyError as exc:
-        print(f"vrtherapy: {exc}", file=sys.stderr)
+    except VrtherapyError as exc:  # file names and values in it are shown as typed, escapes made visible
+        print(f"vrtherapy: {for_terminal(str(exc))}", file=sys.stderr)
         return 2
     except OSError as exc:  # a folder that cannot be written, a full disk: the user's to fix
         where = f"{exc.filename}: " if exc.filename else ""
-        print(f"vrtherapy: {where}{exc.strerror or exc}", file=sys.stderr)
+        print(f"vrtherapy: {for_terminal(f'{where}{exc.strerror or exc}')}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("vrtherapy: stopped", file=sys.stderr)

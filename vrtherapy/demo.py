@@ -28,6 +28,7 @@ from vrtherapy.therapy.setup import build_skeletons, limb_kind, patient_script, 
 from vrtherapy.therapy.tracker_factory import open_source
 from vrtherapy.tracking.base import ThreadedTracker
 from vrtherapy.tracking.sample import Side, other_side
+from vrtherapy.xr.display_outcome import display_entry
 
 
 @dataclass(frozen=True)
@@ -129,8 +130,7 @@ def run_demo(options: DemoOptions, say=print) -> Path:
         "video_fps": None if recorder is None else options.fps / capture_every,
         "video": None if recorder is None else recorder.video_summary(),
         "limb": limb,
-        "display": {"requested": options.display, "used": choice.mode, "fallbacks": list(choice.notes),
-                    **({"headset": headset.summary()} if headset is not None else {})},
+        "display": display_entry(options.display, choice.mode, choice.notes, stats.frames, headset),
         "window_size": list(options.size),
         "tracker": {"name": tracker.name, "rate_hz": options.tracker_rate_hz,
                     "samples": tracker.samples_received, "error": stats.tracker_error,
