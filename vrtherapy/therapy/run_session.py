@@ -114,6 +114,9 @@ def run_session(options: RunOptions, say=print, base=None, observer: SessionObse
         dims, unused = dimensions_for(limb, profile.measurements)
         if unused:
             say(f"vrtherapy: measurements not used for the {limb} model: {', '.join(unused)}")
+        from vrtherapy.therapy.calibrate import session_calibration
+
+        dims, neutral_deg = session_calibration(store, profile.patient_id, profile.limb, intact, dims, say)
         runner_box: list[SessionRunner] = []
         if options.tracker == "headset" and limb != "arm":
             raise VrtherapyError("--tracker headset: the headset tracks hands; a leg session needs a camera (mediapipe:0)")
@@ -144,7 +147,7 @@ def run_session(options: RunOptions, say=print, base=None, observer: SessionObse
             if headset is None:
                 say(f"vrtherapy: {note}")
         pipeline = PosePipeline(MirrorSettings(intact_side=intact, show_intact=True), dims, limb=limb,
-                                loss=LossSettings(hold_s=options.rest_after_s))  # fmt: skip
+                                loss=LossSettings(hold_s=options.rest_after_s), neutral_deg=neutral_deg)  # fmt: skip
         shown = "xr" if headset is not None else surface
         interactive = shown != "offscreen" or observer is not None  # the console answers offscreen
         given = {"before": options.pain_before, "after": options.pain_after}
