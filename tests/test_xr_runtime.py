@@ -19,8 +19,8 @@ import numpy as np
 import pytest
 from panda3d.core import CardMaker
 
+from tests.gl_readback import read_gl_texture
 from tests.monado import MonadoService, missing_reason, runtime_dir
-from tests.test_xr_frame_loop import read_gl_texture
 
 REASON = missing_reason()
 pytestmark = [pytest.mark.ci_required("the OpenXR runtime (Monado)"),
