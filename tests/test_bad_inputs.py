@@ -169,3 +169,12 @@ def test_sweep_of_hostile_arguments(records, tmp_path, capsys, argv, expected):
 def test_an_error_line_shows_escape_sequences_in_what_was_typed_instead_of_running_them(capsys):
     line = refused(capsys, "demo", "--playlist", "/tmp/evil\x1b[2J\u202e.toml")
     assert line == "vrtherapy: /tmp/evil\\x1b[2J\\u202e.toml: file not found"
+
+
+def test_an_unreadable_video_is_our_line_alone(tmp_path):
+    video = tmp_path / "empty.mp4"
+    video.write_bytes(b"")
+    result = subprocess.run([sys.executable, "-m", "vrtherapy", "track", str(video)], capture_output=True, text=True,
+                            cwd=PROJECT_ROOT, timeout=120)  # fmt: skip
+    assert result.returncode == 2
+    assert result.stderr == f"vrtherapy: {video}: not a video this machine can read\n"
