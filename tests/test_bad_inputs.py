@@ -155,6 +155,8 @@ def test_demo_of_a_lower_limb_playlist_moves_the_synthetic_leg(tmp_path):
     (["patient", "update", "--db", "{db}", "--patient", "P1", "--reason", "re-measured", "--measure", "forearm=\u0660.\u0662"],
      "--measure forearm: '\u0660.\u0662' is not a number"),
     (["pain", "add", "--db", "{db}", "--patient", "P1", "--score", "\u0663"], "--score: pain must be a whole number"),
+    (["session", "rate", "--db", "{db}", "--reason", "x", "--session", "9" * 23, "--when", "after", "--score", "3"],
+     "--session: must be an entry number, got 99999999999999999999999"),
 ])  # fmt: skip
 def test_sweep_of_hostile_arguments(records, tmp_path, capsys, argv, expected):
     (tmp_path / "a-file").write_text("time,x\n0,1\n")
