@@ -167,6 +167,8 @@ def run_session(options: RunOptions, say=print, base=None) -> RunReport:
             from vrtherapy.xr.headset_driver import connect_runner
 
             connect_runner(headset, runner)  # headset off pauses; controller buttons command the session
+            # A headset lost, reconnected or given up mid-session is logged in the session record.
+            headset.outcome.on_event = lambda kind, detail: store.record_session_event(session_id, kind, detail)
         planned = f"{playlist.planned_s / 60:.0f} min" if playlist.planned_s >= 90 else f"{playlist.planned_s:.0f} s"
         say(f"vrtherapy: session {session_id} for {profile.patient_id}: {playlist.name!r}, about "
             f"{planned} on the {shown} display (virtual {affected} {limb} mirrors "

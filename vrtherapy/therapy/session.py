@@ -414,6 +414,9 @@ class SessionRunner:
             return "Tracking has stopped. Please let your therapist know."
         if sample is None:
             return "Waiting for the tracker..."
+        advice = getattr(self.tracker, "advice", "")  # what to change: wrong-side hand, nothing in view
+        if advice:
+            return str(advice)
         state = self.pipeline.tracking_state  # holding, then resting, while the limb is out of view
         if state in ("holding", "resting"):
             part = "hand" if self.pipeline.limb == "arm" else "foot"
