@@ -124,6 +124,7 @@ def test_a_huge_playlist_is_refused_quickly_without_touching_the_records(records
 def test_record_of_a_leg_follows_the_lower_limb_playlist(tmp_path, capsys):
     out = tmp_path / "leg.vtrec"
     assert main(["record", "--limb", "leg", "--seconds", "1", "--output", str(out)]) == 0
+    capsys.readouterr()
     header = json.loads(out.read_text().splitlines()[0])
     assert header["limb"] == "leg" and header["source"]["playlist"] == "lower"
     assert "for the upper limb; --limb leg needs a playlist for the leg" in refused(
