@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from vrtherapy.cli_options import frame_size, number
+from vrtherapy.console import command as console_command
 from vrtherapy.errors import VrtherapyError
 from vrtherapy.records import cli as records_cli
 from vrtherapy.records.safe_text import for_terminal
@@ -98,6 +99,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="folder for the PNG files (default: vrtherapy-output/limb-screenshots)")
     shots.add_argument("--skin-tone", default="medium", help="porcelain, fair, medium, olive, brown, deep or #rrggbb")
     records_cli.add_parsers(sub, _Parser)
+    console_command.add_parser(sub)
 
     run = sub.add_parser("run", help="run and record a therapy session for a patient")
     run.add_argument("--patient", required=True, help="the patient's ID in the records (see vrtherapy patient)")
@@ -143,6 +145,11 @@ def _dispatch(args: argparse.Namespace) -> int:
         from vrtherapy.therapy.rom_joints import exercise_joint
 
         return records_cli.run(args, joint_of=exercise_joint)
+    if args.command == "console":
+        from vrtherapy.prepare import ready_for_frames
+
+        ready_for_frames()
+        return console_command.run(args)
     if args.command == "prepare":
         from vrtherapy.prepare import prepare
 
