@@ -178,3 +178,17 @@ def test_load_toml_generic(tmp_path: Path) -> None:
     path = tmp_path / "generic.toml"
     path.write_text('count = 2\n[[items]]\nlabel = "a"\n', encoding="utf-8")
     assert load_toml(path, _Generic) == _Generic(count=2, items=(_Item("a"),))
+
+
+def test_deeply_nested_scene_is_one_line_not_a_recursion_error(tmp_path: Path) -> None:
+    path, message = _scene_error(tmp_path, 'name = "x"\nroom = ' + "{a = " * 350 + "1" + "}" * 350 + "\n")
+    assert path.stat().st_size < 2500
+    assert message == f"{path}: invalid TOML: tables or arrays nested too deeply"
+
+
+def test_scene_strings_are_checked_and_furniture_is_counted(tmp_path: Path) -> None:
+    _, message = _scene_error(tmp_path, 'name = "Clinic\\u0007"')
+    assert message.endswith("name: contains a control character U+0007 at character 7; retype the text without it")
+    box = '[[furniture]]\nname = "b"\ncenter = [0.0, 1.0, 0.5]\nsize = [0.1, 0.1, 0.1]\n'
+    _, message = _scene_error(tmp_path, 'name = "Clinic"\n' + box * 1001)
+    assert message.endswith("furniture: 1001 entries; at most 1000 are allowed")

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from vrtherapy.errors import ConfigError
-from vrtherapy.therapy.playlist import load_playlist
+from vrtherapy.therapy.playlist import MAX_EXERCISES, MAX_PLAYLIST_BYTES, load_playlist
 from vrtherapy.therapy.setup import patient_script
 
 BROKEN = sorted((Path(__file__).parent / "data" / "broken_playlists").glob("*.toml"))
@@ -49,10 +49,60 @@ def test_the_broken_playlist_corpus_is_there():
 
 @pytest.mark.parametrize("path", BROKEN, ids=lambda p: p.stem)
 def test_each_broken_playlist_gives_one_clear_line(path):
-    first = path.read_text().splitlines()[0]
+    first = path.read_bytes().split(b"\n")[0].decode("utf-8")
     assert first.startswith("# expect: ")
     with pytest.raises(ConfigError) as err:
         load_playlist(str(path))
     message = str(err.value)
     assert "\n" not in message and message.startswith(f"{path}: ")
     assert first.removeprefix("# expect: ") in message
+
+
+ENTRY = '[[exercises]]\nid = "fist_open_close"\nreps = 10\nrest_s = 5\n'
+
+
+def test_a_huge_playlist_is_refused_by_its_size_before_it_is_read(tmp_path):
+    path = tmp_path / "huge.toml"  # made here, not committed: 50 MB, about 1.1 million exercises
+    with path.open("w") as f:
+        f.write('name = "Huge"\nlimb = "upper"\n')
+        for _ in range(44):
+            f.write(ENTRY * 25_000)  # 1.1 million
+    size_mb = path.stat().st_size / 2**20
+    assert size_mb > 50
+    with pytest.raises(ConfigError) as err:
+        load_playlist(str(path))
+    assert str(err.value) == f"{path}: {size_mb:.1f} MB, more than the 256 KB such a file may hold"
+
+
+def test_too_many_exercises_are_refused_with_the_limit(tmp_path):
+    path = tmp_path / "long.toml"
+    path.write_text('name = "Long"\nlimb = "upper"\n' + ENTRY * (MAX_EXERCISES + 1))
+    assert path.stat().st_size < MAX_PLAYLIST_BYTES
+    with pytest.raises(ConfigError) as err:
+        load_playlist(str(path))
+    assert str(err.value) == f"{path}: exercises: {MAX_EXERCISES + 1} entries; at most {MAX_EXERCISES} are allowed"
+    path.write_text('name = "Long"\nlimb = "upper"\n' + ENTRY * MAX_EXERCISES)
+    assert len(load_playlist(str(path)).exercises) == MAX_EXERCISES
+
+
+@pytest.mark.parametrize("target, expected", [("folder", "is a folder, not a file"), ("/dev/zero", "not a regular file")])
+def test_a_playlist_that_is_not_a_file_is_one_line(tmp_path, target, expected):
+    path = tmp_path if target == "folder" else Path(target)
+    with pytest.raises(ConfigError) as err:
+        load_playlist(str(path))
+    assert str(err.value) == f"{path}: {expected}"
+
+
+def test_labels_are_normalised_where_they_enter(tmp_path):
+    path = tmp_path / "spaced.toml"
+    path.write_text(r'''name = "  Upper\tlimb,\n  gentle  "
+limb = "upper"
+[[exercises]]
+id = "rest"
+duration_s = 10
+instruction = """Cafe\u0301: breathe \r
+ slowly"""
+''')
+    playlist = load_playlist(str(path))
+    assert playlist.name == "Upper limb, gentle"
+    assert playlist.exercises[0].instruction == "Caf\u00e9: breathe slowly"  # NFC: one code point for the e-acute

@@ -81,7 +81,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_tracking_loss_option(demo)
     demo.add_argument("--tracker", default="synthetic",
                       help="synthetic (default), replay:FILE (a recording) or mediapipe:SOURCE (a camera index, "
-                           "video, image or folder; add ,mirrored for a selfie-view camera, ,view=top for a camera above the table), "
+                           "video, image or folder; add ,mirrored for a selfie-view camera, ,view=top for a camera "
+                           "above the table), "
                            "or headset (its hand tracking or controller, with --display xr)")
 
     record = sub.add_parser("record", help="record tracked motion to a file for replay and review")
@@ -92,7 +93,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help="how long to record (default: 10 s live; a whole video or folder of images)")
     record.add_argument("--side", choices=("left", "right"), default="right", help="the tracked (intact) side")
     record.add_argument("--limb", choices=("arm", "leg"), default="arm", help="the tracked limb (default arm)")
-    record.add_argument("--playlist", default="demo", help="what the synthetic patient performs")
+    record.add_argument("--playlist", help="what the synthetic patient performs (default: demo for an arm, lower for a leg)")
     record.add_argument("--output", type=Path, required=True, help="the recording file to write (.vtrec)")
 
     track = sub.add_parser("track", help="find hands in an image, a folder of images or a video; joint angles per frame")

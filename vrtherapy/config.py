@@ -18,6 +18,13 @@ tables), tuple[X, Y, Z] (fixed-length arrays) and tuple[X, ...] (arrays, includi
 Numeric limits come from field metadata, checked inclusively for "min"/"max" and strictly for
 "gt"/"lt"; on a tuple field they apply to every element. Checks that involve several fields belong
 in the dataclass's `__post_init__`, which raises `InvalidValue` naming the field at fault.
+
+Hostile files are refused before they cost anything: the file's size is checked before it is read
+(`max_bytes`; a 50 MB playlist is not a playlist), nesting too deep for the TOML reader is one line
+rather than a RecursionError, and arrays hold at most `max_items` entries (field metadata; 1000 by
+default). Text is normalised where it enters (`vrtherapy.text.clean_label`): NFC, line breaks and tabs
+become spaces, and invisible or control characters are refused, so a name shown to a patient or kept
+in the records is what it looks like.
 """
 
 from __future__ import annotations
@@ -25,6 +32,8 @@ from __future__ import annotations
 import dataclasses
 import functools
 import math
+import os
+import stat
 import tomllib
 import types
 import typing
@@ -33,8 +42,16 @@ from pathlib import Path
 from typing import Any, Literal, TypeVar, Union
 
 from vrtherapy.errors import ConfigError
+from vrtherapy.text import LabelError, clean_label
 
 T = TypeVar("T")
+
+#: The largest TOML file read, bytes, unless the caller says otherwise; scenes and playlists are a few KB.
+DEFAULT_MAX_BYTES = 256 * 1024
+#: The most entries in one array, unless the field's metadata says otherwise ("max_items").
+DEFAULT_MAX_ITEMS = 1000
+#: The longest string, characters, unless the field's metadata says otherwise ("max_chars").
+DEFAULT_MAX_CHARS = 1000
 
 _SCALAR_NOUNS: dict[type, tuple[str, str]] = {
     bool: ("true or false", "booleans"),
@@ -57,32 +74,57 @@ class InvalidValue(ValueError):
         self.reason = reason
 
 
-def load_toml(path: Path | str, schema: type[T]) -> T:
-    """Read the TOML file at `path` and validate it against the dataclass `schema`."""
+def load_toml(path: Path | str, schema: type[T], max_bytes: int = DEFAULT_MAX_BYTES) -> T:
+    """Read the TOML file at `path` (at most `max_bytes`) and validate it against the dataclass `schema`."""
     source = str(path)
-    try:
-        raw = Path(path).read_bytes()
-    except FileNotFoundError:
-        raise _error(source, "", "file not found") from None
-    except IsADirectoryError:
-        raise _error(source, "", "is a folder, not a file") from None
-    except OSError as exc:
-        raise _error(source, "", f"cannot read file ({exc.strerror or exc})") from None
+    raw = read_limited(Path(path), max_bytes, source, ConfigError)
     try:
         data = tomllib.loads(raw.decode("utf-8"))
     except UnicodeDecodeError:
         raise _error(source, "", "invalid TOML: not UTF-8 text") from None
     except tomllib.TOMLDecodeError as exc:
         raise _error(source, "", f"invalid TOML: {exc}") from None
+    except RecursionError:  # tomllib recurses once per nested table or array
+        raise _error(source, "", "invalid TOML: tables or arrays nested too deeply") from None
     return parse_dataclass(data, schema, source)
+
+
+def read_limited(path: Path, max_bytes: int, source: str, error: type[Exception]) -> bytes:
+    """The bytes of the regular file `path`, refused with `error` (one line) if it is missing, not a
+    file, unreadable or over `max_bytes`; the size is checked before anything is read, and no more than
+    `max_bytes` + 1 bytes are ever read (a file growing meanwhile, or a device)."""
+    try:
+        with open(path, "rb") as f:
+            info = os.fstat(f.fileno())
+            if stat.S_ISDIR(info.st_mode):
+                raise error(f"{source}: is a folder, not a file")
+            if not stat.S_ISREG(info.st_mode):
+                raise error(f"{source}: not a regular file")
+            if info.st_size > max_bytes:
+                raise error(f"{source}: {_size(info.st_size)}, more than the {_size(max_bytes)} such a file may hold")
+            raw = f.read(max_bytes + 1)
+    except FileNotFoundError:
+        raise error(f"{source}: file not found") from None
+    except IsADirectoryError:
+        raise error(f"{source}: is a folder, not a file") from None
+    except OSError as exc:
+        raise error(f"{source}: cannot read file ({exc.strerror or exc})") from None
+    if len(raw) > max_bytes:
+        raise error(f"{source}: more than the {_size(max_bytes)} such a file may hold")
+    return raw
+
+
+def _size(n: int) -> str:
+    return f"{n / 1024 / 1024:.1f} MB" if n >= 1024 * 1024 else f"{n / 1024:.0f} KB" if n >= 1024 else f"{n} bytes"
 
 
 def parse_dataclass(data: Mapping[str, Any], schema: type[T], source: str, path_prefix: str = "") -> T:
     """Validate the parsed table `data` against the dataclass `schema`; errors name `source`."""
     if not isinstance(data, Mapping):
         raise _error(source, path_prefix, f"expected a table, got {_describe(data)}")
-    hints = _type_hints(schema)
-    fields = {f.name: f for f in dataclasses.fields(schema) if f.init}
+    table: Any = schema  # a dataclass type; mypy cannot say so of a TypeVar
+    hints = _type_hints(table)
+    fields = {f.name: f for f in dataclasses.fields(table) if f.init}
     for key in data:
         if key not in fields:
             known = ", ".join(sorted(fields))
@@ -117,7 +159,7 @@ def _convert(value: Any, tp: Any, metadata: Mapping[str, Any], source: str, path
     if dataclasses.is_dataclass(tp):
         if not isinstance(value, Mapping):
             raise _error(source, path, f"expected a table, got {_describe(value)}")
-        return parse_dataclass(value, tp, source, path)
+        return parse_dataclass(value, typing.cast(Any, tp), source, path)
     if tp is bool:
         if not isinstance(value, bool):
             raise _error(source, path, f"expected true or false, got {_describe(value)}")
@@ -126,6 +168,8 @@ def _convert(value: Any, tp: Any, metadata: Mapping[str, Any], source: str, path
         ok = isinstance(value, int) or (tp is float and isinstance(value, float))
         if not ok or isinstance(value, bool):
             raise _error(source, path, f"expected {_expected(tp)}, got {_describe(value)}")
+        if isinstance(value, int) and abs(value) > 2**53:  # TOML integers are unbounded; no setting is that large
+            raise _error(source, path, f"an integer of {len(str(abs(value)))} digits is far out of range")
         if tp is float:
             value = float(value)
             if not math.isfinite(value):
@@ -135,7 +179,10 @@ def _convert(value: Any, tp: Any, metadata: Mapping[str, Any], source: str, path
     if tp is str:
         if not isinstance(value, str):
             raise _error(source, path, f"expected a string, got {_describe(value)}")
-        return value
+        try:
+            return clean_label(value, metadata.get("max_chars", DEFAULT_MAX_CHARS))
+        except LabelError as exc:
+            raise _error(source, path, str(exc)) from None
     raise TypeError(f"{path}: unsupported field type {tp!r}")
 
 
@@ -143,6 +190,9 @@ def _convert_tuple(value: Any, tp: Any, args: tuple, metadata: Mapping[str, Any]
     variable = len(args) == 2 and args[1] is Ellipsis
     if not isinstance(value, list) or (not variable and len(value) != len(args)):
         raise _error(source, path, f"expected {_expected(tp)}, got {_describe(value)}")
+    most = metadata.get("max_items", DEFAULT_MAX_ITEMS)
+    if len(value) > most:
+        raise _error(source, path, f"{len(value)} entries; at most {most} are allowed")
     item_types = [args[0]] * len(value) if variable else list(args)
     return tuple(
         _convert(item, item_tp, metadata, source, f"{path}[{i}]")

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from vrtherapy.errors import VrtherapyError
 from vrtherapy.limbs.appearance import Appearance
+from vrtherapy.motion.leg_skeleton import LegDimensions
 from vrtherapy.motion.pipeline import MirrorSettings, PosePipeline
 from vrtherapy.motion.skeleton import ArmDimensions
 from vrtherapy.motion.tracking_loss import LossSettings
@@ -22,7 +23,7 @@ from vrtherapy.render.display import DisplayChoice, open_showbase, surface_for
 from vrtherapy.render.scene_spec import load_scene
 from vrtherapy.therapy.playlist import load_playlist
 from vrtherapy.therapy.session import SessionRunner
-from vrtherapy.therapy.setup import build_skeletons, patient_script, pick_display, prepare_motion
+from vrtherapy.therapy.setup import build_skeletons, limb_kind, patient_script, pick_display, prepare_motion
 from vrtherapy.tracking.base import ThreadedTracker
 from vrtherapy.tracking.factory import open_source
 from vrtherapy.tracking.sample import Side, other_side
@@ -46,6 +47,9 @@ class DemoOptions:
     rest_after_s: float = LossSettings().hold_s
 
 
+_part = {"arm": "hand", "leg": "foot"}
+
+
 def default_output_folder() -> Path:
     return Path("vrtherapy-output") / datetime.now().strftime("demo-%Y%m%d-%H%M%S")
 
@@ -56,11 +60,17 @@ def run_demo(options: DemoOptions, say=print) -> Path:
     playlist = load_playlist(options.playlist)
     appearance = Appearance.from_tone(options.skin_tone)
     intact: Side = other_side(options.affected_side)
-    dims = ArmDimensions()
+    limb = limb_kind(playlist.limb)  # the synthetic patient moves the limb the playlist is for
+    dims = ArmDimensions() if limb == "arm" else LegDimensions()
+    if options.tracker == "headset" and limb != "arm":
+        raise VrtherapyError(f"--tracker headset: the headset tracks hands; {playlist.name!r} is for the leg")
     # Opened before the display, so a missing camera or a bad recording costs nothing to find out.
     source = None if options.tracker == "headset" else open_source(
-        options.tracker, intact, "arm", schedule=patient_script(playlist), dims=dims,
+        options.tracker, intact, limb, schedule=patient_script(playlist),
+        dims=dims if isinstance(dims, ArmDimensions) else None,
         rate_hz=options.tracker_rate_hz)  # fmt: skip
+    for note in getattr(source, "notes", ()):
+        say(f"vrtherapy: {note}")
     choice = pick_display(options.display, say)
     seconds = playlist.duration_s if options.seconds is None else options.seconds
     folder = options.output or default_output_folder()
@@ -72,13 +82,14 @@ def run_demo(options: DemoOptions, say=print) -> Path:
     from vrtherapy.demo_output import DemoRecorder
     from vrtherapy.render.app import TherapyScene
 
-    skeletons = build_skeletons("arm", options.affected_side, dims, options.show_intact)
+    skeletons = build_skeletons(limb, options.affected_side, dims, options.show_intact)
     scene = TherapyScene(base, scene_spec, skeletons, appearance)
     headset = None
     if choice.mode == "xr":  # the headset, or one line saying why the desktop is used instead
         from vrtherapy.xr.stereo_display import open_headset_display
 
-        headset, note = open_headset_display(base, scene, scene_spec.eye, options.display, intact, dims,
+        hand_dims = dims if isinstance(dims, ArmDimensions) else ArmDimensions()
+        headset, note = open_headset_display(base, scene, scene.eye, options.display, intact, hand_dims,
                                              surface_for(choice.mode), say)  # fmt: skip
         if headset is None:
             say(f"vrtherapy: {note}")
@@ -86,7 +97,7 @@ def run_demo(options: DemoOptions, say=print) -> Path:
     if source is None and headset is None:
         raise VrtherapyError("--tracker headset: the headset is not in use (see --display)")
     tracker = headset.headset.tracker if source is None else ThreadedTracker(source)  # the headset's hand or controller
-    pipeline = PosePipeline(mirror, dims, loss=LossSettings(hold_s=options.rest_after_s))
+    pipeline = PosePipeline(mirror, dims, limb=limb, loss=LossSettings(hold_s=options.rest_after_s))
     runner = SessionRunner(scene, tracker, pipeline, playlist, fps=options.fps,
                            sleep=headset.pace if headset is not None else time.sleep)  # xrWaitFrame paces a headset
     if headset is not None:
@@ -98,7 +109,7 @@ def run_demo(options: DemoOptions, say=print) -> Path:
     capture_every = 2 if options.fps > 20 else 1
     recorder = DemoRecorder(folder, playlist, options.fps / capture_every) if choice.mode == "offscreen" else None
     say(f"vrtherapy: {playlist.name!r}, {seconds:.0f} s on the {choice.mode} display "
-        f"(virtual {options.affected_side} hand mirrors the {intact} hand)")  # fmt: skip
+        f"(virtual {options.affected_side} {_part[limb]} mirrors the {intact} {_part[limb]})")  # fmt: skip
     tracker.start()
     started = time.time()
     try:

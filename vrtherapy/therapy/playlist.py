@@ -45,6 +45,11 @@ REPS_TIME_LIMIT_FACTOR = 3.0
 #: ... and at least this many seconds.
 MIN_REPS_TIME_LIMIT_S = 30.0
 MAX_INSTRUCTION_CHARS = 240  #: what fits the headset HUD in large type
+#: The most exercises in one playlist: three hours of one-minute exercises with rests between them.
+MAX_EXERCISES = 200
+#: The largest playlist file read, bytes: MAX_EXERCISES entries with full instructions take about 100 KB.
+MAX_PLAYLIST_BYTES = 256 * 1024
+MAX_NAME_CHARS = 120  #: a playlist's name, as shown on the HUD and in reports
 
 
 @dataclass(frozen=True)
@@ -99,9 +104,9 @@ class PlaylistItem:
 
 @dataclass(frozen=True)
 class Playlist:
-    name: str
+    name: str = field(metadata={"max_chars": MAX_NAME_CHARS})
     limb: Literal["upper", "lower"]
-    exercises: tuple[PlaylistItem, ...]
+    exercises: tuple[PlaylistItem, ...] = field(metadata={"max_items": MAX_EXERCISES})
     #: The session ends (with a calm reminder to rest) after this many minutes of exercise and rest.
     max_minutes: float | None = field(default=None, metadata={"gt": 0.0, "max": 180.0})
 
@@ -127,8 +132,9 @@ class Playlist:
                 raise InvalidValue(f"exercises[{i}].mirror.copy",
                                    "copy mode belongs to the whole session (it tracks the residual limb), not to one exercise")
         if self.max_minutes is not None and self.planned_s > self.max_minutes * 60.0:
-            raise InvalidValue("max_minutes", f"the exercises and rests take {self.planned_s / 60:.1f} min at a comfortable "
-                               f"pace, more than the cap of {self.max_minutes:g} min; shorten the playlist or raise the cap")  # fmt: skip
+            raise InvalidValue("max_minutes", f"the exercises and rests take {self.planned_s / 60:.1f} min at a "
+                               f"comfortable pace, more than the cap of {self.max_minutes:g} min; "
+                               "shorten the playlist or raise the cap")  # fmt: skip
 
     def rest_after(self, index: int) -> float:
         """The rest break after exercise `index` (none after the last)."""
@@ -150,6 +156,8 @@ class Playlist:
 
 
 DEFAULT_DEMO_PLAYLIST = "demo"
+#: What the synthetic patient performs when no playlist is named, by the limb tracked.
+DEFAULT_PLAYLIST_FOR_LIMB = {"arm": DEFAULT_DEMO_PLAYLIST, "leg": "lower"}
 
 
 def playlist_path(name_or_path: str) -> Path:
@@ -165,4 +173,4 @@ def load_playlist(name_or_path: str) -> Playlist:
     if not path.exists() and path.parent == playlists_dir():
         known = ", ".join(sorted(p.stem for p in playlists_dir().glob("*.toml")))
         raise ConfigError(f"{path}: no such playlist (known: {known})")
-    return load_toml(path, Playlist)
+    return load_toml(path, Playlist, MAX_PLAYLIST_BYTES)

@@ -2,7 +2,12 @@
 
 Any tracker `--tracker` names (`tracking.factory`): the synthetic patient, or MediaPipe on a camera
 (for `seconds`), a video file or a folder of images (every frame, as fast as MediaPipe goes, so a
-recording made from the same images twice holds the same landmarks).
+recording made from the same images twice holds the same landmarks). The synthetic patient performs
+the playlist named, or the tracked limb's own default one (the arm demo, or the lower-limb playlist);
+a playlist for the other limb is refused in one line.
+
+Everything is checked before the file is created; a recording that fills the disk or reaches
+`MAX_SAMPLES` ends there and keeps every complete sample.
 """
 
 from __future__ import annotations
@@ -11,16 +16,16 @@ import time
 from pathlib import Path
 
 from vrtherapy.errors import VrtherapyError
-from vrtherapy.therapy.playlist import load_playlist
-from vrtherapy.therapy.setup import patient_script
+from vrtherapy.therapy.playlist import DEFAULT_PLAYLIST_FOR_LIMB, load_playlist
+from vrtherapy.therapy.setup import limb_kind, patient_script
 from vrtherapy.tracking.factory import open_source, parse_tracker_spec
-from vrtherapy.tracking.recording import RecordingWriter
+from vrtherapy.tracking.recording import MAX_SAMPLES, RecordingWriter
 from vrtherapy.tracking.sample import LimbKind, Side
 
 LIVE_DEFAULT_S = 10.0
 
 
-def record(tracker: str, side: Side, playlist: str, seconds: float | None, output: Path,
+def record(tracker: str, side: Side, playlist: str | None, seconds: float | None, output: Path,
            limb: LimbKind = "arm", say=lambda _line: None) -> int:  # fmt: skip
     """Record `tracker` into `output` for at most `seconds` (None: a whole video or folder of images, or
     LIVE_DEFAULT_S of a live source); returns the number of samples written."""
@@ -32,7 +37,14 @@ def record(tracker: str, side: Side, playlist: str, seconds: float | None, outpu
     live = spec.kind == "synthetic" or spec.target.isdigit()
     if seconds is None and live:
         seconds = LIVE_DEFAULT_S  # a live source has no end of its own
-    schedule = patient_script(load_playlist(playlist)) if spec.kind == "synthetic" else []
+    schedule: list[tuple[str, float]] = []
+    if spec.kind == "synthetic":
+        chosen = load_playlist(playlist or DEFAULT_PLAYLIST_FOR_LIMB[limb])
+        if limb_kind(chosen.limb) != limb:
+            raise VrtherapyError(f"--playlist: {chosen.name!r} is for the {chosen.limb} limb; --limb {limb} needs "
+                                 f"a playlist for the {limb} (e.g. {DEFAULT_PLAYLIST_FOR_LIMB[limb]})")  # fmt: skip
+        schedule = patient_script(chosen)
+        playlist = playlist or DEFAULT_PLAYLIST_FOR_LIMB[limb]
     source = open_source(spec, side, limb, schedule=schedule, realtime=live)
     metadata = getattr(source, "metadata", {"tracker": tracker, "playlist": playlist})
     deadline = None if seconds is None else time.monotonic() + seconds
@@ -43,6 +55,9 @@ def record(tracker: str, side: Side, playlist: str, seconds: float | None, outpu
                 if sample is None:
                     break
                 writer.write(sample)
+                if writer.full:
+                    say(f"vrtherapy: the recording holds {MAX_SAMPLES} samples, as many as one may; it ends here")
+                    break
                 if writer.count % 100 == 0:
                     say(f"vrtherapy: {writer.count} samples recorded")
             return writer.count

@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from vrtherapy.tracking.recording import read_recording
+from vrtherapy.tracking.recording import load_recording
 from vrtherapy.tracking.sample import TrackedSample
 
 
@@ -19,7 +19,9 @@ class ReplaySource:
 
     def __init__(self, path: Path, realtime: bool = True, loop: bool = False,
                  clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep) -> None:  # fmt: skip
-        self.header, self.samples = read_recording(path)
+        recording = load_recording(path)
+        self.header, self.samples = recording.header, list(recording.samples)
+        self.notes = recording.notes  #: what was wrong but not fatal, one line each, for the caller to say
         self.name = f"replay:{Path(path).name}"
         self.side = self.header.side
         self.limb = self.header.limb

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from vrtherapy.errors import TrackerError
 from vrtherapy.motion.calibration import OPEN_SPREAD_DEG, relaxed_arm_degrees
 from vrtherapy.motion.kinematics import landmarks_from_pose
 from vrtherapy.motion.leg_skeleton import LegDimensions, build_leg_skeleton
@@ -264,7 +265,7 @@ class _SyntheticLimb:
                  root: np.ndarray, noise_m: float, seed: int) -> None:  # fmt: skip
         unknown = [s.exercise_id for s in schedule if s.exercise_id not in self.motions]
         if unknown:
-            raise ValueError(f"the synthetic {self.limb} cannot perform {', '.join(unknown)}")
+            raise TrackerError(f"the synthetic {self.limb} cannot perform {', '.join(unknown)}")
         self.side = side
         self.schedule = tuple(schedule)
         self.skeleton = skeleton
