@@ -127,8 +127,9 @@ def bench_frame(options: BenchOptions) -> dict:
     from vrtherapy.render.app import TherapyScene
     from vrtherapy.render.display import open_showbase
     from vrtherapy.render.scene_spec import load_scene
+    from vrtherapy.therapy.controller import SessionController
+    from vrtherapy.therapy.hud_view import hud_for
     from vrtherapy.therapy.playlist import load_playlist
-    from vrtherapy.therapy.session import hud_for
 
     loadPrcFileData("vrtherapy-bench", "gl-finish true\n")
     base = open_showbase("offscreen", options.size)
@@ -138,10 +139,16 @@ def bench_frame(options: BenchOptions) -> dict:
     playlist = load_playlist("demo")
     samples = _synthetic_samples(options.render_frames)
     pipeline = PosePipeline(mirror)
+    # The session's logic runs in the full frame too: a controller ticks on the samples' clock (and starts
+    # afresh when they loop).
+    sessions: list[SessionController] = []
 
     def full(i: int) -> None:
         t = (i % len(samples)) / 30.0
-        scene.show(pipeline.process(samples[i % len(samples)]), hud_for(playlist, t))
+        if t == 0.0 or not sessions:
+            sessions[:] = [SessionController(playlist, pipeline.phantom_retargeter.skeleton.names, "arm")]
+        sessions[0].tick(t)
+        scene.show(pipeline.process(samples[i % len(samples)]), hud_for(sessions[0].state()))
         base.graphicsEngine.renderFrame()
 
     def draw_only(i: int) -> None:

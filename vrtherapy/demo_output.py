@@ -6,38 +6,33 @@ the small preview frames and one key frame per exercise are kept in memory).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 from PIL import Image
 
+from vrtherapy.therapy.key_frames import KeyFrames
 from vrtherapy.therapy.playlist import Playlist
-from vrtherapy.therapy.session import item_at
+from vrtherapy.therapy.session_state import SessionState
 
 PREVIEW_WIDTH = 400
 PREVIEW_FPS = 10.0
 
 
 class DemoRecorder:
-    """A FrameSink writing demo.mp4, preview.gif and one PNG per exercise into `folder`."""
+    """A FrameSink writing demo.mp4, preview.gif and one PNG per exercise into `folder`; `state` is the
+    session's (its timeline chooses and labels the key frames)."""
 
-    def __init__(self, folder: Path, playlist: Playlist, fps: float) -> None:
+    def __init__(self, folder: Path, playlist: Playlist, fps: float, state: Callable[[], SessionState]) -> None:
         self.folder = folder
         self.playlist = playlist
         self.fps = fps
         self._video = None
         self._preview: list[Image.Image] = []
         self._next_preview_t = 0.0
-        self._key_frames: dict[int, tuple[str, np.ndarray]] = {}
-        self._key_times = self._exercise_midpoints()
+        self.key_frames = KeyFrames(playlist, state)
         self.files: list[Path] = []
-
-    def _exercise_midpoints(self) -> list[tuple[float, str]]:
-        out, start = [], 0.0
-        for i, item in enumerate(self.playlist.exercises):
-            out.append((start + item.duration_s * 0.55, f"{i + 1:02d}_{item.id}"))
-            start += item.duration_s
-        return out
 
     def __call__(self, frame: int, t: float, rgb: np.ndarray) -> None:
         self._write_video(rgb)
@@ -47,9 +42,7 @@ class DemoRecorder:
             h = round(rgb.shape[0] * PREVIEW_WIDTH / rgb.shape[1])
             self._preview.append(Image.fromarray(cv2.resize(rgb, (PREVIEW_WIDTH, h), interpolation=cv2.INTER_AREA)))
             self._next_preview_t += 1.0 / PREVIEW_FPS
-        for k, (key_t, name) in enumerate(self._key_times):
-            if k not in self._key_frames and t >= key_t and item_at(self.playlist, t)[0] is not None:
-                self._key_frames[k] = (name, rgb.copy())
+        self.key_frames.offer(rgb)
 
     def _write_video(self, rgb: np.ndarray) -> None:
         import cv2
@@ -78,11 +71,11 @@ class DemoRecorder:
         frames_dir = self.folder / "frames"
         frames_dir.mkdir(exist_ok=True)
         thumbs = []
-        for name, rgb in (self._key_frames[k] for k in sorted(self._key_frames)):
-            path = frames_dir / f"{name}.png"
-            Image.fromarray(rgb).save(path)
+        for key in self.key_frames.frames():
+            path = frames_dir / f"{key.name}.png"
+            Image.fromarray(key.rgb).save(path)
             self.files.append(path)
-            thumbs.append(Image.fromarray(rgb))
+            thumbs.append(Image.fromarray(key.rgb))
         if thumbs:
             self.files.append(self._contact_sheet(thumbs))
         return self.files
@@ -94,7 +87,7 @@ class DemoRecorder:
         h = round(images[0].height * w / images[0].width)
         sheet = Image.new("RGB", (cols * w, rows * h), (255, 255, 255))
         for i, img in enumerate(images):
-            sheet.paste(img.resize((w, h), Image.LANCZOS), ((i % cols) * w, (i // cols) * h))
+            sheet.paste(img.resize((w, h), Image.Resampling.LANCZOS), ((i % cols) * w, (i // cols) * h))
         path = self.folder / "contact_sheet.png"
         sheet.save(path)
         return path

@@ -27,7 +27,7 @@ the two agree exactly.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -68,7 +68,8 @@ class SignalKernel:
             for joint in part:
                 self._weights[p, names.index(joint) * 3 + axis] += 1.0
         self._rom = None if signal.rom_joint is None else names.index(signal.rom_joint) * 3 + AXES.index(signal.rom_axis)
-        self._combine = {"mean": np.mean, "min": np.min, "max": np.max}[signal.combine]
+        combine: dict[str, Callable[..., np.ndarray]] = {"mean": np.mean, "min": np.min, "max": np.max}
+        self._combine = combine[signal.combine]
         # Counting runs on `sign * value`, so "down" signals use the same comparisons as "up" ones.
         self.sign = 1.0 if signal.direction == "up" else -1.0
         self.enter = self.sign * (signal.high if signal.direction == "up" else signal.low)

@@ -31,11 +31,11 @@ def dimensions_for(limb: LimbKind, measurements: dict[str, float]) -> tuple[ArmD
     default = ArmDimensions() if limb == "arm" else LegDimensions()
     fields = {f.name for f in dataclasses.fields(default) if f.type in ("float", float)}
     changes = {k: float(v) for k, v in measurements.items() if k in fields}
-    dims = dataclasses.replace(default, **changes)
+    dims: ArmDimensions | LegDimensions = dataclasses.replace(default, **changes)  # type: ignore[arg-type]
     if limb == "arm" and "hand" in measurements and isinstance(dims, ArmDimensions):
         k = float(measurements["hand"]) / dims.hand_length
         dims = dataclasses.replace(dims, palm_length=dims.palm_length * k,
-                                   phalanges=tuple(tuple(x * k for x in f) for f in dims.phalanges),
+                                   phalanges=tuple(tuple(x * k for x in f) for f in dims.phalanges),  # type: ignore[misc]
                                    thumb=tuple(x * k for x in dims.thumb))  # type: ignore[arg-type]
         changes["hand"] = k
     return dims, sorted(set(measurements) - set(changes))

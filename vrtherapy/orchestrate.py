@@ -50,7 +50,7 @@ class SessionPlan:
 
     playlist: Playlist
     scene: SceneSpec
-    appearance: Appearance
+    skin_tone: str
     limb: LimbKind
     affected: Side  #: where the virtual limb is drawn
     dims: ArmDimensions | LegDimensions
@@ -85,7 +85,11 @@ def run_plan(plan: SessionPlan, say: Say = print, on_action: Callable[[Action], 
     """Run one session; `base`: an open ShowBase to draw in (tests), else one is opened and closed."""
     intact = other_side(plan.affected)
     clock_box: list[SessionController] = []
+    if plan.tracker == "headset" and plan.limb != "arm":
+        raise VrtherapyError(f"--tracker headset: the headset tracks hands; {plan.playlist.name!r} is for the leg")
     source = _open_source(plan, intact, clock_box)  # before the display: a bad tracker costs nothing to find out
+    for note in getattr(source, "notes", ()):
+        say(f"vrtherapy: {note}")
     choice = pick_display(plan.display, say)
     if plan.tracker == "headset" and choice.mode != "xr":
         raise VrtherapyError("--tracker headset: the headset is not in use (see --display)")
@@ -97,7 +101,7 @@ def run_plan(plan: SessionPlan, say: Say = print, on_action: Callable[[Action], 
     from vrtherapy.render.app import TherapyScene
 
     scene = TherapyScene(base, plan.scene, build_skeletons(plan.limb, plan.affected, plan.dims, plan.show_intact),
-                         plan.appearance)  # fmt: skip
+                         Appearance.from_tone(plan.skin_tone))  # fmt: skip
     notes = choice.notes
     headset = None
     try:
@@ -123,7 +127,8 @@ def run_plan(plan: SessionPlan, say: Say = print, on_action: Callable[[Action], 
 def _run(plan: SessionPlan, say: Say, base, scene, source: SampleSource | None, headset, shown: str,
          notes: tuple[str, ...], clock_box: list[SessionController], on_action: Callable[[Action], None] | None,
          on_ready: Callable[[SessionController, str], None] | None) -> SessionResult:  # fmt: skip
-    from vrtherapy.demo_output import DemoRecorder, session_summary
+    from vrtherapy.demo_output import DemoRecorder
+    from vrtherapy.session_summary import session_summary, write_summary
 
     mirror = MirrorSettings(intact_side=other_side(plan.affected), show_intact=plan.show_intact)
     pipeline = PosePipeline(mirror, plan.dims, limb=plan.limb, loss=LossSettings(hold_s=plan.rest_after_s))
@@ -145,8 +150,9 @@ def _run(plan: SessionPlan, say: Say, base, scene, source: SampleSource | None, 
     # every second frame (15 fps at the default 30) and the session itself keeps its frame rate.
     capture_every = 2 if plan.fps > 20 else 1
     recorder = None
-    if plan.output is not None and (shown == "offscreen" or plan.capture_everywhere):
+    if plan.output is not None:
         plan.output.mkdir(parents=True, exist_ok=True)
+    if plan.output is not None and (shown == "offscreen" or plan.capture_everywhere):
         recorder = DemoRecorder(plan.output, plan.playlist, plan.fps / capture_every, controller.state)
     act = _with_progress(plan, say, on_action) if not interactive and plan.playlist.planned_s > PROGRESS_AFTER_S else on_action
     if on_ready is not None:
@@ -165,8 +171,6 @@ def _run(plan: SessionPlan, say: Say, base, scene, source: SampleSource | None, 
     summary = session_summary(plan, state, stats, controller, tracker, pipeline, shown, notes, started,
                               None if recorder is None else plan.fps / capture_every, headset, files)  # fmt: skip
     if plan.output is not None:
-        from vrtherapy.demo_output import write_summary
-
         write_summary(plan.output, summary)
     return SessionResult(state, stats, shown, notes, summary, files)
 

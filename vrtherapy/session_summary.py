@@ -1,0 +1,87 @@
+"""`summary.json`: what a session did, for the person who reviews it (`demo`, and `run --output`).
+
+Built from the controller's final state and the driver's frame counts: the display and its fallbacks,
+the tracker, the mirror and the modes used, the visuo-motor delay, each exercise's outcome, the pain
+answers, how the session ended, and the change log of commands (who changed what, when).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import asdict
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from vrtherapy.therapy.commands import command_fields
+from vrtherapy.therapy.controller import SessionController
+from vrtherapy.therapy.driver import FrameStats
+from vrtherapy.therapy.measure import delay_summary_ms
+from vrtherapy.therapy.session_state import SessionState
+
+if TYPE_CHECKING:
+    from vrtherapy.motion.pipeline import PosePipeline
+    from vrtherapy.orchestrate import SessionPlan
+
+
+def session_summary(plan: SessionPlan, state: SessionState, stats: FrameStats, controller: SessionController, tracker: Any,
+                    pipeline: PosePipeline, shown: str, notes: tuple[str, ...], started: float, video_fps: float | None,
+                    headset: Any, files: list[Path]) -> dict[str, Any]:  # fmt: skip
+    mirror = pipeline.mirror
+    return {
+        "frames_rendered": stats.frames,
+        "seconds": round(stats.elapsed_s, 3),
+        "fps": round(stats.fps, 2),
+        "target_fps": plan.fps,
+        "video_fps": video_fps,
+        "display": {"requested": plan.display, "used": shown, "fallbacks": list(notes),
+                    **({"headset": headset.summary()} if headset is not None else {})},
+        "window_size": list(plan.size),
+        "tracker": {"name": tracker.name, "rate_hz": plan.tracker_rate_hz,
+                    "samples": tracker.samples_received, "error": stats.tracker_error},
+        "mirror": {**asdict(mirror), "affected_side": plan.affected, "phantom_side": mirror.phantom_side},
+        "mirror_modes_used": [{"from_s": t, **asdict(mode)} for t, mode in controller.modes_used],
+        "visuomotor_delay_ms": delay_summary_ms(controller.delays_s),
+        "rejected_samples": dict(pipeline.rejected),
+        "playlist": {"name": plan.playlist.name, "exercises": [e.id for e in plan.playlist.exercises]},
+        "scene": plan.scene.name,
+        "skin_tone": plan.skin_tone,
+        "started_at": datetime.fromtimestamp(started).isoformat(timespec="seconds"),
+        "stopped_by_user": state.ended_by == "stopped",
+        "session": {
+            "ended_by": state.ended_by,
+            "exercises_done": state.exercises_done,
+            "exercises_planned": state.exercises_planned,
+            "pain": {"before": state.pain_before, "after": state.pain_after},
+            "outcomes": [{**asdict(o), "started_at": o.started_at.isoformat(timespec="seconds")} for o in state.outcomes],
+            "changes": [{"at": c.applied_at.isoformat(timespec="seconds"), "session_s": c.session_s, "source": c.source,
+                         "command": getattr(c.command, "name", ""), **_fields(c.command), "result": c.result,
+                         "detail": c.detail} for c in controller.changes()],
+        },
+        "files": [str(p.relative_to(plan.output)) if plan.output is not None else str(p) for p in files],
+    }  # fmt: skip
+
+
+def _fields(command: object) -> dict[str, Any]:
+    try:
+        return command_fields(command)  # type: ignore[arg-type]
+    except TypeError:
+        return {}
+
+
+def _clean(value: Any) -> Any:
+    """JSON has no NaN or infinity: a number that is not finite is written as null."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _clean(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_clean(v) for v in value]
+    return value
+
+
+def write_summary(folder: Path, summary: dict[str, Any]) -> Path:
+    path = folder / "summary.json"
+    path.write_text(json.dumps(_clean(summary), indent=2, allow_nan=False) + "\n")
+    return path
