@@ -13,7 +13,7 @@ from vrtherapy.motion.calibration import (
 )
 from vrtherapy.motion.retarget import Retargeter
 from vrtherapy.motion.skeleton import ArmDimensions
-from vrtherapy.tracking.synthetic import SyntheticArmMotion, build_schedule
+from vrtherapy.therapy.synthetic_patient import SyntheticArmMotion, build_schedule
 
 SMALL = ArmDimensions(upper_arm=0.27, forearm=0.23, palm_length=0.085, palm_breadth=0.075,
                       thumb=(0.042, 0.029, 0.025), phalanges=((0.037, 0.022, 0.018), (0.041, 0.025, 0.019),

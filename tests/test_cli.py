@@ -38,12 +38,14 @@ def test_demo_runs_offscreen_and_writes_what_a_person_can_look_at(demo_run):
     assert summary["tracker"]["name"] == "synthetic" and summary["tracker"]["samples"] > 30
     assert summary["mirror"]["intact_side"] == "right" and summary["mirror"]["phantom_side"] == "left"
     assert summary["visuomotor_delay_ms"]["mean"] is not None
+    assert summary["video"]["codec"] == "H.264" and summary["video"]["seconds"] == pytest.approx(summary["seconds"], abs=0.1)
     frames = list((out / "frames").glob("*.png"))
     assert frames, "no key frame written"
     from PIL import Image
 
     img = Image.open(frames[0])
-    assert img.size == (320, 180) and len(np.unique(np.asarray(img).reshape(-1, 3), axis=0)) > 50  # a real picture, not a blank frame
+    assert img.size == (320, 180)
+    assert len(np.unique(np.asarray(img).reshape(-1, 3), axis=0)) > 50  # a real picture, not a blank frame
     assert (out / "preview.gif").stat().st_size > 1000
 
 

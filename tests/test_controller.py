@@ -28,8 +28,8 @@ from vrtherapy.therapy.session_state import (
     SessionState,
 )
 from vrtherapy.therapy.setup import PatientClock, patient_script
+from vrtherapy.therapy.synthetic_patient import SyntheticArmMotion, build_schedule
 from vrtherapy.therapy.tracking_input import WAITING_FOR_TRACKER, TrackingInput
-from vrtherapy.tracking.synthetic import SyntheticArmMotion, build_schedule
 
 START = datetime(2026, 1, 5, 9, 0, 0)
 FPS = 30.0

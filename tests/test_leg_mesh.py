@@ -7,7 +7,7 @@ import pytest
 from scipy.spatial import cKDTree
 
 from vrtherapy.frames import SAGITTAL_REFLECTION
-from vrtherapy.limbs.leg_mesh import HIP_CUT_DEPTH, _LegBody, generate_leg_mesh
+from vrtherapy.limbs.leg_mesh import HIP_CUT_DEPTH, LegBody, generate_leg_mesh
 from vrtherapy.limbs.mesh_generator import LimbMesh
 from vrtherapy.limbs.model_io import default_model_path, load_limb_model, save_limb_model
 from vrtherapy.limbs.skinning import skin_vertices
@@ -138,12 +138,12 @@ def test_normals_are_unit_and_point_outwards(right):
 
 
 def test_left_mesh_is_the_mirror_image_of_the_right(right, left):
-    (_, r), (_, l) = right, left
-    distances, nearest = cKDTree(l.vertices).query(r.vertices @ SAGITTAL_REFLECTION.T)
+    (_, r), (_, lm) = right, left
+    distances, nearest = cKDTree(lm.vertices).query(r.vertices @ SAGITTAL_REFLECTION.T)
     assert distances.max() < 1e-3
-    np.testing.assert_allclose(l.joint_weights[nearest], r.joint_weights, atol=1e-6)
-    assert np.array_equal(l.joint_indices[nearest], r.joint_indices)
-    np.testing.assert_allclose(l.normals[nearest], r.normals @ SAGITTAL_REFLECTION.T, atol=1e-5)
+    np.testing.assert_allclose(lm.joint_weights[nearest], r.joint_weights, atol=1e-6)
+    assert np.array_equal(lm.joint_indices[nearest], r.joint_indices)
+    np.testing.assert_allclose(lm.normals[nearest], r.normals @ SAGITTAL_REFLECTION.T, atol=1e-5)
 
 
 def test_mesh_follows_the_leg_dimensions():
@@ -253,7 +253,7 @@ def test_toenails_sit_on_top_of_the_toes_near_their_tips(right):
     assert np.all((v - ball) @ axis + 0.3 * v[:, 0] > 0.01), "toenails are out on the toes, past the ball"
     assert np.all(mesh.normals[on_nail & (mesh.nail > 0.5)] @ -underside > 0.3), "on top of the toes"
     # Every toe has a nail near its end, the big toe the largest.
-    body = _LegBody(skeleton)
+    body = LegBody(skeleton)
     nail = mesh.vertices[mesh.nail > 0.5].astype(float)
     ends = np.array([body.heel + toe.points[2] * body.foot_scale for toe in body.toes])
     nearest = np.argmin(np.linalg.norm(nail[:, None, :] - ends[None], axis=2), axis=1)
@@ -264,6 +264,6 @@ def test_toenails_sit_on_top_of_the_toes_near_their_tips(right):
 
 
 def test_left_and_right_toenails_mirror_each_other(right, left):
-    (_, r), (_, l) = right, left
-    _, nearest = cKDTree(l.vertices).query(r.vertices @ SAGITTAL_REFLECTION.T)
-    np.testing.assert_allclose(l.nail[nearest], r.nail, atol=1e-6)
+    (_, r), (_, lm) = right, left
+    _, nearest = cKDTree(lm.vertices).query(r.vertices @ SAGITTAL_REFLECTION.T)
+    np.testing.assert_allclose(lm.nail[nearest], r.nail, atol=1e-6)

@@ -142,13 +142,13 @@ def test_mesh_follows_the_skeleton_dimensions():
 
 
 def test_left_mesh_is_the_mirror_image_of_the_right(right, left):
-    (_, r), (_, l) = right, left
+    (_, r), (_, lm) = right, left
     reflected = r.vertices @ SAGITTAL_REFLECTION.T
-    distances, nearest = cKDTree(l.vertices).query(reflected)
+    distances, nearest = cKDTree(lm.vertices).query(reflected)
     assert distances.max() < 1e-3
-    np.testing.assert_allclose(l.joint_weights[nearest], r.joint_weights, atol=1e-6)
-    assert np.array_equal(l.joint_indices[nearest], r.joint_indices)
-    np.testing.assert_allclose(l.normals[nearest], r.normals @ SAGITTAL_REFLECTION.T, atol=1e-5)
+    np.testing.assert_allclose(lm.joint_weights[nearest], r.joint_weights, atol=1e-6)
+    assert np.array_equal(lm.joint_indices[nearest], r.joint_indices)
+    np.testing.assert_allclose(lm.normals[nearest], r.normals @ SAGITTAL_REFLECTION.T, atol=1e-5)
 
 
 def test_rest_pose_skinning_is_the_identity(right):
@@ -319,10 +319,10 @@ def test_nails_lie_on_the_back_of_the_distal_phalanges_near_the_tips(right):
 
 
 def test_left_and_right_nails_mirror_each_other(right, left):
-    (_, r), (_, l) = right, left
-    _, nearest = cKDTree(l.vertices).query(r.vertices @ SAGITTAL_REFLECTION.T)
-    np.testing.assert_allclose(l.nail[nearest], r.nail, atol=1e-6)
-    assert (r.nail > 0.5).sum() == (l.nail > 0.5).sum()
+    (_, r), (_, lm) = right, left
+    _, nearest = cKDTree(lm.vertices).query(r.vertices @ SAGITTAL_REFLECTION.T)
+    np.testing.assert_allclose(lm.nail[nearest], r.nail, atol=1e-6)
+    assert (r.nail > 0.5).sum() == (lm.nail > 0.5).sum()
 
 
 def test_a_024_m_forearm_measures_024_m_in_the_mesh():

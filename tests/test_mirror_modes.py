@@ -10,7 +10,7 @@ from vrtherapy.motion.mirror import reflect_points, reflect_pose
 from vrtherapy.motion.mirror_modes import MirrorMode, scope_mask
 from vrtherapy.motion.pipeline import MirrorSettings, PosePipeline
 from vrtherapy.motion.skeleton import build_arm_skeleton
-from vrtherapy.tracking.synthetic import SyntheticArmMotion, build_schedule
+from vrtherapy.therapy.synthetic_patient import SyntheticArmMotion, build_schedule
 
 FIST_CLOSED = 1.3
 MODES = [

@@ -5,8 +5,8 @@ from OneEuroFilter import OneEuroFilter as ReferenceFilter
 
 from vrtherapy.motion.one_euro import OneEuroFilter, OneEuroParams
 from vrtherapy.therapy.exercises import get_exercise
+from vrtherapy.therapy.synthetic_patient import SyntheticArmMotion, build_schedule
 from vrtherapy.tracking.sample import ARM_SPEED_GROUPS, HAND_OFFSET
-from vrtherapy.tracking.synthetic import SyntheticArmMotion, build_schedule
 
 
 def test_matches_reference_implementation_on_every_coordinate():

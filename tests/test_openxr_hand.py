@@ -7,9 +7,9 @@ from vrtherapy.frames import OPENXR_TO_WORLD
 from vrtherapy.motion.kinematics import forward_kinematics, to_world
 from vrtherapy.motion.retarget import Retargeter
 from vrtherapy.motion.skeleton import ARM_JOINTS
+from vrtherapy.therapy.synthetic_patient import MOTIONS, SyntheticArmMotion, build_schedule
 from vrtherapy.tracking.openxr_hand import MEDIAPIPE_FROM_XR, XR_HAND_JOINTS, arm_points_from_openxr
 from vrtherapy.tracking.sample import HAND_LANDMARKS, TrackedSample
-from vrtherapy.tracking.synthetic import MOTIONS, SyntheticArmMotion, build_schedule
 
 SPEC_ORDER = (  # XrHandJointEXT, XR_EXT_hand_tracking: 0 = PALM ... 25 = LITTLE_TIP
     "palm", "wrist", "thumb_metacarpal", "thumb_proximal", "thumb_distal", "thumb_tip",

@@ -24,7 +24,7 @@ def db(tmp_path, capsys) -> Path:
 
 
 #: a second patient's required options
-NEW = ["--patient", "P2", "--side", "left", "--limb", "upper", "--level", "hand"]
+NEW = ["--patient", "P2", "--side", "left", "--limb", "upper", "--level", "partial_hand"]
 
 
 def pain_rows(path: Path) -> int:
@@ -41,12 +41,12 @@ def test_patient_add_stores_the_profile(db, capsys):
     assert (p.affected_side, p.limb, p.level, p.amputation_date) == ("left", "upper", "transradial", date(2024, 3, 1))
     assert p.prescribed_minutes_per_week == 90.0 and p.measurements == {"forearm": 0.26, "hand": 0.19}
     assert main(["patient", "list", "--db", str(db)]) == 0
-    assert capsys.readouterr().out == "P001: left upper, transradial; 90 min/week prescribed; 0 sessions\n"
+    assert capsys.readouterr().out == "P001: amputation, left upper, transradial; 90 min/week prescribed; 0 sessions\n"
 
 
 def test_patient_update_changes_only_what_is_given(db, capsys):
     assert main(["patient", "update", "--db", str(db), "--patient", "P001", "--minutes-per-week", "120",
-                 "--measure", "hand=0.2"]) == 0  # fmt: skip
+                 "--measure", "hand=0.2", "--reason", "re-measured"]) == 0  # fmt: skip
     with RecordStore.open(db) as store:
         p = store.patient("P001")
     assert p.prescribed_minutes_per_week == 120.0 and p.level == "transradial"
@@ -57,11 +57,20 @@ def test_patient_update_changes_only_what_is_given(db, capsys):
     ("argv", "message"),
     [
         (["--patient", "P001", "--side", "left", "--limb", "upper", "--level", "hand"],
-         "vrtherapy: patient 'P001' already exists"),
+         "vrtherapy: --patient: patient 'P001' already exists (IDs do not depend on case)"),
+        (["--patient", "p001", "--side", "left", "--limb", "upper", "--level", "hand"],
+         "vrtherapy: --patient: patient 'P001' already exists (IDs do not depend on case)"),
+        (["--patient", "P3", "--side", "left", "--limb", "upper", "--level", "transtibial"],
+         "vrtherapy: --level: 'transtibial' is not a level for amputation of the upper limb: use one of partial_hand, "
+         "wrist_disarticulation, transradial, elbow_disarticulation, transhumeral, shoulder_disarticulation, forequarter, "
+         "unspecified"),
+        ([*NEW, "--measure", "thigh=0.4"],
+         "vrtherapy: --measure: thigh: not a measurement of the upper limb (a measurement of the lower limb): use "
+         "upper_arm, forearm, hand, palm_length, palm_breadth"),
         (["--patient", "P 2", "--side", "left", "--limb", "upper", "--level", "hand"],
-         "vrtherapy: patient ID 'P 2' is not valid: use 1 to 32 letters, digits, '_' or '-'"),
+         "vrtherapy: --patient: 'P 2' is not a valid patient ID: use 1 to 32 letters, digits, '_' or '-'"),
         ([*NEW, "--measure", "forearm=26"],
-         "vrtherapy: --measure forearm: must be above 0 and at most 2.5 m, got 26.0"),
+         "vrtherapy: --measure: forearm: must be at least 0.15 and at most 0.38 m, got 26.0"),
         ([*NEW, "--measure", "forearm"],
          "vrtherapy: --measure: 'forearm': use NAME=METRES, e.g. forearm=0.26"),
         ([*NEW, "--amputation-date", "3/1/24"],
@@ -91,8 +100,9 @@ def test_pain_add_logs_a_rating_between_sessions(db, capsys):
     assert (entry.duration_min, entry.note) == (30.0, "after a long drive")
     assert main(["pain", "list", "--db", str(db), "--patient", "P001"]) == 0
     listed = capsys.readouterr().out
-    assert " 6/10  between  between sessions; triggers: stress, weather change; medications: gabapentin" in listed
-    assert "lasted 30 min; after a long drive" in listed
+    assert "[   1] " in listed
+    assert " 6/10  between  diary; lasted 30 min; triggers: stress, weather change; medications: gabapentin" in listed
+    assert "gabapentin; after a long drive" in listed
 
 
 def test_pain_add_without_at_is_now(db):
@@ -105,7 +115,8 @@ def test_pain_add_without_at_is_now(db):
 
 @pytest.mark.parametrize(
     ("score", "shown"),
-    [("11", "11"), ("-1", "-1"), ("7.5", "7.5"), ("7.0", "7.0"), ("seven", "'seven'"), ("", "''"), ("nan", "nan")],
+    [("11", "11"), ("-1", "-1"), ("7.5", "'7.5'"), ("7.0", "'7.0'"), ("seven", "'seven'"), ("", "''"), ("nan", "'nan'"),
+     ("\uff17", "'\uff17'"), ("\u0667", "'\u0667'"), ("7\u200b", "'7\\u200b'")],
 )
 def test_bad_scores_are_refused_in_one_line_and_write_nothing(db, capsys, score, shown):
     assert main(["pain", "add", "--db", str(db), "--patient", "P001", "--score", score]) == 2
@@ -116,7 +127,15 @@ def test_bad_scores_are_refused_in_one_line_and_write_nothing(db, capsys, score,
 @pytest.mark.parametrize(
     ("extra", "message"),
     [
-        (["--patient", "P404"], "vrtherapy: unknown patient 'P404'"),
+        (["--patient", "P404"], "vrtherapy: --patient: unknown patient 'P404'"),
+        (["--patient", "P001", "--at", "9999-12-31T23:00-05:00"],
+         "vrtherapy: --at: 9999-12-31T23:00:00-05:00 is outside the dates that can be recorded"),
+        (["--patient", "P001", "--at", "1899-12-31T23:00"],
+         "vrtherapy: --at: 1899-12-31T23:00:00 is too long ago to be a therapy record"),
+        (["--patient", "P001", "--trigger", "stress\x1b[2J"],
+         "vrtherapy: --trigger: 'stress\\x1b[2J' contains invisible or control characters (U+001B)"),
+        (["--patient", "P001", "--trigger", "str\u200bess"],
+         "vrtherapy: --trigger: 'str\\u200bess' contains invisible or control characters (U+200B)"),
         (["--patient", "P001", "--at", "yesterday"],
          "vrtherapy: --at: 'yesterday' is not an ISO date and time (e.g. 2024-03-01T18:30)"),
         (["--patient", "P001", "--at", "2099-01-01T10:00"], "vrtherapy: --at: 2099-01-01T10:00:00 is in the future"),
@@ -156,4 +175,4 @@ def test_a_corrupt_records_file_is_one_line(tmp_path, capsys):
     bad.write_text("not a database " * 100)
     assert main(["patient", "list", "--db", str(bad)]) == 2
     err = capsys.readouterr().err
-    assert err.startswith(f"vrtherapy: {bad}: not a usable vrtherapy records database") and err.count("\n") == 1
+    assert err.startswith(f"vrtherapy: {bad}: not an SQLite records database") and err.count("\n") == 1

@@ -5,8 +5,8 @@ import time
 import numpy as np
 
 from vrtherapy.motion.pipeline import MirrorSettings, PosePipeline
+from vrtherapy.therapy.synthetic_patient import SyntheticArmMotion, SyntheticSource, build_schedule
 from vrtherapy.tracking.base import ThreadedTracker
-from vrtherapy.tracking.synthetic import SyntheticArmMotion, SyntheticSource, build_schedule
 
 
 def _motion(side="right"):

@@ -12,10 +12,10 @@ import pytest
 
 from tests.conftest import PROJECT_ROOT
 from vrtherapy.errors import TrackerError
+from vrtherapy.therapy.synthetic_patient import SyntheticArmMotion, build_schedule
 from vrtherapy.tracking import recording
 from vrtherapy.tracking.recording import RecordingWriter, load_recording, read_recording
 from vrtherapy.tracking.replay import ReplaySource
-from vrtherapy.tracking.synthetic import SyntheticArmMotion, build_schedule
 
 
 def make_recording(path, n=40):

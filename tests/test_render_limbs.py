@@ -31,6 +31,9 @@ def render_limb(showbase):
         key = (limb, side)
         if key not in scenes:
             scenes[key] = TherapyScene(showbase, load_scene(), {side: BUILD[limb](side)}, Appearance(), with_hud=False)
+            # The limb alone against the clear colour: textured, asymmetric rooms would blur its mask.
+            scenes[key].room.find("static").hide()
+            scenes[key].body.hide()
         scene = scenes[key]
         for other in scenes.values():
             other.root.hide()

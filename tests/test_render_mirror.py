@@ -8,7 +8,7 @@ from vrtherapy.motion.pipeline import MirrorSettings, PosePipeline
 from vrtherapy.motion.skeleton import build_arm_skeleton
 from vrtherapy.render.capture import grab_rgb
 from vrtherapy.render.scene_spec import load_scene
-from vrtherapy.tracking.synthetic import SyntheticArmMotion, build_schedule
+from vrtherapy.therapy.synthetic_patient import SyntheticArmMotion, build_schedule
 
 FIST_OPEN_T, FIST_CLOSED_T = 0.05, 1.3  # within one 2.6 s repetition of fist_open_close
 
@@ -97,17 +97,24 @@ def test_skin_tone_is_visible_in_the_pixels(make_scene):
 def test_contact_shadow_darkens_the_table_and_fades_as_the_hand_lifts(make_scene):
     from dataclasses import replace
 
+    import cv2
+
     from vrtherapy.motion.pipeline import FramePoses
 
     scene = make_scene(["left"])
     resting = poses_at("right", FIST_OPEN_T).phantom
 
     def darkening(pose) -> float:
+        # FXAA re-blends the limb's silhouette a little differently over a darker table: judge the
+        # table away from it (3 pixels).
+        edges = cv2.dilate(limb_mask(scene, FramePoses(pose, None, 0.0)).astype(np.uint8), np.ones((7, 7), np.uint8))
+        away = edges == 0
         scene.show(FramePoses(pose, None, 0.0))
         with_shadow = grab_rgb(scene.base).astype(int)
         scene.shadows["left"].root.hide()
         without = grab_rgb(scene.base).astype(int)
-        assert (with_shadow - without).max() <= 1  # a shadow only ever darkens
+        assert away.mean() > 0.8
+        assert (with_shadow - without)[away].max() <= 1  # a shadow only ever darkens
         return float((without - with_shadow).clip(min=0).sum())
 
     on_table = darkening(resting)

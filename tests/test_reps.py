@@ -7,7 +7,7 @@ import pytest
 from vrtherapy.motion.pipeline import MirrorSettings, PosePipeline
 from vrtherapy.therapy.exercises import EXERCISES, RepSignal, angle
 from vrtherapy.therapy.reps import RepCounter, count_repetitions
-from vrtherapy.tracking.synthetic import LEG_MOTIONS, MOTIONS, SyntheticArmMotion, SyntheticLegMotion, build_schedule
+from vrtherapy.therapy.synthetic_patient import LEG_MOTIONS, MOTIONS, SyntheticArmMotion, SyntheticLegMotion, build_schedule
 
 COUNTED = [e for e in EXERCISES.values() if e.reps is not None]
 

@@ -7,8 +7,8 @@ from hypothesis.extra.numpy import arrays
 
 from vrtherapy.motion.retarget import Retargeter
 from vrtherapy.motion.skeleton import build_arm_skeleton
+from vrtherapy.therapy.synthetic_patient import MOTIONS, SyntheticArmMotion, build_schedule
 from vrtherapy.tracking.sample import ARM_POINTS, TrackedSample
-from vrtherapy.tracking.synthetic import MOTIONS, SyntheticArmMotion, build_schedule
 
 RETARGETERS = {side: Retargeter(build_arm_skeleton(side)) for side in ("left", "right")}
 MOTION = SyntheticArmMotion("right", build_schedule([(k, 5.0) for k in MOTIONS]), noise_m=0.0)

@@ -112,7 +112,11 @@ def test_static_geometry_is_a_few_draw_calls(showbase, scene_root) -> None:
     spec = load_scene()
     room = build_room(spec, scene_root)
     geom_nodes = room.findAllMatches("**/+GeomNode")
-    assert sum(path.node().getNumGeoms() for path in geom_nodes) <= 2
+    # one draw call per surface material (lit or emissive) in use, however many boxes share it
+    kinds = {(spec.table.material, False), (spec.room.floor_material, False), (spec.room.wall_material, False),
+             ("plain", False)} | {(item.material, item.emissive) for item in spec.furniture}
+    assert sum(path.node().getNumGeoms() for path in geom_nodes) <= len(kinds) <= 8
+    assert len(spec.furniture) > len(kinds)
     assert all(isinstance(path.node(), GeomNode) for path in geom_nodes)
 
 

@@ -13,7 +13,7 @@ from vrtherapy.therapy.driver import SessionDriver
 from vrtherapy.therapy.measure import delay_summary_ms
 from vrtherapy.therapy.playlist import load_playlist
 from vrtherapy.therapy.tracking_input import TRACKER_FAILED
-from vrtherapy.tracking.synthetic import SyntheticArmMotion, build_schedule
+from vrtherapy.therapy.synthetic_patient import SyntheticArmMotion, build_schedule
 
 
 class FakeClock:

@@ -15,7 +15,7 @@ from vrtherapy.therapy.hud_view import REMINDER_BANNER
 from vrtherapy.therapy.playlist import load_playlist
 from vrtherapy.therapy.session_state import ExerciseFinished, PainAnswered
 from vrtherapy.therapy.setup import PatientClock, build_skeletons, patient_script
-from vrtherapy.tracking.synthetic import SyntheticArmMotion, SyntheticLegMotion, build_schedule
+from vrtherapy.therapy.synthetic_patient import SyntheticArmMotion, SyntheticLegMotion, build_schedule
 
 PLAYLISTS = {
     "upper": 'name = "short upper"\nlimb = "upper"\n'

@@ -9,9 +9,9 @@ import numpy as np
 from tests.test_session import FakeClock
 from vrtherapy.motion.pipeline import MirrorSettings, PosePipeline
 from vrtherapy.motion.tracking_loss import LossSettings
+from vrtherapy.therapy.synthetic_patient import SyntheticArmMotion, build_schedule
 from vrtherapy.tracking.recording import RecordingWriter
 from vrtherapy.tracking.replay import ReplaySource
-from vrtherapy.tracking.synthetic import SyntheticArmMotion, build_schedule
 
 RATE_HZ, FRAME_HZ = 30.0, 60.0
 GAP = (1.5, 6.5)  # seconds of the recording where the hand is out of view

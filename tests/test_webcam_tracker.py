@@ -9,8 +9,9 @@ import pytest
 
 from vrtherapy.cli import main
 from vrtherapy.errors import VrtherapyError
+from vrtherapy.motion.hand_only import arm_points_from_hand
 from vrtherapy.motion.pipeline import MirrorSettings, PosePipeline
-from vrtherapy.tracking.factory import open_source, parse_tracker_spec
+from vrtherapy.therapy.tracker_factory import open_source, parse_tracker_spec
 from vrtherapy.tracking.frame_sources import ImageFolderSource
 from vrtherapy.tracking.hand_selection import MAX_WRIST_GAP, POSE_WRIST, select_hand
 from vrtherapy.tracking.handedness import own_side
@@ -35,9 +36,11 @@ def _hand(side: str, wrist_xy: tuple[float, float], size: float = 0.1) -> HandOb
 
 
 def _pose(right_wrist_xy: tuple[float, float]) -> PoseObservation:
-    image, visibility = np.zeros((33, 3)), np.ones(33)
+    image, world, visibility = np.zeros((33, 3)), np.zeros((33, 3)), np.ones(33)
     image[POSE_WRIST["right"], :2] = right_wrist_xy
-    return PoseObservation(image, np.zeros((33, 3)), visibility)
+    image[11, :2], image[12, :2] = (0.65, 0.3), (0.35, 0.3)  # shoulders of a body at webcam distance
+    world[11], world[12] = (0.18, -0.45, 0.0), (-0.18, -0.45, 0.0)
+    return PoseObservation(image, world, visibility)
 
 
 def test_the_hand_at_the_patients_wrist_is_chosen_and_a_therapists_is_ignored() -> None:
@@ -104,7 +107,7 @@ def test_image_folder_recording_replays_bit_for_bit_and_latency_reaches_the_fram
     assert all(s.valid.all() for s in recorded)  # a hand in every photo (attached to a resting arm)
 
     # The same images tracked again give the very same numbers the replay hands over.
-    direct = MediaPipeSource(ImageFolderSource(folder), "right", still_images=True)
+    direct = MediaPipeSource(ImageFolderSource(folder), "right", hand_to_arm=arm_points_from_hand, still_images=True)
     replay = ReplaySource(recording, realtime=False)
     pipeline = PosePipeline(MirrorSettings(intact_side="right"))
     for expected in recorded:

@@ -124,6 +124,7 @@ def test_the_lifecycle_module_does_not_import_xr():
     import vrtherapy.xr.lifecycle as module
 
     tree = ast.parse(inspect.getsource(module))
-    imported = {alias.name for node in ast.walk(tree) if isinstance(node, (ast.Import, ast.ImportFrom))
-                for alias in node.names} | {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}  # fmt: skip
+    nodes = [node for node in ast.walk(tree) if isinstance(node, (ast.Import, ast.ImportFrom))]
+    imported = {alias.name for node in nodes for alias in node.names}
+    imported |= {node.module for node in nodes if isinstance(node, ast.ImportFrom)}
     assert not any(name == "xr" or (name or "").startswith("xr.") for name in imported)

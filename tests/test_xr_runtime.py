@@ -1,9 +1,9 @@
-"""Against a real OpenXR runtime with a headset (e.g. Monado's simulated HMD on the null compositor):
-skipped when none is installed and active, as on a plain developer machine or CI.
+"""Against a real OpenXR runtime with a headset: Monado's simulated HMD on the null compositor, which
+the tests start and stop themselves (`tests/monado.py`).
 
-To run here: start the runtime, point XR_RUNTIME_JSON at it, and run pytest on this file. When the
-runtime's client library needs a different dynamic loader than the system's, set
-VRTHERAPY_XR_TEST_LAUNCHER to the command prefix that provides it (the CLI test runs a child process).
+To run here: `../shared/tools/openxr-runtime/setup DIR`, `. DIR/env.sh`, then pytest under `$XR_LAUNCH`
+(`.ci/run` does exactly that). Skipped without the runtime on a developer's machine; under CI=true a
+skip is a failure (`ci_required`). The CLI tests run a child process under VRTHERAPY_XR_TEST_LAUNCHER.
 """
 
 from __future__ import annotations
@@ -18,11 +18,23 @@ import numpy as np
 import pytest
 from panda3d.core import CardMaker
 
+from tests.monado import MonadoService, missing_reason, runtime_dir
 from tests.test_xr_frame_loop import read_gl_texture
-from vrtherapy.xr.runtime_probe import probe_openxr_runtime
 
-REASON = probe_openxr_runtime()
-pytestmark = pytest.mark.skipif(REASON is not None, reason=f"no OpenXR headset here: {REASON}")
+REASON = missing_reason()
+pytestmark = [pytest.mark.ci_required("the OpenXR runtime (Monado)"),
+              pytest.mark.skipif(REASON is not None, reason=f"no OpenXR runtime here: {REASON}")]  # fmt: skip
+
+
+@pytest.fixture(scope="module", autouse=True)
+def monado():
+    """The simulated headset (no controllers), running for this module's tests."""
+    folder = runtime_dir()
+    assert folder is not None
+    service = MonadoService(folder)
+    service.start()
+    yield service
+    service.stop()
 
 
 class Scene:

@@ -23,13 +23,14 @@ from pathlib import Path
 
 import numpy as np
 
+from vrtherapy.motion.kernel_prep import prepare_kernels
 from vrtherapy.motion.mirror import mirror_sample
 from vrtherapy.motion.one_euro import OneEuroFilter
-from vrtherapy.motion.pipeline import MirrorSettings, PosePipeline, prepare_kernels
+from vrtherapy.motion.pipeline import MirrorSettings, PosePipeline
 from vrtherapy.motion.retarget import Retargeter
 from vrtherapy.motion.skeleton import build_arm_skeleton
+from vrtherapy.therapy.synthetic_patient import SyntheticArmMotion, build_schedule
 from vrtherapy.tracking.sample import ARM_SPEED_GROUPS
-from vrtherapy.tracking.synthetic import SyntheticArmMotion, build_schedule
 
 TARGET_POSE_MS_PER_LIMB = 0.2
 TARGET_FRAME_RATIO = 1.5

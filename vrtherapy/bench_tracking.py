@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
+from vrtherapy.motion.hand_only import arm_points_from_hand
 from vrtherapy.tracking.base import ThreadedTracker
 from vrtherapy.tracking.frame_sources import VideoFileSource
 from vrtherapy.tracking.mediapipe_source import MediaPipeSource
@@ -38,7 +39,7 @@ class _GatedLoopingSource:
         self._source = self._open()
 
     def _open(self) -> MediaPipeSource:
-        return MediaPipeSource(VideoFileSource(self.video, realtime=False), "right")
+        return MediaPipeSource(VideoFileSource(self.video, realtime=False), "right", hand_to_arm=arm_points_from_hand)
 
     def next_sample(self):
         while not self.gate.wait(0.1):

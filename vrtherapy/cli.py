@@ -48,12 +48,17 @@ def _display(text: str) -> str:
 
 
 def _rest_after(text: str) -> float:
+    from vrtherapy.config import InvalidValue
+    from vrtherapy.motion.tracking_loss import LossSettings
+
     try:
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
-    if not 0 <= value <= 30:
-        raise argparse.ArgumentTypeError(f"{text!r} must be from 0 to 30 seconds")
+    try:
+        LossSettings(hold_s=value)  # the bound is stated once, on the setting
+    except InvalidValue as exc:
+        raise argparse.ArgumentTypeError(f"{text!r} seconds: {exc.reason}") from None
     return value
 
 
@@ -103,6 +108,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="where the camera was: facing the person (front, default) or above the table (top)")
     track.add_argument("--mirrored", action="store_true", help="the images are mirror images (a selfie view)")
 
+    sub.add_parser("prepare", help="compile the motion kernels for this machine ahead of the first session")
     bench = sub.add_parser("bench", help="measure the per-frame cost of each stage")
     bench.add_argument("--json", action="store_true", help="print the figures as one JSON object")
     bench.add_argument("--size", type=_size, default=(960, 540))
@@ -130,7 +136,7 @@ def build_parser() -> argparse.ArgumentParser:
                           "or headset (its hand tracking or controller)")
     run.add_argument("--pain-before", type=_pain_score, help="pain before the session, 0-10 (else asked on screen)")
     run.add_argument("--pain-after", type=_pain_score, help="pain after the session, 0-10 (else asked on screen)")
-    run.add_argument("--db", type=Path, help="the records file (default: per-user; VRTHERAPY_DB overrides)")
+    run.add_argument("--db", help="the records: an SQLite file or a postgresql:// URL (default: $VRTHERAPY_DB, else per-user)")
     run.add_argument("--seconds", type=_positive, help="the session's maximum length (the playlist's own cap also applies)")
     run.add_argument("--scene", help="scene TOML (default: scenes/clinic_room.toml)")
     run.add_argument("--size", type=_size, default=(960, 540), help="frame size WIDTHxHEIGHT (default 960x540)")
@@ -164,7 +170,18 @@ def main(argv: list[str] | None = None) -> int:
 
 def _dispatch(args: argparse.Namespace) -> int:
     if args.command in records_cli.COMMANDS:
-        return records_cli.run(args)
+        from vrtherapy.therapy.rom_joints import exercise_joint
+
+        return records_cli.run(args, joint_of=exercise_joint)
+    if args.command == "prepare":
+        from vrtherapy.prepare import prepare
+
+        prepare()
+        return 0
+    if args.command in ("run", "demo"):
+        from vrtherapy.prepare import ready_for_frames
+
+        ready_for_frames()
     if args.command == "run":
         from vrtherapy.limbs.appearance import parse_skin_tone
         from vrtherapy.therapy.run_session import RunOptions, format_report, run_session
@@ -200,14 +217,14 @@ def _dispatch(args: argparse.Namespace) -> int:
         print(f"vrtherapy: output written to {folder.resolve()}")
         return 0
     if args.command == "record":
-        from vrtherapy.tracking.record import record
+        from vrtherapy.record import record
 
         count = record(args.tracker, args.side, args.playlist, args.seconds, args.output, args.limb,
                        say=lambda line: print(line, file=sys.stderr))  # fmt: skip
         print(f"vrtherapy: recorded {count} samples to {args.output}")
         return 0
     if args.command == "track":
-        from vrtherapy.tracking.analysis import format_frame, track_frames
+        from vrtherapy.offline_analysis import format_frame, track_frames
         from vrtherapy.tracking.mediapipe_source import CameraSettings
 
         for frame in track_frames(args.source, CameraSettings(args.view, args.mirrored)):

@@ -36,7 +36,7 @@ class DemoOptions:
     fps: float = 30.0
     skin_tone: str = "medium"
     tracker_rate_hz: float = 30.0
-    tracker: str = "synthetic"  #: synthetic, replay:FILE, mediapipe:SOURCE (`tracking.factory`) or headset
+    tracker: str = "synthetic"  #: synthetic, replay:FILE, mediapipe:SOURCE (`therapy.tracker_factory`) or headset
     #: Seconds a limb out of view holds its last pose before easing to rest (`motion.tracking_loss`).
     rest_after_s: float = LossSettings().hold_s
 

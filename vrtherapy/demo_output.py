@@ -1,7 +1,9 @@
 """What the demo leaves for a person to look at: a video, an animated preview, key frames, a contact sheet.
 
 Frames arrive while the session runs and are streamed to disk (the video is written as it goes; only
-the small preview frames and one key frame per exercise are kept in memory).
+the small preview frames and one key frame per exercise are kept in memory). The video is H.264, lasts
+as long as the session and plays in a browser (`vrtherapy.video`); where no H.264 encoder is found the
+pictures are still written and `video_note` says why there is no video.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from PIL import Image
 from vrtherapy.therapy.key_frames import KeyFrames
 from vrtherapy.therapy.playlist import Playlist
 from vrtherapy.therapy.session_state import SessionState
+from vrtherapy.video import SessionVideo, VideoUnavailable
 
 PREVIEW_WIDTH = 400
 PREVIEW_FPS = 10.0
@@ -28,14 +31,15 @@ class DemoRecorder:
         self.folder = folder
         self.playlist = playlist
         self.fps = fps
-        self._video = None
+        self._video: SessionVideo | None = None
+        self.video_note: str | None = None  #: why there is no video, when there is none
         self._preview: list[Image.Image] = []
         self._next_preview_t = 0.0
         self.key_frames = KeyFrames(playlist, state)
         self.files: list[Path] = []
 
     def __call__(self, frame: int, t: float, rgb: np.ndarray) -> None:
-        self._write_video(rgb)
+        self._write_video(t, rgb)
         if t >= self._next_preview_t:
             import cv2
 
@@ -44,25 +48,27 @@ class DemoRecorder:
             self._next_preview_t += 1.0 / PREVIEW_FPS
         self.key_frames.offer(rgb)
 
-    def _write_video(self, rgb: np.ndarray) -> None:
-        import cv2
+    def _write_video(self, t: float, rgb: np.ndarray) -> None:
+        if self._video is None and self.video_note is None:
+            try:
+                self._video = SessionVideo(self.folder / "demo.mp4", self.fps)
+                self.files.append(self._video.path)
+            except VideoUnavailable as exc:  # the PNGs and the GIF still get written
+                self.video_note = f"no video: {exc}"
+        if self._video is not None:
+            self._video.add(t, rgb)
 
+    def video_summary(self) -> dict:
+        """What summary.json says of the video: its file, codec and length, or why there is none."""
         if self._video is None:
-            path = self.folder / "demo.mp4"
-            self._video = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), self.fps,
-                                          (rgb.shape[1], rgb.shape[0]))  # fmt: skip
-            if self._video.isOpened():
-                self.files.append(path)
-            else:
-                self._video = False  # no video encoder here: the PNGs and the GIF still get written
-        if self._video:
-            import cv2
+            return {"file": None, "note": self.video_note or "no frames"}
+        return {"file": self._video.path.name, "codec": "H.264", "seconds": round(self._video.duration_s, 3),
+                "fps": self.fps}  # fmt: skip
 
-            self._video.write(cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR))
-
-    def finish(self) -> list[Path]:
-        if self._video:
-            self._video.release()
+    def finish(self, until_s: float | None = None) -> list[Path]:
+        """Write what is kept in memory and close the video at `until_s` (the session's length)."""
+        if self._video is not None:
+            self._video.close(until_s)
         if self._preview:
             path = self.folder / "preview.gif"
             self._preview[0].save(path, save_all=True, append_images=self._preview[1:],

@@ -23,6 +23,11 @@ Device frames are converted here and only here:
 from __future__ import annotations
 
 import numpy as np
+from scipy.spatial.transform import Rotation
+
+#: Where a patient seated at the table has the right shoulder in the world, by default (the left: x flips).
+SEATED_RIGHT_SHOULDER = np.array([0.19, -0.03, 1.045])
+SEATED_RIGHT_SHOULDER.setflags(write=False)
 
 #: Rotation taking OpenXR axes (X right, Y up, -Z forward) to world axes (X right, Y forward, Z up).
 OPENXR_TO_WORLD = np.array([[1.0, 0.0, 0.0], [0.0, 0.0, -1.0], [0.0, 1.0, 0.0]])
@@ -63,21 +68,9 @@ def openxr_quaternion_to_world(q_xyzw: np.ndarray) -> np.ndarray:
 
 
 def quaternion_xyzw_to_matrix(q_xyzw: np.ndarray) -> np.ndarray:
-    """(..., 4) unit quaternions (x, y, z, w) -> (..., 3, 3) rotation matrices."""
+    """(..., 4) quaternions (x, y, z, w; normalised here) -> (..., 3, 3) rotation matrices."""
     q = np.asarray(q_xyzw, dtype=float)
-    q = q / np.linalg.norm(q, axis=-1, keepdims=True)
-    x, y, z, w = q[..., 0], q[..., 1], q[..., 2], q[..., 3]
-    m = np.empty(q.shape[:-1] + (3, 3))
-    m[..., 0, 0] = 1 - 2 * (y * y + z * z)
-    m[..., 0, 1] = 2 * (x * y - z * w)
-    m[..., 0, 2] = 2 * (x * z + y * w)
-    m[..., 1, 0] = 2 * (x * y + z * w)
-    m[..., 1, 1] = 1 - 2 * (x * x + z * z)
-    m[..., 1, 2] = 2 * (y * z - x * w)
-    m[..., 2, 0] = 2 * (x * z - y * w)
-    m[..., 2, 1] = 2 * (y * z + x * w)
-    m[..., 2, 2] = 1 - 2 * (x * x + y * y)
-    return m
+    return Rotation.from_quat(q.reshape(-1, 4)).as_matrix().reshape(q.shape[:-1] + (3, 3))
 
 
 def camera_points_to_world(

@@ -28,6 +28,7 @@ from vrtherapy.motion.leg_skeleton import LegDimensions
 from vrtherapy.motion.pipeline import MirrorSettings, PosePipeline
 from vrtherapy.motion.skeleton import ArmDimensions
 from vrtherapy.motion.tracking_loss import LossSettings
+from vrtherapy.private_files import private_folder
 from vrtherapy.render.display import open_showbase, surface_for
 from vrtherapy.render.scene_spec import SceneSpec
 from vrtherapy.therapy import commands as cmd
@@ -151,7 +152,7 @@ def _run(plan: SessionPlan, say: Say, base, scene, source: SampleSource | None, 
     capture_every = 2 if plan.fps > 20 else 1
     recorder = None
     if plan.output is not None:
-        plan.output.mkdir(parents=True, exist_ok=True)
+        private_folder(plan.output)  # it may show a patient's own recorded motion
     if plan.output is not None and (shown == "offscreen" or plan.capture_everywhere):
         recorder = DemoRecorder(plan.output, plan.playlist, plan.fps / capture_every, controller.state)
     act = _with_progress(plan, say, on_action) if not interactive and plan.playlist.planned_s > PROGRESS_AFTER_S else on_action
@@ -166,9 +167,9 @@ def _run(plan: SessionPlan, say: Say, base, scene, source: SampleSource | None, 
         tracker.stop()
         if headset is not None:
             headset.finish()
-    files = recorder.finish() if recorder is not None else []
+    files = recorder.finish(stats.elapsed_s) if recorder is not None else []
     state = controller.state()
-    summary = session_summary(plan, state, stats, controller, tracker, pipeline, shown, notes, started,
+    summary = session_summary(plan, state, stats, controller, tracker, pipeline, shown, notes, started, recorder,
                               None if recorder is None else plan.fps / capture_every, headset, files)  # fmt: skip
     if plan.output is not None:
         write_summary(plan.output, summary)
@@ -180,12 +181,12 @@ def _open_source(plan: SessionPlan, intact: Side, clock_box: list[SessionControl
     a question is asked or the session is paused, and moves on to the next exercise after a skip."""
     if plan.tracker == "headset":
         return None
-    from vrtherapy.tracking.factory import open_source, parse_tracker_spec
+    from vrtherapy.therapy.tracker_factory import open_source, parse_tracker_spec
 
     if parse_tracker_spec(plan.tracker).kind != "synthetic":
         return open_source(plan.tracker, intact, plan.limb, dims=plan.dims if isinstance(plan.dims, ArmDimensions) else None,
                            rate_hz=plan.tracker_rate_hz)  # fmt: skip
-    from vrtherapy.tracking import synthetic
+    from vrtherapy.therapy import synthetic_patient as synthetic
 
     schedule = synthetic.build_schedule(patient_script(plan.playlist))
     motion: synthetic.SyntheticMotion

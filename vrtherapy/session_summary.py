@@ -7,13 +7,12 @@ answers, how the session ended, and the change log of commands (who changed what
 
 from __future__ import annotations
 
-import json
-import math
 from dataclasses import asdict
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from vrtherapy.summary_file import write_json
 from vrtherapy.therapy.commands import command_fields
 from vrtherapy.therapy.controller import SessionController
 from vrtherapy.therapy.driver import FrameStats
@@ -26,8 +25,8 @@ if TYPE_CHECKING:
 
 
 def session_summary(plan: SessionPlan, state: SessionState, stats: FrameStats, controller: SessionController, tracker: Any,
-                    pipeline: PosePipeline, shown: str, notes: tuple[str, ...], started: float, video_fps: float | None,
-                    headset: Any, files: list[Path]) -> dict[str, Any]:  # fmt: skip
+                    pipeline: PosePipeline, shown: str, notes: tuple[str, ...], started: float, recorder: Any,
+                    video_fps: float | None, headset: Any, files: list[Path]) -> dict[str, Any]:  # fmt: skip
     mirror = pipeline.mirror
     return {
         "frames_rendered": stats.frames,
@@ -35,6 +34,8 @@ def session_summary(plan: SessionPlan, state: SessionState, stats: FrameStats, c
         "fps": round(stats.fps, 2),
         "target_fps": plan.fps,
         "video_fps": video_fps,
+        "video": None if recorder is None else recorder.video_summary(),
+        "limb": plan.limb,
         "display": {"requested": plan.display, "used": shown, "fallbacks": list(notes),
                     **({"headset": headset.summary()} if headset is not None else {})},
         "window_size": list(plan.size),
@@ -70,18 +71,5 @@ def _fields(command: object) -> dict[str, Any]:
         return {}
 
 
-def _clean(value: Any) -> Any:
-    """JSON has no NaN or infinity: a number that is not finite is written as null."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, dict):
-        return {k: _clean(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_clean(v) for v in value]
-    return value
-
-
 def write_summary(folder: Path, summary: dict[str, Any]) -> Path:
-    path = folder / "summary.json"
-    path.write_text(json.dumps(_clean(summary), indent=2, allow_nan=False) + "\n")
-    return path
+    return write_json(folder / "summary.json", summary)

@@ -35,7 +35,10 @@ def nail_color_for(skin_color: tuple[float, float, float]) -> tuple[float, float
 @dataclass(frozen=True)
 class Appearance:
     skin_color: tuple[float, float, float] = SKIN_TONES[DEFAULT_SKIN_TONE]
+    #: The shirt: sleeves on the arms and the body's top half (`render/body.py`).
     sleeve_color: tuple[float, float, float] = (0.32, 0.42, 0.52)
+    #: Trousers: the body's lap and hips (and the legs' clothing edge).
+    trouser_color: tuple[float, float, float] = (0.24, 0.26, 0.31)
     #: Distance from the shoulder (metres along the arm) that the sleeve covers; 0 = no sleeve.
     sleeve_length: float = 0.20
     #: Draw finger- and toenails.

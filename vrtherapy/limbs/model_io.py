@@ -2,7 +2,8 @@
 
 The BAM holds one GeomNode whose vertex columns are what `render/shaders/skin.vert.glsl` reads
 (`vertex`, `normal`, `texcoord`, `joint_indices` / `joint_weights` as four floats each, so GLSL 1.30
-sees them as `in vec4`, and `nail`, one float: the fingernail/toenail weight). The node carries a JSON tag `vrtherapy_limb` naming the side, the limb kind
+sees them as `in vec4`, and `nail`, one float: the fingernail/toenail weight).
+The node carries a JSON tag `vrtherapy_limb` naming the side, the limb kind
 ("arm" or "leg"), the joint order the skin weights refer to and the dimensions the mesh was built for;
 loading checks it, so a model built for another skeleton fails with one clear line instead of a
 silently mangled limb.

@@ -14,6 +14,7 @@ from functools import lru_cache
 
 import numpy as np
 
+from vrtherapy.frames import SEATED_RIGHT_SHOULDER
 from vrtherapy.motion.calibration import relaxed_arm_degrees
 from vrtherapy.motion.kinematics import landmarks_from_pose
 from vrtherapy.motion.pose import LimbPose
@@ -22,7 +23,7 @@ from vrtherapy.motion.skeleton import ArmDimensions, build_arm_skeleton
 from vrtherapy.tracking.sample import ARM_POINTS, HAND_OFFSET, Side
 
 #: Where the shoulder sits in the world for a patient seated at the table (the right side; x flips).
-REST_RIGHT_SHOULDER = np.array([0.19, -0.03, 1.045])
+REST_RIGHT_SHOULDER = SEATED_RIGHT_SHOULDER
 
 
 @lru_cache(maxsize=8)

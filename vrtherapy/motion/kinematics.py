@@ -1,36 +1,18 @@
 """Forward kinematics: joint angles -> bone frames, joint positions and skinning matrices.
 
-Chaining the transforms down the tree runs as a numba-compiled loop: numpy would need a step per
-level of the tree (or log2 of them by pointer doubling), each costing more than the whole compiled
-pass. `local_rotations` states the same conventions vectorised in numpy; the tests hold the compiled
-chain to it.
+Chaining the transforms down the tree runs as a numba-compiled loop (`kernels.chain`): numpy would
+need a step per level of the tree (or log2 of them by pointer doubling), each costing more than the
+whole compiled pass. The tests hold the compiled chain to a plain walk down the tree over scipy's
+rotations.
 """
 
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
 
 from vrtherapy.frames import to_homogeneous
-from vrtherapy.motion.rotations import euler3, euler_to_matrix
+from vrtherapy.motion.kernels import chain, chain_into_shader
 from vrtherapy.motion.skeleton import FOREARM_TWIST_SHARE, Skeleton
-
-
-def rendered_angles(skeleton: Skeleton, angles: np.ndarray) -> np.ndarray:
-    """Spread the wrist's forearm rotation over the forearm_twist joint as the skin should show it."""
-    if skeleton.twist_pair is None:
-        return angles
-    twist_joint, wrist = skeleton.twist_pair
-    out = angles.copy()
-    twist = angles[wrist, 2]
-    out[twist_joint, 2] = FOREARM_TWIST_SHARE * twist
-    out[wrist, 2] = (1.0 - FOREARM_TWIST_SHARE) * twist
-    return out
-
-
-def local_rotations(skeleton: Skeleton, angles: np.ndarray) -> np.ndarray:
-    """(J, 3, 3) local rotations: rest rotation then the joint's own motion."""
-    return skeleton.rest_rotations @ euler_to_matrix(rendered_angles(skeleton, angles), skeleton.side_sign)
 
 
 def forward_kinematics(skeleton: Skeleton, angles: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -42,26 +24,8 @@ def forward_kinematics(skeleton: Skeleton, angles: np.ndarray) -> tuple[np.ndarr
 def chain_transforms(skeleton: Skeleton, angles: np.ndarray, root: np.ndarray) -> np.ndarray:
     """(J, 4, 4) bone transforms (frame and origin) below a (4, 4) root transform."""
     twist_joint, wrist = skeleton.twist_pair or (-1, -1)
-    return _chain(np.ascontiguousarray(angles, dtype=np.float64), skeleton.side_sign, skeleton.rest_rotations_c,
+    return chain(np.ascontiguousarray(angles, dtype=np.float64), skeleton.side_sign, skeleton.rest_rotations_c,
                   skeleton.offsets_c, skeleton.parents, twist_joint, wrist, FOREARM_TWIST_SHARE, root)  # fmt: skip
-
-
-@njit(cache=True)
-def _chain(angles, sign, rest_rotations, offsets, parents, twist_joint, wrist, share, root):
-    """Parents precede children, so one pass down the joint list chains every transform."""
-    out = np.empty((len(parents), 4, 4))
-    local = np.zeros((4, 4))
-    local[3, 3] = 1.0
-    for j in range(len(parents)):
-        a = angles[j].copy()
-        if j == twist_joint:  # the forearm shows part of the wrist's forearm rotation
-            a[2] = share * angles[wrist, 2]
-        elif j == wrist and twist_joint >= 0:
-            a[2] = (1.0 - share) * angles[wrist, 2]
-        local[:3, :3] = rest_rotations[j] @ euler3(a, sign)
-        local[:3, 3] = offsets[j]
-        out[j] = (root if parents[j] < 0 else out[parents[j]]) @ local
-    return out
 
 
 def to_world(
@@ -83,33 +47,15 @@ def skinning_matrices(frames: np.ndarray, positions: np.ndarray, inverse_bind: n
     return to_homogeneous(frames, positions) @ inverse_bind
 
 
-def world_skinning_matrices(skeleton: Skeleton, pose, inverse_bind: np.ndarray) -> np.ndarray:
-    """Skinning matrices for `pose` straight into the world (the root transform rides the chain)."""
-    root = np.eye(4)
-    root[:3, :3] = pose.root_rotation
-    root[:3, 3] = pose.root_position
-    return chain_transforms(skeleton, pose.angles, root) @ inverse_bind
-
-
 def write_shader_joint_matrices(skeleton: Skeleton, pose, inverse_bind: np.ndarray, out: np.ndarray) -> None:
-    """`world_skinning_matrices` written straight into a float32 (>= J, 4, 4) shader array in Panda3D's
-    row-vector layout: the per-frame joint update in one compiled call."""
+    """Skinning matrices for `pose` straight into the world (the root transform rides the chain), written
+    into a float32 (>= J, 4, 4) shader array in Panda3D's row-vector layout: the per-frame joint update in
+    one compiled call."""
     twist_joint, wrist = skeleton.twist_pair or (-1, -1)
-    _chain_into_shader(np.ascontiguousarray(pose.angles, dtype=np.float64), skeleton.side_sign,
+    chain_into_shader(np.ascontiguousarray(pose.angles, dtype=np.float64), skeleton.side_sign,
                        skeleton.rest_rotations_c, skeleton.offsets_c, skeleton.parents, twist_joint, wrist,
                        FOREARM_TWIST_SHARE, np.ascontiguousarray(pose.root_rotation, dtype=np.float64),
                        np.ascontiguousarray(pose.root_position, dtype=np.float64), inverse_bind, out)  # fmt: skip
-
-
-@njit(cache=True)
-def _chain_into_shader(angles, sign, rest_rotations, offsets, parents, twist_joint, wrist, share, root_rotation,
-                       root_position, inverse_bind, out):
-    root = np.eye(4)
-    root[:3, :3] = root_rotation
-    root[:3, 3] = root_position
-    chained = _chain(angles, sign, rest_rotations, offsets, parents, twist_joint, wrist, share, root)
-    for j in range(len(parents)):
-        out[j] = (chained[j] @ inverse_bind[j]).T
 
 
 def landmarks_from_pose(skeleton: Skeleton, pose, n_points: int) -> np.ndarray:

@@ -3,7 +3,7 @@
 Smooths jitter when the hand is still (low cutoff) and follows fast movement with little lag (the
 cutoff rises with speed). Behaves exactly like the authors' scalar reference implementation (PyPI
 `OneEuroFilter`, checked in the tests) applied to each coordinate, but filters all landmarks in one
-compiled pass (numba: a dozen numpy calls on 24 points cost more than the arithmetic); parameters can
+compiled pass (`kernels.one_euro_step`, numba: a dozen numpy calls on 24 points cost more than the arithmetic); parameters can
 differ per landmark (e.g. fingertips vs. the shoulder).
 
 Speed groups: the reference filter raises each coordinate's cutoff with that coordinate's own speed,
@@ -19,12 +19,11 @@ Points a tracker did not see this frame keep their last filtered value; a point 
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
-from numba import njit
 
+from vrtherapy.motion.kernels import one_euro_step
 from vrtherapy.tracking.sample import TrackedSample
 
 
@@ -48,43 +47,6 @@ def _alpha(cutoff: np.ndarray | float, rate: float) -> np.ndarray | float:
 
 
 _NO_GROUPS = np.empty(0, dtype=np.int64)
-
-
-@njit(cache=True)
-def _step(x, valid, t, rate, a_d, x_hat, dx_hat, t_seen, reset_after, min_cutoff, beta, groups):
-    """One filter step, in place, over all landmarks (compiled: a dozen numpy calls cost more)."""
-    n = x.shape[0]
-    prev = np.empty((n, 3))
-    dx = np.empty((n, 3))
-    for i in range(n):
-        restart = valid[i] and t - t_seen[i] > reset_after  # unseen for a while: start where it is now
-        for k in range(3):
-            prev[i, k] = x[i, k] if restart else x_hat[i, k]
-            old = 0.0 if restart else dx_hat[i, k]
-            dx[i, k] = a_d * (x[i, k] - prev[i, k]) * rate + (1.0 - a_d) * old
-    speed = np.abs(dx)  # per coordinate, as the reference filter
-    if groups.shape[0] == n:  # the mean velocity of each group of landmarks that move together
-        n_groups = groups.max() + 1
-        sums = np.zeros((n_groups, 3))
-        counts = np.zeros(n_groups)
-        for i in range(n):
-            if valid[i]:
-                sums[groups[i]] += dx[i]
-                counts[groups[i]] += 1.0
-        for i in range(n):
-            g = groups[i]
-            v = sums[g] / max(counts[g], 1.0)
-            speed[i, :] = math.sqrt(v[0] * v[0] + v[1] * v[1] + v[2] * v[2])
-    two_pi = 2.0 * math.pi
-    for i in range(n):
-        if not valid[i]:
-            continue  # unseen this frame: hold the last estimate
-        for k in range(3):
-            cutoff = min_cutoff[i] + beta[i] * speed[i, k]
-            a = 1.0 / (1.0 + rate / (two_pi * cutoff))
-            x_hat[i, k] = a * x[i, k] + (1.0 - a) * prev[i, k]
-            dx_hat[i, k] = dx[i, k]
-        t_seen[i] = t
 
 
 class OneEuroFilter:
@@ -125,7 +87,7 @@ class OneEuroFilter:
             self._rate = 1.0 / (t - self._t_last)
         self._t_last = t
         groups = self._groups if self._groups is not None else _NO_GROUPS
-        _step(x, np.ascontiguousarray(valid), t, self._rate, _alpha(self.params.d_cutoff, self._rate), self._x,
+        one_euro_step(x, np.ascontiguousarray(valid), t, self._rate, _alpha(self.params.d_cutoff, self._rate), self._x,
               self._dx, self._t_seen, self._reset_after, self._cutoffs, self._betas, groups)  # fmt: skip
         return self._x.copy()
 

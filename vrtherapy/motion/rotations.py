@@ -1,55 +1,25 @@
-"""Vectorised rotation helpers for the per-frame path: joint Euler angles <-> matrices, frames from axes.
+"""Rotation helpers for the per-frame path: the joint-angle convention, frames from axes.
 
 Every joint's local rotation is `E(f, d, t) = Ry(s*t) @ Rz(-s*d) @ Rx(f)` applied after the joint's rest
 rotation: intrinsically, twist about the segment (Y), then deviation (Z), then flexion (X). `s` is +1
 for right limbs and -1 for left ones, which makes the same anatomical angles describe mirror-image
 motion on either side (see `frames.py` for the bone-frame convention).
 
-Written here rather than with scipy's `Rotation` (tests check these against it) because the per-frame
+Written here rather than with scipy's `Rotation` (the tests hold these to it) because the per-frame
 budget is a fraction of a millisecond per limb: the array versions use raw ufuncs and preallocated
 outputs, avoiding numpy's Python-level wrappers (`np.cross`, `np.stack`, `np.clip`, `linalg.norm`)
-that cost several microseconds each on small arrays; the single-joint versions are compiled.
+that cost several microseconds each on small arrays; the single-joint Euler conversions are compiled
+(`kernels.euler3`, `kernels.matrix_to_euler3`, re-exported here).
 """
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
-from numba import njit
 
-_SIGNS = {1.0: np.array([1.0, -1.0, 1.0]), -1.0: np.array([1.0, 1.0, -1.0])}
+from vrtherapy.motion.kernels import clamp, clamp_angles, euler3, frame3, matrix_to_euler3, smoothstep
 
-
-def euler_to_matrix(angles: np.ndarray, side_sign: float) -> np.ndarray:
-    """(..., 3) angles (flexion, deviation, twist) in radians -> (..., 3, 3) rotation matrices."""
-    signed = angles * _SIGNS[side_sign]
-    cos, sin = np.cos(signed), np.sin(signed)
-    cc, cb, ca = cos[..., 0], cos[..., 1], cos[..., 2]
-    sc, sb, sa = sin[..., 0], sin[..., 1], sin[..., 2]
-    sb_cc, sb_sc = sb * cc, sb * sc
-    m = np.empty(angles.shape[:-1] + (3, 3))
-    m[..., 0, 0] = ca * cb
-    m[..., 0, 1] = sa * sc - ca * sb_cc
-    m[..., 0, 2] = ca * sb_sc + sa * cc
-    m[..., 1, 0] = sb
-    m[..., 1, 1] = cb * cc
-    m[..., 1, 2] = -cb * sc
-    m[..., 2, 0] = -sa * cb
-    m[..., 2, 1] = sa * sb_cc + ca * sc
-    m[..., 2, 2] = ca * cc - sa * sb_sc
-    return m
-
-
-def matrix_to_euler(m: np.ndarray, side_sign: float) -> np.ndarray:
-    """Inverse of `euler_to_matrix` for |deviation| < 90 degrees."""
-    out = np.empty(m.shape[:-2] + (3,))
-    out[..., 0] = np.arctan2(-m[..., 1, 2], m[..., 1, 1])
-    out[..., 1] = np.arcsin(np.minimum(np.maximum(m[..., 1, 0], -1.0), 1.0))
-    out[..., 2] = np.arctan2(-m[..., 2, 0], m[..., 0, 0])
-    out *= _SIGNS[side_sign]
-    return out
-
+__all__ = ["clamp", "clamp_angles", "cross", "euler3", "frame3", "frame_from_y_and_z_hint", "matrix_to_euler3", "norm",
+           "normalize", "smoothstep"]
 
 def cross(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Cross product over the last axis (np.cross without its Python-level overhead)."""
@@ -77,68 +47,4 @@ def frame_from_y_and_z_hint(y_axis: np.ndarray, z_hint: np.ndarray) -> np.ndarra
     out[..., 0] = cross(y, z)
     out[..., 1] = y
     out[..., 2] = z
-    return out
-
-
-# --- Compiled single-joint helpers ----------------------------------------------------------------
-# The retargeting and chaining kernels work one joint at a time; numba compiles these (and the
-# kernels that call them), because numpy spends microseconds per call on 3-vectors. They are checked
-# against the array versions above. Callable from Python too.
-
-
-@njit(cache=True)
-def clamp(x: float, lo: float, hi: float) -> float:
-    return min(max(x, lo), hi)
-
-
-@njit(cache=True)
-def smoothstep(lo: float, hi: float, x: float) -> float:
-    t = clamp((x - lo) / (hi - lo), 0.0, 1.0)
-    return t * t * (3.0 - 2.0 * t)
-
-
-@njit(cache=True)
-def frame3(y: np.ndarray, z_hint: np.ndarray) -> np.ndarray:
-    """`frame_from_y_and_z_hint` for one frame."""
-    n = max(math.sqrt(y[0] * y[0] + y[1] * y[1] + y[2] * y[2]), 1e-12)
-    yx, yy, yz = y[0] / n, y[1] / n, y[2] / n
-    d = z_hint[0] * yx + z_hint[1] * yy + z_hint[2] * yz
-    zx, zy, zz = z_hint[0] - d * yx, z_hint[1] - d * yy, z_hint[2] - d * yz
-    n = max(math.sqrt(zx * zx + zy * zy + zz * zz), 1e-12)
-    zx, zy, zz = zx / n, zy / n, zz / n
-    out = np.empty((3, 3))
-    out[0, 0], out[0, 1], out[0, 2] = yy * zz - yz * zy, yx, zx
-    out[1, 0], out[1, 1], out[1, 2] = yz * zx - yx * zz, yy, zy
-    out[2, 0], out[2, 1], out[2, 2] = yx * zy - yy * zx, yz, zz
-    return out
-
-
-@njit(cache=True)
-def euler3(angles: np.ndarray, side_sign: float) -> np.ndarray:
-    """`euler_to_matrix` for one joint's (3,) angles."""
-    c_, b, a = angles[0], -side_sign * angles[1], side_sign * angles[2]
-    ca, sa, cb, sb, cc, sc = math.cos(a), math.sin(a), math.cos(b), math.sin(b), math.cos(c_), math.sin(c_)
-    m = np.empty((3, 3))
-    m[0, 0], m[0, 1], m[0, 2] = ca * cb, sa * sc - ca * sb * cc, ca * sb * sc + sa * cc
-    m[1, 0], m[1, 1], m[1, 2] = sb, cb * cc, -cb * sc
-    m[2, 0], m[2, 1], m[2, 2] = -sa * cb, sa * sb * cc + ca * sc, ca * cc - sa * sb * sc
-    return m
-
-
-@njit(cache=True)
-def matrix_to_euler3(m: np.ndarray, side_sign: float) -> np.ndarray:
-    """`matrix_to_euler` for one matrix: (3,) angles."""
-    out = np.empty(3)
-    out[0] = math.atan2(-m[1, 2], m[1, 1])
-    out[1] = -side_sign * math.asin(clamp(m[1, 0], -1.0, 1.0))
-    out[2] = side_sign * math.atan2(-m[2, 0], m[0, 0])
-    return out
-
-
-@njit(cache=True)
-def clamp_angles(angles: np.ndarray, limits: np.ndarray) -> np.ndarray:
-    """(3,) angles clamped to a joint's (3, 2) limits."""
-    out = np.empty(3)
-    for k in range(3):
-        out[k] = clamp(angles[k], limits[k, 0], limits[k, 1])
     return out

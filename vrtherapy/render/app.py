@@ -15,11 +15,13 @@ from vrtherapy.limbs.fitted import model_path_for
 from vrtherapy.limbs.model_io import load_limb_model
 from vrtherapy.motion.pipeline import FramePoses
 from vrtherapy.motion.skeleton import Skeleton
+from vrtherapy.render.antialias import enable_antialiasing
+from vrtherapy.render.body import build_body
 from vrtherapy.render.contact_shadow import ContactShadows
 from vrtherapy.render.hud import Hud, HudState
 from vrtherapy.render.limb_node import LimbNode, load_skin_shader
 from vrtherapy.render.room import build_room, place_camera, table_top_height
-from vrtherapy.render.scene_spec import SceneSpec
+from vrtherapy.render.scene_spec import SceneSpec, scene_for_limb
 from vrtherapy.tracking.sample import Side
 
 
@@ -36,9 +38,9 @@ class SkinLights:
 
     @staticmethod
     def from_scene(spec: SceneSpec) -> SkinLights:
-        directional = [l for l in spec.lights if l.kind == "directional" and l.direction[2] < 0.5]
-        ambient = np.sum([l.color for l in spec.lights if l.kind == "ambient"] or [(0.4, 0.4, 0.4)], axis=0)
-        bounce = np.sum([l.color for l in spec.lights if l.kind == "directional" and l.direction[2] >= 0.5]
+        directional = [li for li in spec.lights if li.kind == "directional" and li.direction[2] < 0.5]
+        ambient = np.sum([li.color for li in spec.lights if li.kind == "ambient"] or [(0.4, 0.4, 0.4)], axis=0)
+        bounce = np.sum([li.color for li in spec.lights if li.kind == "directional" and li.direction[2] >= 0.5]
                         or [(0.0, 0.0, 0.0)], axis=0)  # fmt: skip
         none = ((0.0, 0.0, -1.0), (0.0, 0.0, 0.0))
         key = (directional[0].direction, directional[0].color) if directional else none
@@ -58,14 +60,17 @@ class TherapyScene:
     def __init__(self, base, spec: SceneSpec, skeletons: dict[Side, Skeleton], appearance: Appearance,
                  with_hud: bool = True) -> None:  # fmt: skip
         self.base = base
+        # Lower-limb sessions look at the feet, in their own room (the scene's `lower_limb_scene`) or
+        # with the table moved aside; upper-limb ones at the table.
+        self.limb = "leg" if any(s.limb == "leg" for s in skeletons.values()) else "arm"
+        spec = scene_for_limb(spec, self.limb)
         self.spec = spec
         self.root = base.render.attachNewNode("therapy-scene")
         base.setBackgroundColor(*spec.background, 1.0)
-        # Lower-limb sessions look at the feet, with the table moved aside; upper-limb ones at the table.
-        self.limb = "leg" if any(s.limb == "leg" for s in skeletons.values()) else "arm"
         self.eye = spec.eye_lower if self.limb == "leg" else spec.eye
         self.room = build_room(spec, self.root, with_table=self.limb == "arm")
         place_camera(base.camera, base.camLens, self.eye)
+        self.body = build_body(self.root, appearance, self.limb)
         lights = SkinLights.from_scene(spec)
         shader = load_skin_shader()
         self.limbs: dict[Side, LimbNode] = {}
@@ -85,6 +90,7 @@ class TherapyScene:
             else:  # feet rest on the floor
                 self.shadows[side] = ContactShadows(self.root, 0.0)
         self.hud = Hud(base.aspect2d, base.getAspectRatio()) if with_hud else None
+        self.antialiasing = enable_antialiasing(base)
 
     def show(self, poses: FramePoses, hud: HudState | None = None) -> None:
         """Set this frame's limb poses and HUD text (drawn by the next `render`)."""
@@ -96,6 +102,7 @@ class TherapyScene:
             self.hud.update(hud)
 
     def destroy(self) -> None:
+        self.antialiasing.remove()
         if self.hud is not None:
             self.hud.destroy()
         self.root.removeNode()

@@ -30,7 +30,8 @@ class ContactShadows:
     """Shadow cards for one limb: under the hand (wrist to knuckles) and under the forearm."""
 
     def __init__(self, parent: NodePath, table_height: float,
-                 table_area: tuple[float, float, float, float] | None = None, texture: Texture | None = None) -> None:  # fmt: skip
+                 table_area: tuple[float, float, float, float] | None = None,
+                 texture: Texture | None = None) -> None:  # fmt: skip
         """`table_area`: (x_min, x_max, y_min, y_max) of the table top, where shadows can fall."""
         self.table_height = table_height
         self.table_area = table_area

@@ -26,7 +26,7 @@ notify-level-display error
 notify-level-device fatal
 print-pipe-types false
 sync-video false
-framebuffer-multisample 0
+textures-power-2 none
 """
 
 
@@ -48,22 +48,19 @@ def has_desktop_display() -> bool:
 def choose_display(
     requested: str,
     *,
-    xr_probe: Callable[[], str | None] | None = None,
+    xr_probe: Callable[[], str | None],
     desktop_available: Callable[[], bool] = has_desktop_display,
 ) -> DisplayChoice:
     """Resolve `requested` to a display mode.
 
-    `xr_probe` returns None when an OpenXR runtime with a headset is usable, else a one-line reason.
+    `xr_probe` returns None when an OpenXR runtime with a headset is usable, else a one-line reason
+    (`xr.runtime_probe.probe_openxr_runtime`: the headset layer sits above rendering, so it is handed in).
     An explicitly requested mode that cannot be had raises `DisplayUnavailable`; `auto` falls back.
     """
     if requested not in DISPLAY_MODES:
         raise DisplayUnavailable(
             f"--display: unknown display mode {requested!r} (choose from {', '.join(DISPLAY_MODES)})"
         )
-    if xr_probe is None:
-        from vrtherapy.xr.runtime_probe import probe_openxr_runtime
-
-        xr_probe = probe_openxr_runtime
     notes: list[str] = []
     if requested in ("auto", "xr"):
         reason = xr_probe()
@@ -94,11 +91,16 @@ def open_showbase(mode: Literal["window", "offscreen"], size: tuple[int, int], t
     from panda3d.core import loadPrcFileData
 
     loadPrcFileData("vrtherapy-quiet", _QUIET_PRC)
+    # A desktop window asks for multisampling (a GPU gives it almost free); offscreen rendering is
+    # usually software GL, where FXAA is cheaper (render/antialias.py decides once the GL is known).
+    multisample = "framebuffer-multisample 1\nmultisamples 4\n" if mode == "window" else "framebuffer-multisample 0\n"
+    loadPrcFileData("vrtherapy-multisample", multisample)
     loadPrcFileData("vrtherapy-size", f"win-size {size[0]} {size[1]}\nwindow-title {title}\n")
     pipes = ["p3headlessgl", "pandagl"] if mode == "offscreen" else ["pandagl"]
     errors = []
     for pipe in pipes:
-        loadPrcFileData("vrtherapy-pipe", f"load-display {pipe}\nwindow-type {'offscreen' if mode == 'offscreen' else 'onscreen'}\n")
+        window_type = "offscreen" if mode == "offscreen" else "onscreen"
+        loadPrcFileData("vrtherapy-pipe", f"load-display {pipe}\nwindow-type {window_type}\n")
         try:
             from direct.showbase.ShowBase import ShowBase
 

@@ -1,8 +1,10 @@
 """Building the therapy room of a `SceneSpec` in Panda3D, and placing the desktop camera at the eye.
 
-Kept cheap for Mesa's software GL: flat-coloured boxes (vertex colours, no textures), Panda3D's
-fixed-function per-vertex lighting (ambient + directional lights only, so a flat face is evenly lit
-and needs no finer mesh), no shadows, and everything static flattened into a couple of draw calls.
+Kept cheap for Mesa's software GL: boxes with vertex colours, tinted by a small procedural texture per
+material (`materials.py`: wood floor, plaster walls, fabric, laminate, a landscape through the window),
+Panda3D's fixed-function per-vertex lighting (ambient + directional lights only, so a flat face is
+evenly lit and needs no finer mesh), no shadows, and everything static flattened into one draw call
+per material.
 """
 
 from __future__ import annotations
@@ -21,10 +23,12 @@ from panda3d.core import (
     Lens,
     NodePath,
     Point3,
+    TextureStage,
     Vec3,
     Vec4,
 )
 
+from vrtherapy.render.materials import MATERIALS, material_texture, texture_gain
 from vrtherapy.render.scene_spec import Color, EyeSpec, LightSpec, SceneSpec, TableSpec
 
 NEAR_PLANE_M = 0.05
@@ -45,23 +49,45 @@ def table_top_center(table: TableSpec) -> tuple[float, float, float]:
 
 
 class _Mesh:
-    """Triangles with per-vertex normal and colour, collected into one Geom."""
+    """Triangles with per-vertex normal, colour and texture coordinates, collected into one Geom.
 
-    def __init__(self, name: str) -> None:
-        self.vdata = GeomVertexData(name, GeomVertexFormat.getV3n3c4(), Geom.UHStatic)
+    Texture coordinates project the world onto each face's plane, `repeat` metres per texture
+    repeat (the texture keeps its scale across boxes); `repeat=None` stretches the texture once over
+    each face, upright (a window's view).
+    """
+
+    def __init__(self, name: str, repeat: float | None = 1.0) -> None:
+        self.vdata = GeomVertexData(name, GeomVertexFormat.getV3n3c4t2(), Geom.UHStatic)
         self.vertex = GeomVertexWriter(self.vdata, "vertex")
         self.normal = GeomVertexWriter(self.vdata, "normal")
         self.color = GeomVertexWriter(self.vdata, "color")
+        self.texcoord = GeomVertexWriter(self.vdata, "texcoord")
         self.triangles = GeomTriangles(Geom.UHStatic)
         self.count = 0
+        self.repeat = repeat
+        self.gain = 1.0  #: colours are multiplied by this (up to 1.0) to make up for a texture's darkening
+
+    def _uvs(self, corners: tuple[Vec3, ...], normal: Vec3) -> list[tuple[float, float]]:
+        axis = max(range(3), key=lambda i: abs(normal[i]))
+        # horizontal and vertical directions in the face's plane (world z is up on walls)
+        a, b = ((0, 1) if axis == 2 else ((1 - axis) if axis < 2 else 0, 2))
+        if self.repeat is None:
+            lo_a, hi_a = min(c[a] for c in corners), max(c[a] for c in corners)
+            lo_b, hi_b = min(c[b] for c in corners), max(c[b] for c in corners)
+            flip = normal[axis] > 0 if axis == 0 else normal[axis] < 0
+            return [(((hi_a - c[a]) if flip else (c[a] - lo_a)) / (hi_a - lo_a), (c[b] - lo_b) / (hi_b - lo_b))
+                    for c in corners]  # fmt: skip
+        return [(c[a] / self.repeat, c[b] / self.repeat) for c in corners]
 
     def quad(self, origin: Vec3, u: Vec3, v: Vec3, color: Color) -> None:
         """The parallelogram origin, origin+u, origin+u+v, origin+v; it faces along u x v."""
         normal = u.cross(v).normalized()
-        for corner in (origin, origin + u, origin + u + v, origin + v):
+        corners = (origin, origin + u, origin + u + v, origin + v)
+        for corner, uv in zip(corners, self._uvs(corners, normal), strict=True):
             self.vertex.addData3(corner)
             self.normal.addData3(normal)
-            self.color.addData4(*color, 1.0)
+            self.color.addData4(*(min(1.0, c * self.gain) for c in color), 1.0)
+            self.texcoord.addData2(*uv)
         i = self.count
         self.triangles.addVertices(i, i + 1, i + 2)
         self.triangles.addVertices(i, i + 2, i + 3)
@@ -76,14 +102,21 @@ class _Mesh:
         bottom: Color | None = None,
         top: Color | None = None,
         inward: bool = False,
+        skip_bottom: bool = False,
+        only_bottom: bool = False,
     ) -> None:
-        """An axis-aligned box from corner `lo` to corner `hi`; `inward` faces it inside (a room)."""
-        size = [h - l for l, h in zip(lo, hi, strict=False)]
+        """An axis-aligned box from corner `lo` to corner `hi`; `inward` faces it inside (a room).
+        `skip_bottom` / `only_bottom` leave out every face but, or only, the bottom one (a room's floor
+        has its own material)."""
+        size = [b - a for a, b in zip(lo, hi, strict=False)]
         for axis in range(3):
             b, c = (axis + 1) % 3, (axis + 2) % 3
             u, v = Vec3(0, 0, 0), Vec3(0, 0, 0)
             u[b], v[c] = size[b], size[c]  # u x v points along +axis
             for high_side in (False, True):
+                is_bottom = axis == 2 and not high_side
+                if (skip_bottom and is_bottom) or (only_bottom and not is_bottom):
+                    continue
                 origin = Vec3(*lo)
                 origin[axis] += size[axis] if high_side else 0.0
                 face_color = color
@@ -102,6 +135,21 @@ class _Mesh:
         return node
 
 
+class _Meshes:
+    """One mesh per (material, lit or emissive): each becomes one draw call."""
+
+    def __init__(self) -> None:
+        self.meshes: dict[tuple[str, bool], _Mesh] = {}
+
+    def get(self, material: str, emissive: bool = False) -> _Mesh:
+        key = (material, emissive)
+        if key not in self.meshes:
+            mesh = _Mesh(f"room-{material}{'-emissive' if emissive else ''}", MATERIALS[material])
+            mesh.gain = texture_gain(material)
+            self.meshes[key] = mesh
+        return self.meshes[key]
+
+
 def build_room(spec: SceneSpec, parent: NodePath, with_table: bool = True) -> NodePath:
     """Build the room, table, furniture and lights under `parent`; return the room's node.
 
@@ -110,22 +158,22 @@ def build_room(spec: SceneSpec, parent: NodePath, with_table: bool = True) -> No
     out (lower-limb sessions: it would hide the legs).
     """
     room_np = parent.attachNewNode("room")
-    lit = _Mesh("room-lit")
-    glowing = _Mesh("room-emissive")
+    meshes = _Meshes()
 
     # Nearest first: under software GL, early depth testing then skips the hidden floor and walls.
-    if with_table:
-        _add_table(lit, spec.table)
+    if with_table and spec.table_shown:
+        _add_table(meshes, spec.table)
 
     for item in spec.furniture:
         lo = [c - s / 2 for c, s in zip(item.center, item.size, strict=False)]
         hi = [c + s / 2 for c, s in zip(item.center, item.size, strict=False)]
-        (glowing if item.emissive else lit).box(lo, hi, item.color)
+        meshes.get(item.material, item.emissive).box(lo, hi, item.color)
 
     room = spec.room
     half_w = room.width / 2
-    lit.box((-half_w, -room.behind, 0.0), (half_w, room.front_y, room.height), room.wall_color,
-            bottom=room.floor_color, top=room.ceiling_color, inward=True)
+    lo, hi = (-half_w, -room.behind, 0.0), (half_w, room.front_y, room.height)
+    meshes.get(room.wall_material).box(lo, hi, room.wall_color, top=room.ceiling_color, inward=True, skip_bottom=True)
+    meshes.get(room.floor_material).box(lo, hi, room.floor_color, inward=True, only_bottom=True)
     if room.skirting_height > 0:
         t, h = SKIRTING_THICKNESS_M, room.skirting_height
         for lo, hi in (
@@ -134,12 +182,18 @@ def build_room(spec: SceneSpec, parent: NodePath, with_table: bool = True) -> No
             ((-half_w, -room.behind, 0.0), (half_w, -room.behind + t, h)),
             ((-half_w, room.front_y - t, 0.0), (half_w, room.front_y, h)),
         ):
-            lit.box(lo, hi, room.skirting_color)
+            meshes.get("plain").box(lo, hi, room.skirting_color)
 
     static = room_np.attachNewNode("static")
-    static.attachNewNode(lit.node())
-    if glowing.count:
-        static.attachNewNode(glowing.node()).setLightOff(1)
+    for (material, emissive), mesh in meshes.meshes.items():
+        if not mesh.count:
+            continue
+        node = static.attachNewNode(mesh.node())
+        texture = material_texture(material)
+        if texture is not None:
+            node.setTexture(TextureStage(f"material-{material}"), texture)
+        if emissive:
+            node.setLightOff(1)
     static.flattenStrong()
 
     lights = room_np.attachNewNode("lights")
@@ -148,11 +202,12 @@ def build_room(spec: SceneSpec, parent: NodePath, with_table: bool = True) -> No
     return room_np
 
 
-def _add_table(mesh: _Mesh, table: TableSpec) -> None:
+def _add_table(meshes: _Meshes, table: TableSpec) -> None:
     top_z = table_top_height(table)
     x0, x1 = -table.width / 2, table.width / 2
     y0, y1 = table.near_edge_y, table.near_edge_y + table.depth
-    mesh.box((x0, y0, top_z - table.thickness), (x1, y1, top_z), table.color)
+    meshes.get(table.material).box((x0, y0, top_z - table.thickness), (x1, y1, top_z), table.color)
+    mesh = meshes.get("plain")
     leg_top = top_z - table.thickness
     for lx in (x0 + TABLE_LEG_INSET_M, x1 - TABLE_LEG_INSET_M - TABLE_LEG_SIDE_M):
         for ly in (y0 + TABLE_LEG_INSET_M, y1 - TABLE_LEG_INSET_M - TABLE_LEG_SIDE_M):

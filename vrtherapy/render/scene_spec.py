@@ -19,6 +19,8 @@ from vrtherapy.resources import scenes_dir
 
 Vec3 = tuple[float, float, float]
 Color = tuple[float, float, float]
+#: Surface materials (procedural textures, `render/materials.py`) a scene file may name.
+Material = Literal["plain", "wood", "plaster", "fabric", "laminate", "landscape"]
 
 DEFAULT_SCENE_FILE = "clinic_room.toml"
 
@@ -48,6 +50,8 @@ class RoomSpec:
     ceiling_color: Color = _color((0.94, 0.93, 0.91))
     skirting_height: float = _ranged(0.08, 0.0, 0.3)  # 0 leaves it out
     skirting_color: Color = _color((0.95, 0.94, 0.92))
+    floor_material: Material = "wood"
+    wall_material: Material = "plaster"
 
     @property
     def front_y(self) -> float:
@@ -65,6 +69,7 @@ class TableSpec:
     thickness: float = _ranged(0.03, 0.01, 0.1)  # of the top slab
     color: Color = _color((0.55, 0.63, 0.69))
     leg_color: Color = _color((0.42, 0.43, 0.45))
+    material: Material = "laminate"
 
 
 @dataclass(frozen=True)
@@ -103,6 +108,7 @@ class BoxSpec:
     """A piece of furniture or decoration drawn as one box.
 
     `emissive` boxes ignore the lights and show their colour as is (a window's daylight, a lamp).
+    `material` textures the box (its colour tints the texture; `landscape` is a view through a window).
     """
 
     name: str
@@ -110,6 +116,7 @@ class BoxSpec:
     size: Vec3 = field(metadata={"gt": 0.0})  # along X, Y, Z
     color: Color = _color((0.8, 0.8, 0.8))
     emissive: bool = False
+    material: Material = "plain"
 
 
 LOWER_EYE_POSITION: Vec3 = (0.0, 0.30, 1.12)
@@ -138,6 +145,11 @@ class SceneSpec:
     eye_lower: EyeSpec = field(default_factory=lambda: EyeSpec(LOWER_EYE_POSITION, LOWER_EYE_LOOK_AT, LOWER_EYE_FOV_DEG))
     lights: tuple[LightSpec, ...] = field(default_factory=_default_lights)
     furniture: tuple[BoxSpec, ...] = ()
+    #: The scene file lower-limb (leg and foot) sessions use instead of this one: a file name in
+    #: the shipped `scenes/` folder or a path; "" = this scene for both.
+    lower_limb_scene: str = ""
+    #: Leave the table out (a lower-limb room: it would hide the legs).
+    table_shown: bool = True
 
     def __post_init__(self) -> None:
         room, table = self.room, self.table
@@ -160,3 +172,14 @@ def default_scene_path() -> Path:
 def load_scene(path: Path | str | None = None) -> SceneSpec:
     """Load a scene file (the shipped clinic room when `path` is None); raises `ConfigError`."""
     return load_toml(default_scene_path() if path is None else Path(path), SceneSpec)
+
+
+def scene_for_limb(spec: SceneSpec, limb: str) -> SceneSpec:
+    """The scene a session of `limb` ("arm" or "leg") is drawn in: `spec`, or for the legs the scene
+    its `lower_limb_scene` names (a bare file name is looked up in the shipped scenes folder)."""
+    if limb != "leg" or not spec.lower_limb_scene:
+        return spec
+    path = Path(spec.lower_limb_scene)
+    if not path.is_absolute() and len(path.parts) == 1:
+        path = scenes_dir() / path
+    return load_scene(path)

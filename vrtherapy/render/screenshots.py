@@ -12,6 +12,7 @@ import numpy as np
 from panda3d.core import Point3
 from PIL import Image
 
+from vrtherapy.frames import SEATED_RIGHT_SHOULDER as RIGHT_SHOULDER
 from vrtherapy.limbs.appearance import Appearance
 from vrtherapy.motion.calibration import relaxed_arm_degrees, relaxed_leg_degrees
 from vrtherapy.motion.leg_skeleton import build_leg_skeleton
@@ -21,7 +22,6 @@ from vrtherapy.motion.skeleton import FINGERS, build_arm_skeleton
 from vrtherapy.render.capture import grab_rgb
 from vrtherapy.render.display import open_showbase
 from vrtherapy.render.scene_spec import load_scene
-from vrtherapy.tracking.synthetic import RIGHT_SHOULDER
 
 HIP = np.array([0.09, 0.0, 0.5])
 

@@ -66,7 +66,7 @@ class SignalKernel:
         self._weights = np.zeros((len(signal.parts), width))
         for p, part in enumerate(signal.parts):
             for joint in part:
-                self._weights[p, names.index(joint) * 3 + axis] += 1.0
+                self._weights[p, names.index(joint) * 3 + axis] += signal.scale
         self._rom = None if signal.rom_joint is None else names.index(signal.rom_joint) * 3 + AXES.index(signal.rom_axis)
         combine: dict[str, Callable[..., np.ndarray]] = {"mean": np.mean, "min": np.min, "max": np.max}
         self._combine = combine[signal.combine]

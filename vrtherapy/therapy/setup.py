@@ -8,14 +8,15 @@ import dataclasses
 from collections.abc import Callable
 from typing import Literal
 
+from vrtherapy.motion.kernel_prep import prepare_kernels
 from vrtherapy.motion.leg_skeleton import LegDimensions, build_leg_skeleton
-from vrtherapy.motion.pipeline import prepare_kernels
 from vrtherapy.motion.skeleton import ArmDimensions, Skeleton, build_arm_skeleton
 from vrtherapy.render.display import DisplayChoice, choose_display
 from vrtherapy.therapy.exercises import rest_exercise
 from vrtherapy.therapy.playlist import Playlist
 from vrtherapy.therapy.session_state import SessionState
 from vrtherapy.tracking.sample import LimbKind, Side, other_side
+from vrtherapy.xr.runtime_probe import probe_openxr_runtime
 
 Say = Callable[[str], None]
 
@@ -53,15 +54,14 @@ def build_skeletons(limb: LimbKind, affected: Side, dims, show_intact: bool = Tr
 
 def pick_display(requested: str, say: Say) -> DisplayChoice:
     """The display to use, each fallback said in one line."""
-    choice = choose_display(requested)
+    choice = choose_display(requested, xr_probe=probe_openxr_runtime)
     for note in choice.notes:
         say(f"vrtherapy: {note}")
     return choice
 
 
 def prepare_motion(say: Say) -> None:
-    if prepare_kernels() > 3.0:
-        say("vrtherapy: prepared the motion pipeline for this machine (first run only)")
+    prepare_kernels(say)
 
 
 def patient_script(playlist: Playlist) -> list[tuple[str, float]]:

@@ -19,6 +19,7 @@ import numpy as np
 
 from vrtherapy.errors import TrackerError
 from vrtherapy.tracking.handedness import own_side
+from vrtherapy.tracking.mediapipe_bias import correct_hand
 from vrtherapy.tracking.sample import Side
 
 #: Crop scales (fraction of the image side) and grid steps tried on still images when nothing is found.
@@ -31,7 +32,9 @@ class HandObservation:
     label: str  #: MediaPipe's label, kept for the record
     score: float  #: handedness score 0..1
     image_points: np.ndarray  #: (21, 3) x, y normalised to the image (0..1), z relative depth
-    world_points: np.ndarray  #: (21, 3) metres, MediaPipe camera axes, origin near the hand's centre
+    #: (21, 3) metres, MediaPipe camera axes, origin near the hand's centre; corrected for MediaPipe's
+    #: under-read finger bends (`mediapipe_bias`)
+    world_points: np.ndarray
 
 
 @dataclass(frozen=True)
@@ -69,11 +72,11 @@ class MediaPipeDetector:
     """MediaPipe Hands (+ Pose) on successive frames of one video, or on unrelated still images."""
 
     def __init__(self, *, hands: bool = True, pose: bool = True, still_images: bool = False, max_hands: int = 2,
-                 min_detection: float = 0.5, min_tracking: float = 0.5) -> None:  # fmt: skip
+                 hand_model: int = 1, min_detection: float = 0.5, min_tracking: float = 0.5) -> None:  # fmt: skip
         mp = _import_mediapipe()
         self.still_images = still_images
         self._hands = mp.solutions.hands.Hands(
-            static_image_mode=still_images, max_num_hands=max_hands, model_complexity=1,
+            static_image_mode=still_images, max_num_hands=max_hands, model_complexity=hand_model,
             min_detection_confidence=min_detection, min_tracking_confidence=min_tracking,
         ) if hands else None  # fmt: skip
         self._pose = mp.solutions.pose.Pose(
@@ -113,7 +116,7 @@ class MediaPipeDetector:
                 image_points[:, 0] = (x0 + image_points[:, 0] * cw) / w
                 image_points[:, 1] = (y0 + image_points[:, 1] * ch) / h
             out.append(HandObservation(own_side(best.label), best.label, float(best.score), image_points,
-                                       _array(world_lm)))  # fmt: skip
+                                       correct_hand(_array(world_lm))))  # fmt: skip
         return tuple(out)
 
     def _search_hands(self, rgb: np.ndarray) -> tuple[HandObservation, ...]:

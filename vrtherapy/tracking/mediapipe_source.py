@@ -11,7 +11,8 @@ axes for the camera's view (`frames.CAMERA_VIEWS`), then the body is turned abou
 shoulder line runs along +X and moved so the shoulders' midpoint sits where the seated patient's does
 (`SHOULDER_MIDPOINT`); the mirror plane x = 0 is then the patient's own midline, whatever the camera's
 angle. The hand's landmarks are attached at the pose's wrist. With no body in view (a camera over the
-table, a close-up), the hand is attached to a resting arm (`motion.hand_only`).
+table, a close-up), the hand is attached to a resting arm by the `hand_to_arm` the opener hands in
+(`motion.hand_only`, a layer above tracking).
 
 A frame where the limb is not found still yields a sample, with every point invalid and confidence 0,
 so the pipeline knows tracking is lost (and when) rather than seeing nothing new.
@@ -21,21 +22,20 @@ from __future__ import annotations
 
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
 
-from vrtherapy.frames import CAMERA_VIEWS, camera_view_to_world
-from vrtherapy.motion.hand_only import REST_RIGHT_SHOULDER, arm_points_from_hand
-from vrtherapy.motion.skeleton import ArmDimensions
+from vrtherapy.frames import CAMERA_VIEWS, SEATED_RIGHT_SHOULDER, camera_view_to_world
 from vrtherapy.tracking.frame_sources import FrameSource
-from vrtherapy.tracking.hand_selection import MIN_VISIBILITY, select_hand
+from vrtherapy.tracking.hand_selection import MIN_VISIBILITY, HandSelector, pose_holding
 from vrtherapy.tracking.mediapipe_detect import Detection, MediaPipeDetector, PoseObservation
 from vrtherapy.tracking.sample import ARM_POINTS, HAND_OFFSET, LEG_POINTS, LimbKind, Side, TrackedSample
 
 #: Where the seated patient's shoulders' midpoint is in the world.
-SHOULDER_MIDPOINT = np.array([0.0, REST_RIGHT_SHOULDER[1], REST_RIGHT_SHOULDER[2]])
+SHOULDER_MIDPOINT = np.array([0.0, SEATED_RIGHT_SHOULDER[1], SEATED_RIGHT_SHOULDER[2]])
 
 #: MediaPipe Pose landmark indices per side (person's own sides on an ordinary image).
 POSE_INDEX: dict[str, dict[Side, int]] = {
@@ -44,6 +44,10 @@ POSE_INDEX: dict[str, dict[Side, int]] = {
     "heel": {"left": 29, "right": 30}, "foot_index": {"left": 31, "right": 32},
 }  # fmt: skip
 ARM_POSE_POINTS = ("shoulder", "elbow", "wrist")
+
+#: Completes a hand seen without its arm ((21, 3) world landmarks) into (24, 3) arm landmarks. The body
+#: model that does it (`motion.hand_only`) sits above tracking, so whoever opens the tracker hands it in.
+HandToArm = Callable[[np.ndarray, Side], np.ndarray]
 
 
 @dataclass(frozen=True)
@@ -56,6 +60,9 @@ class CameraSettings:
     def __post_init__(self) -> None:
         if self.view not in CAMERA_VIEWS:
             raise ValueError(f"unknown camera view {self.view!r} (choose from {', '.join(CAMERA_VIEWS)})")
+
+
+DEFAULT_CAMERA = CameraSettings()
 
 
 def body_to_world(pose_world: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -101,14 +108,15 @@ class MediaPipeSource:
     thread_niceness = 10
 
     def __init__(self, frames: FrameSource, side: Side, limb: LimbKind = "arm",
-                 camera: CameraSettings = CameraSettings(), dims: ArmDimensions = ArmDimensions(),
+                 camera: CameraSettings = DEFAULT_CAMERA, hand_to_arm: HandToArm | None = None,
                  still_images: bool = False, detector: MediaPipeDetector | None = None) -> None:  # fmt: skip
-        self.frames, self.side, self.limb, self.camera, self.dims = frames, side, limb, camera, dims
+        self.frames, self.side, self.limb, self.camera = frames, side, limb, camera
+        self.hand_to_arm = hand_to_arm
         self.name = f"mediapipe:{frames.name}"
         # Built on first use, on the tracker's thread, so MediaPipe's worker threads share its priority.
         self._detector = detector
         self._still = still_images
-        self._previous_wrist: np.ndarray | None = None
+        self._selector = HandSelector(side)
         self.last_detection: Detection | None = None
         self.last_frame_name = ""
         self.inference_s: deque[float] = deque(maxlen=10_000)  #: MediaPipe's time per frame, newest last
@@ -141,20 +149,21 @@ class MediaPipeSource:
                              self.name)  # fmt: skip
 
     def _arm(self, detection: Detection, t_capture: float) -> TrackedSample:
-        hand = select_hand(detection.hands, self.side, detection.pose, self._previous_wrist)
+        hand = self._selector.select(detection.hands, detection.pose)
         if hand is None:
-            self._previous_wrist = None
             return self._lost(t_capture, len(ARM_POINTS))
-        self._previous_wrist = hand.image_points[0, :2]
         hand_world = camera_view_to_world(hand.world_points, self.camera.view)
-        points = arm_with_hand(hand_world, detection.pose, self.side, self.camera.view)
-        if points is not None:
+        pose = pose_holding(hand, detection.pose)
+        points = arm_with_hand(hand_world, pose, self.side, self.camera.view)
+        if points is not None and pose is not None:
             idx = [POSE_INDEX[n][self.side] for n in ARM_POSE_POINTS]
-            confidence = hand.score * float(detection.pose.visibility[idx].min())
-        else:  # the hand alone: attached to a resting arm
-            points = arm_points_from_hand(hand_world, self.side, self.dims)
+            confidence = hand.score * float(pose.visibility[idx].min())
+        elif self.hand_to_arm is not None:  # the hand alone: attached to a resting arm
+            points = self.hand_to_arm(hand_world, self.side)
             confidence = hand.score
-        return TrackedSample("arm", self.side, t_capture, points, None, confidence, self.name)
+        else:
+            return self._lost(t_capture, len(ARM_POINTS))
+        return TrackedSample("arm", self.side, t_capture, points, confidence=confidence, source=self.name)
 
     def _leg(self, detection: Detection, t_capture: float) -> TrackedSample:
         if detection.pose is None:
@@ -163,8 +172,8 @@ class MediaPipeSource:
         if not seen.all():
             return self._lost(t_capture, len(LEG_POINTS))
         idx = [POSE_INDEX[n][self.side] for n in LEG_POINTS]
-        return TrackedSample("leg", self.side, t_capture, points, None, float(detection.pose.visibility[idx].min()),
-                             self.name)  # fmt: skip
+        return TrackedSample("leg", self.side, t_capture, points, confidence=float(detection.pose.visibility[idx].min()),
+                             source=self.name)  # fmt: skip
 
     def close(self) -> None:
         self.frames.close()

@@ -87,7 +87,8 @@ class RecreateFailed:
     """... or failed."""
 
 
-Event = StateChanged | InstanceLossPending | InstanceLost | SessionLost | UserPresence | ExitRequested | Recreated | RecreateFailed
+Event = (StateChanged | InstanceLossPending | InstanceLost | SessionLost | UserPresence | ExitRequested | Recreated
+         | RecreateFailed)
 
 #: States in which the application runs the frame loop (xrWaitFrame/xrBeginFrame/xrEndFrame).
 RUNNING_STATES = frozenset({SessionState.READY, SessionState.SYNCHRONIZED, SessionState.VISIBLE,

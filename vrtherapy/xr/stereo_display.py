@@ -16,7 +16,6 @@ Runtime lifecycle outcomes are turned into callbacks: pause/resume of the exerci
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Callable
 
@@ -61,6 +60,7 @@ class XrStereoDisplay:
         self.on_resume: Callable[[], None] = lambda: None
         self.on_exit: Callable[[], None] = lambda: None
         self.on_command: Callable[[Command], None] = lambda command: None
+        self.asking_pain: Callable[[], bool] = lambda: False  #: a pain question is on the HUD
         self.active = False  #: frames go to the headset (False after a fall back or exit)
         self.fell_back: str | None = None
         self.paused = True
@@ -216,7 +216,7 @@ class XrStereoDisplay:
                 camera.setQuat(self.base.render, Quat(*panda_quaternion(view.pose.orientation)))
                 apply_to_lens(camera.node().getLens(), view.fov, NEAR_PLANE_M, FAR_PLANE_M)
         if frame is not None:
-            for command in self._buttons.update(frame.buttons, time.monotonic()):
+            for command in self._buttons.update(frame.buttons, time.monotonic(), self.asking_pain()):
                 self._command(command)
         return task.cont
 
@@ -355,44 +355,15 @@ def _degrees(radians: float) -> float:
     return math.degrees(radians)
 
 
-def open_headset_display(base, scene, eye, requested: str, intact_side, dims, fallback_mode: str,
-                         say: Callable[[str], None] = print, **options) -> tuple[XrStereoDisplay | None, str | None]:  # fmt: skip
-    """Start the headset for a session already set up on `base`. Returns the display, or (with
-    `--display auto`) None and the one-line note saying why the desktop is used instead; with
-    `--display xr` a failure raises DisplayUnavailable (one line).
+def open_headset_display(*args, **kwargs):
+    """Kept here for its callers: see `headset_driver.open_headset_display`."""
+    from vrtherapy.xr.headset_driver import open_headset_display as open_display
 
-    VRTHERAPY_XR_SPACE=stage uses the room-scale STAGE space (default: seated LOCAL);
-    VRTHERAPY_XR_DEBUG=1 prints the runtime's warnings and errors (XR_EXT_debug_utils)."""
-    from vrtherapy.errors import DisplayUnavailable, VrtherapyError
-
-    options.setdefault("debug", os.environ.get("VRTHERAPY_XR_DEBUG", "") not in ("", "0"))
-    options.setdefault("reference", os.environ.get("VRTHERAPY_XR_SPACE", "local"))
-    if options["reference"] not in ("local", "stage"):
-        raise DisplayUnavailable(f"VRTHERAPY_XR_SPACE: {options['reference']!r} is not a reference space (local or stage)")
-    display = XrStereoDisplay(base, scene, HeadsetOptions(intact_side=intact_side, dims=dims, eye_position=tuple(eye.position),
-                                                          look_at=tuple(eye.look_at), **options), say)  # fmt: skip
-    try:
-        display.start()
-    except Exception as exc:
-        reason = str(exc) if isinstance(exc, VrtherapyError) else f"the OpenXR runtime failed to start ({type(exc).__name__}: {exc})"
-        display._stop_presenting() if display.active else (display.headset.close() if display.headset else None)
-        base.camNode.setActive(True)
-        if requested == "xr":
-            raise DisplayUnavailable(f"--display xr: {reason}") from None
-        return None, f"headset: {reason}; using the {fallback_mode} display instead"
-    return display, None
+    return open_display(*args, **kwargs)
 
 
 def connect_runner(display: XrStereoDisplay, runner) -> None:
-    """Headset events -> the session runner: pause/resume with the headset on and off, controller
-    commands, and the end of the session when the runtime exits."""
-    def call(name: str) -> Callable[[], None]:
-        method = getattr(runner, name, None)
-        return method if callable(method) else (lambda: None)
+    """Kept here for its callers: see `headset_driver.connect_runner`."""
+    from vrtherapy.xr.headset_driver import connect_runner as connect
 
-    display.on_pause, display.on_resume = call("pause"), call("resume")
-    display.on_exit = call("request_stop")
-    commands = {"pause": call("pause"), "resume": call("resume"), "skip": call("skip"), "stop": call("request_stop")}
-    display.on_command = lambda command: commands.get(command, lambda: None)()
-    if display.paused:
-        display.on_pause()  # nothing is in the headset yet: the exercise waits for the patient
+    connect(display, runner)

@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable
 from ctypes import POINTER, byref, cast
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Literal
 
 import xr
@@ -152,7 +153,7 @@ class HeadsetSession:
         self.swapchains = []
         for space in (self.space, self.view_space):
             if space is not None:
-                _quietly(lambda: xr.destroy_space(space))
+                _quietly(partial(xr.destroy_space, space))
         self.space = self.view_space = None
         if self.session is not None:
             _quietly(lambda: xr.destroy_session(self.session))

@@ -9,8 +9,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from vrtherapy.therapy.synthetic_patient import SyntheticArmMotion, build_schedule
 from vrtherapy.tracking.recording import FORMAT, POINTS, VERSION
-from vrtherapy.tracking.synthetic import SyntheticArmMotion, build_schedule
 
 HERE = Path(__file__).parent
 HEADER = {"format": FORMAT, "version": VERSION, "limb": "arm", "side": "right", "points": list(POINTS["arm"]),

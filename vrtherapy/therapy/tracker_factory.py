@@ -13,9 +13,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 from vrtherapy.errors import VrtherapyError
+from vrtherapy.motion.hand_only import arm_points_from_hand
 from vrtherapy.motion.skeleton import ArmDimensions
 from vrtherapy.tracking.base import SampleSource
 from vrtherapy.tracking.sample import LimbKind, Side
@@ -76,9 +78,10 @@ def open_source(spec: str | TrackerSpec, side: Side, limb: LimbKind = "arm", *,
 
         frames = open_frame_source(parsed.target, parsed.mirrored, realtime=realtime)
         camera = CameraSettings(parsed.view, parsed.mirrored)  # type: ignore[arg-type]
-        return MediaPipeSource(frames, side, limb, camera, dims or ArmDimensions(),
+        hand_to_arm = partial(arm_points_from_hand, dims=dims or ArmDimensions())
+        return MediaPipeSource(frames, side, limb, camera, hand_to_arm,
                                still_images=isinstance(frames, ImageFolderSource))  # fmt: skip
-    from vrtherapy.tracking import synthetic
+    from vrtherapy.therapy import synthetic_patient as synthetic
 
     plan = synthetic.build_schedule(list(schedule))
     motion = synthetic.SyntheticArmMotion(side, plan, dims) if limb == "arm" else synthetic.SyntheticLegMotion(side, plan)

@@ -1,6 +1,6 @@
 """`vrtherapy record`: run a tracker and write every sample it hands over to a recording.
 
-Any tracker `--tracker` names (`tracking.factory`): the synthetic patient, or MediaPipe on a camera
+Any tracker `--tracker` names (`therapy.tracker_factory`): the synthetic patient, or MediaPipe on a camera
 (for `seconds`), a video file or a folder of images (every frame, as fast as MediaPipe goes, so a
 recording made from the same images twice holds the same landmarks). The synthetic patient performs
 the playlist named, or the tracked limb's own default one (the arm demo, or the lower-limb playlist);
@@ -18,7 +18,7 @@ from pathlib import Path
 from vrtherapy.errors import VrtherapyError
 from vrtherapy.therapy.playlist import DEFAULT_PLAYLIST_FOR_LIMB, load_playlist
 from vrtherapy.therapy.setup import limb_kind, patient_script
-from vrtherapy.tracking.factory import open_source, parse_tracker_spec
+from vrtherapy.therapy.tracker_factory import open_source, parse_tracker_spec
 from vrtherapy.tracking.recording import MAX_SAMPLES, RecordingWriter
 from vrtherapy.tracking.sample import LimbKind, Side
 

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from vrtherapy.errors import TrackerError
+from vrtherapy.frames import SEATED_RIGHT_SHOULDER
 from vrtherapy.motion.calibration import OPEN_SPREAD_DEG, relaxed_arm_degrees
 from vrtherapy.motion.kinematics import landmarks_from_pose
 from vrtherapy.motion.leg_skeleton import LegDimensions, build_leg_skeleton
@@ -34,12 +35,13 @@ from vrtherapy.therapy.exercises import get_exercise
 from vrtherapy.tracking.sample import ARM_POINTS, LEG_POINTS, LimbKind, Side, TrackedSample
 
 #: Seated posture: right shoulder position (world metres); the left one is its mirror image.
-RIGHT_SHOULDER = np.array([0.19, -0.03, 1.045])
+RIGHT_SHOULDER = SEATED_RIGHT_SHOULDER
 #: Seated posture: right hip joint (world metres), thigh level on the chair, and ...
 RIGHT_HIP = np.array([0.09, 0.0, 0.455])
 #: ... the feet flat on the floor a little in front of the knees (as people sit, and so the feet
-#: are in view beyond the knees), degrees.
-SEATED_LEG_DEG = {"thigh": (90.0, 0.0, 0.0), "shank": (65.0, 0.0, 0.0), "foot": (-28.0, 0.0, 0.0)}
+#: are in view beyond the knees), the thighs turned out a little so the knees are apart as a seated
+#: person's are (about 30 cm), degrees.
+SEATED_LEG_DEG = {"thigh": (90.0, 0.0, 8.0), "shank": (65.0, 0.0, 0.0), "foot": (-28.0, 0.0, 0.0)}
 
 
 @dataclass(frozen=True)

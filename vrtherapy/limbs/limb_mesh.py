@@ -1,0 +1,51 @@
+"""The skinned limb mesh as the generators make it and the GPU draws it, and its mirror image.
+
+Shared by the arm and leg generators, the model files and the CPU skinning used by checks.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from vrtherapy.frames import SAGITTAL_REFLECTION
+
+
+@dataclass(frozen=True, eq=False)
+class LimbMesh:
+    """A skinned limb mesh in its limb root frame and rest pose (column layout as the GPU wants it)."""
+
+    vertices: np.ndarray  # (V, 3) float32
+    normals: np.ndarray  # (V, 3) float32, unit, outward
+    uvs: np.ndarray  # (V, 2) float32: u = angle around the arm / 2pi, v = metres along the arm
+    triangles: np.ndarray  # (T, 3) int32, counter-clockwise seen from outside
+    joint_indices: np.ndarray  # (V, 4) int32, by descending weight; unused slots 0
+    joint_weights: np.ndarray  # (V, 4) float32, sum 1, descending; unused slots 0
+    #: (V,) float32 in 0..1: how much of a (finger or toe) nail a vertex is on; None = no nails anywhere.
+    nail: np.ndarray | None = None
+
+    def __post_init__(self) -> None:
+        if self.nail is None:
+            object.__setattr__(self, "nail", np.zeros(len(self.vertices), np.float32))
+
+    @property
+    def vertex_count(self) -> int:
+        return len(self.vertices)
+
+    @property
+    def triangle_count(self) -> int:
+        return len(self.triangles)
+
+
+def mirror_mesh(mesh: LimbMesh) -> LimbMesh:
+    """The mesh reflected across x = 0 (right <-> left), winding flipped to keep faces outward."""
+    return LimbMesh(
+        vertices=(mesh.vertices @ SAGITTAL_REFLECTION.T).astype(np.float32),
+        normals=(mesh.normals @ SAGITTAL_REFLECTION.T).astype(np.float32),
+        uvs=mesh.uvs.copy(),
+        triangles=np.ascontiguousarray(mesh.triangles[:, ::-1]),
+        joint_indices=mesh.joint_indices.copy(),
+        joint_weights=mesh.joint_weights.copy(),
+        nail=mesh.nail.copy(),
+    )

@@ -1,0 +1,145 @@
+"""Anti-aliasing for every display: multisampling where the GL offers it, FXAA where it does not.
+
+Jagged, speckled silhouette edges make a limb look like a computer model. A GPU driver gives
+multisampled framebuffers almost for free; Mesa's software rasteriser (llvmpipe, what tests and
+GPU-less machines use) pays for every sample, so there a post-process pass (FXAA, our own small shader:
+`shaders/fxaa.*.glsl`) smooths the edges at the cost of one full-screen pass instead.
+
+* `enable_antialiasing(base)`: the desktop window or offscreen buffer (FilterManager redirects the 3D
+  view into a texture and draws it through FXAA; the 2D overlay is untouched).
+* `antialias_eye(base, buffer, texture)`: a headset eye's offscreen buffer (`xr/stereo_display.py`):
+  returns the texture to hand to the runtime: the multisample-resolved one, or an FXAA'd copy.
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+
+from panda3d.core import (
+    AntialiasAttrib,
+    CardMaker,
+    FrameBufferProperties,
+    GraphicsOutput,
+    NodePath,
+    OrthographicLens,
+    Shader,
+    Texture,
+)
+
+SAMPLES = 4  #: multisamples asked for where the GL is hardware
+_SOFTWARE_RENDERERS = ("llvmpipe", "softpipe", "swrast", "software")
+_ATTR = "_vrtherapy_antialiasing"
+
+
+def is_software_gl(output: GraphicsOutput) -> bool:
+    """True when `output` is drawn by a software rasteriser (Mesa llvmpipe and kin)."""
+    renderer = output.getGsg().getDriverRenderer().lower()
+    return any(name in renderer for name in _SOFTWARE_RENDERERS)
+
+
+def fxaa_shader() -> Shader:
+    folder = resources.files("vrtherapy.render") / "shaders"
+    return Shader.make(Shader.SL_GLSL, (folder / "fxaa.vert.glsl").read_text(), (folder / "fxaa.frag.glsl").read_text())
+
+
+def eye_buffer_properties(props: FrameBufferProperties, software: bool) -> FrameBufferProperties:
+    """Ask for multisampling in a headset eye's buffer properties unless the GL is software."""
+    if not software:
+        props.setMultisamples(SAMPLES)
+    return props
+
+
+def _set_texel(quad: NodePath, texture: Texture) -> None:
+    quad.setShaderInput("u_texel", (1.0 / max(1, texture.getXSize()), 1.0 / max(1, texture.getYSize())))
+
+
+class Antialiasing:
+    """The anti-aliasing of the main window; `method` is 'multisample', 'fxaa' or 'none'."""
+
+    def __init__(self, base) -> None:
+        self.base = base
+        self.users = 0
+        self._manager = None
+        self._quad: NodePath | None = None
+        self._scene_tex: Texture | None = None
+        if base.win.getFbProperties().getMultisamples() > 0:
+            base.render.setAntialias(AntialiasAttrib.MMultisample)
+            self.method = "multisample"
+            return
+        from direct.filter.FilterManager import FilterManager
+
+        manager = FilterManager(base.win, base.cam)
+        scene_tex = Texture("aa-scene")
+        quad = manager.renderSceneInto(colortex=scene_tex)
+        if quad is None:  # no offscreen buffers on this GL: leave the view as it is
+            manager.cleanup()
+            self.method = "none"
+            return
+        quad.setShader(fxaa_shader())
+        quad.setShaderInput("u_scene", scene_tex)
+        self._manager, self._quad, self._scene_tex = manager, quad, scene_tex
+        self.method = "fxaa"
+        self.update()
+
+    def update(self) -> None:
+        """Follow the buffer's size (FilterManager resizes it with the window)."""
+        if self._quad is not None and self._scene_tex is not None:
+            _set_texel(self._quad, self._scene_tex)
+
+    def remove(self) -> None:
+        """Give up one hold on the anti-aliasing (see `enable_antialiasing`); the last one removes it."""
+        self.users -= 1
+        if self.users > 0:
+            return
+        if getattr(self.base, _ATTR, None) is self:
+            delattr(self.base, _ATTR)
+        if self._manager is not None:
+            self._manager.cleanup()
+            self._manager = None
+            self._quad = None
+        elif self.method == "multisample":
+            self.base.render.clearAntialias()
+
+
+def enable_antialiasing(base) -> Antialiasing:
+    """Anti-alias `base`'s 3D view: multisampling when its framebuffer has samples, else FXAA.
+
+    One per window, shared: every scene on the window holds it, and it goes when the last lets go
+    (`remove`)."""
+    current = getattr(base, _ATTR, None)
+    if current is None:
+        current = Antialiasing(base)
+        setattr(base, _ATTR, current)
+    current.users += 1
+    return current
+
+
+def antialias_eye(base, buffer: GraphicsOutput, texture: Texture) -> Texture:
+    """The texture a headset eye should hand to the runtime: `texture` itself when `buffer` is
+    multisampled, else the output of an FXAA pass over it (a second buffer drawn after `buffer`)."""
+    if buffer.getFbProperties().getMultisamples() > 0:
+        return texture
+    out = Texture(f"{texture.getName()}-fxaa")
+    props = FrameBufferProperties()
+    props.setRgbaBits(8, 8, 8, 8)
+    post = base.win.makeTextureBuffer(f"{buffer.getName()}-fxaa", buffer.getXSize(), buffer.getYSize(), out, False, props)
+    if post is None:
+        return texture
+    post.setSort(buffer.getSort() + 1)
+    post.setClearColorActive(False)
+    scene = NodePath("fxaa-pass")
+    card = CardMaker("fxaa-quad")
+    card.setFrameFullscreenQuad()
+    card.setUvRange(texture)
+    quad = scene.attachNewNode(card.generate())
+    quad.setShader(fxaa_shader())
+    quad.setShaderInput("u_scene", texture)
+    _set_texel(quad, texture)
+    quad.setDepthTest(False)
+    quad.setDepthWrite(False)
+    lens = OrthographicLens()
+    lens.setFilmSize(2, 2)
+    lens.setNearFar(-1000, 1000)
+    camera = base.makeCamera(post, lens=lens, scene=scene)
+    camera.reparentTo(scene)
+    return out

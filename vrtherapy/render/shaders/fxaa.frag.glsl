@@ -1,0 +1,35 @@
+#version 130
+// FXAA (after Timothy Lottes' FXAA 3.11 "quality" idea, reduced): find edges by luma contrast,
+// estimate the edge's direction from the 3x3 neighbourhood, and blend along it. Five fetches on
+// flat areas (early out), ten on edges: affordable under software GL, where multisampling is not.
+uniform sampler2D u_scene;
+uniform vec2 u_texel;  // 1 / texture size
+in vec2 v_uv;
+out vec4 frag_color;
+
+float luma(vec3 c) { return dot(c, vec3(0.299, 0.587, 0.114)); }
+
+void main() {
+    vec3 c = texture(u_scene, v_uv).rgb;
+    float lm = luma(c);
+    float ln = luma(textureOffset(u_scene, v_uv, ivec2(0, 1)).rgb);
+    float ls = luma(textureOffset(u_scene, v_uv, ivec2(0, -1)).rgb);
+    float le = luma(textureOffset(u_scene, v_uv, ivec2(1, 0)).rgb);
+    float lw = luma(textureOffset(u_scene, v_uv, ivec2(-1, 0)).rgb);
+    float lo = min(lm, min(min(ln, ls), min(le, lw)));
+    float hi = max(lm, max(max(ln, ls), max(le, lw)));
+    float range = hi - lo;
+    if (range < max(0.0312, hi * 0.125)) { frag_color = vec4(c, 1.0); return; }
+    float lnw = luma(textureOffset(u_scene, v_uv, ivec2(-1, 1)).rgb);
+    float lne = luma(textureOffset(u_scene, v_uv, ivec2(1, 1)).rgb);
+    float lsw = luma(textureOffset(u_scene, v_uv, ivec2(-1, -1)).rgb);
+    float lse = luma(textureOffset(u_scene, v_uv, ivec2(1, -1)).rgb);
+    vec2 dir = vec2(-((lnw + lne) - (lsw + lse)), (lnw + lsw) - (lne + lse));
+    float reduce = max((lnw + lne + lsw + lse) * 0.03125, 1.0 / 128.0);
+    float scale = 1.0 / (min(abs(dir.x), abs(dir.y)) + reduce);
+    dir = clamp(dir * scale, vec2(-8.0), vec2(8.0)) * u_texel;
+    vec3 a = 0.5 * (texture(u_scene, v_uv + dir * (1.0 / 3.0 - 0.5)).rgb + texture(u_scene, v_uv + dir * (2.0 / 3.0 - 0.5)).rgb);
+    vec3 b = a * 0.5 + 0.25 * (texture(u_scene, v_uv - dir * 0.5).rgb + texture(u_scene, v_uv + dir * 0.5).rgb);
+    float lb = luma(b);
+    frag_color = vec4((lb < lo || lb > hi) ? a : b, 1.0);
+}
