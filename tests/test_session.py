@@ -12,8 +12,8 @@ from vrtherapy.therapy.controller import SessionController
 from vrtherapy.therapy.driver import SessionDriver
 from vrtherapy.therapy.measure import delay_summary_ms
 from vrtherapy.therapy.playlist import load_playlist
-from vrtherapy.therapy.tracking_input import TRACKER_FAILED
 from vrtherapy.therapy.synthetic_patient import SyntheticArmMotion, build_schedule
+from vrtherapy.therapy.tracking_input import TRACKER_FAILED
 
 
 class FakeClock:

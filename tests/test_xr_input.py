@@ -15,9 +15,9 @@ from vrtherapy.motion.kinematics import forward_kinematics, to_world
 from vrtherapy.motion.pipeline import MirrorSettings, PosePipeline
 from vrtherapy.motion.retarget import Retargeter
 from vrtherapy.motion.skeleton import ArmDimensions, build_arm_skeleton
+from vrtherapy.therapy.synthetic_patient import MOTIONS, SyntheticArmMotion, build_schedule
 from vrtherapy.tracking.openxr_hand import XR_HAND_JOINTS
 from vrtherapy.tracking.sample import HAND_LANDMARKS, HAND_OFFSET
-from vrtherapy.therapy.synthetic_patient import MOTIONS, SyntheticArmMotion, build_schedule
 from vrtherapy.xr.body_estimate import elbow_between, shoulder_from_head
 from vrtherapy.xr.commands import HOLD_TO_STOP_S, ButtonCommands, Buttons
 from vrtherapy.xr.controller_hand import grip_axes_in_world, hand_angles, sample_from_grip

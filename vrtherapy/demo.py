@@ -15,10 +15,11 @@ from vrtherapy.limbs.appearance import Appearance
 from vrtherapy.motion.leg_skeleton import LegDimensions
 from vrtherapy.motion.skeleton import ArmDimensions
 from vrtherapy.motion.tracking_loss import LossSettings
-from vrtherapy.orchestrate import SessionPlan, run_plan
 from vrtherapy.render.scene_spec import load_scene
 from vrtherapy.therapy.controller import SessionController
+from vrtherapy.therapy.orchestrate import run_plan
 from vrtherapy.therapy.playlist import load_playlist
+from vrtherapy.therapy.session_plan import SessionPlan
 from vrtherapy.therapy.setup import limb_kind
 from vrtherapy.tracking.sample import Side, other_side
 

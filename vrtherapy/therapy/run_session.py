@@ -19,20 +19,20 @@ Ctrl-C end the session as stopped, with the exercise under way recorded (`orches
 from __future__ import annotations
 
 import contextlib
-import inspect
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from vrtherapy.errors import VrtherapyError
 from vrtherapy.limbs.appearance import Appearance
 from vrtherapy.motion.tracking_loss import LossSettings
-from vrtherapy.orchestrate import SessionPlan, run_plan
+from vrtherapy.records.models import SessionEnd
 from vrtherapy.render.scene_spec import load_scene
 from vrtherapy.therapy.controller import SessionController
+from vrtherapy.therapy.orchestrate import run_plan
 from vrtherapy.therapy.pain import PainWhen, check_pain, pain_question
 from vrtherapy.therapy.playlist import load_playlist
+from vrtherapy.therapy.session_plan import SessionPlan
 from vrtherapy.therapy.session_state import (
     Action,
     BeginSession,
@@ -78,7 +78,7 @@ class RunReport:
     display: str
     outcomes: tuple[ExerciseOutcome, ...]
     pain: dict[str, int]
-    db_path: Path
+    db_path: str  #: where the session is recorded (a file, or a database address)
     tracker_error: str | None
     exercises_planned: int
 
@@ -95,7 +95,7 @@ class SessionRecorder:
     def __call__(self, action: Action) -> None:
         if isinstance(action, BeginSession):
             self.session_id = self.store.start_session(self.patient_id, self.playlist, self.display,
-                                                       **self._planned("start_session"))  # fmt: skip
+                                                       exercises_planned=self.planned)  # fmt: skip
             if self.pain_before is not None:
                 self.pain(self.pain_before, "before")
         elif isinstance(action, ExerciseFinished) and self.session_id is not None:
@@ -112,22 +112,9 @@ class SessionRecorder:
         if self.session_id is not None:
             self.store.add_pain(self.patient_id, score, when, session_id=self.session_id)
 
-    def finish(self, status: str) -> None:
+    def finish(self, status: SessionEnd) -> None:
         if self.session_id is not None:
-            if status == "capped" and not self._knows_capped():
-                status = "stopped"  # records without the "capped" ending yet: the nearest truthful one
-            self.store.finish_session(self.session_id, datetime.now(), status, **self._planned("finish_session"))
-
-    def _planned(self, method: str) -> dict[str, int]:
-        """`exercises_planned` for a records store that keeps it (the records API is gaining it)."""
-        params = inspect.signature(getattr(self.store, method)).parameters
-        return {"exercises_planned": self.planned} if "exercises_planned" in params else {}
-
-    @staticmethod
-    def _knows_capped() -> bool:
-        from vrtherapy.records import models
-
-        return "capped" in getattr(models, "SESSION_ENDS", ())
+            self.store.finish_session(self.session_id, None, status)
 
 
 def run_session(options: RunOptions, say=print, base=None) -> RunReport:
@@ -162,7 +149,7 @@ def run_session(options: RunOptions, say=print, base=None) -> RunReport:
             tracker=options.tracker, tracker_rate_hz=options.tracker_rate_hz, fps=options.fps, size=options.size,
             rest_after_s=options.rest_after_s, max_s=options.seconds,
             ask_pain=tuple(w for w, v in given.items() if v is None),
-            pain_question=pain_question(getattr(profile, "condition", None) or profile.level), closing_s=CLOSING_S,
+            pain_question=pain_question(profile.condition), closing_s=CLOSING_S,
             output=options.output, capture_everywhere=options.output is not None)  # fmt: skip
         recorder = SessionRecorder(store, profile.patient_id, playlist.name, len(playlist.exercises), options.pain_before)
 
@@ -184,10 +171,13 @@ def run_session(options: RunOptions, say=print, base=None) -> RunReport:
         state = result.state
         if options.pain_after is not None:
             recorder.pain(options.pain_after, "after")
-        status = _status(state, result.stats.tracker_error, say)
-        recorder.finish(status)
+        status: str = "not started"
         if recorder.session_id is None:
             say("vrtherapy: the patient left before the session began; nothing was recorded")
+        else:
+            ending = _status(state, result.stats.tracker_error, say)
+            recorder.finish(ending)
+            status = ending
         return RunReport(recorder.session_id, status, state.ended_by or "stopped", result.shown, state.outcomes,
                          _pain(state, given if recorder.session_id is not None else {}), store.path,
                          result.stats.tracker_error, len(playlist.exercises))  # fmt: skip
@@ -195,13 +185,11 @@ def run_session(options: RunOptions, say=print, base=None) -> RunReport:
         store.close()
 
 
-def _status(state: SessionState, tracker_error: str | None, say) -> str:
-    if state.ended_by == "left":
-        return "not started"
+def _status(state: SessionState, tracker_error: str | None, say) -> SessionEnd:
     if tracker_error is not None:
         say(f"vrtherapy: tracking failed during the session ({tracker_error})")
         return "crashed"
-    return {"completed": "completed", "capped": "capped"}.get(state.ended_by or "", "stopped")
+    return "completed" if state.ended_by == "completed" else "capped" if state.ended_by == "capped" else "stopped"
 
 
 def _pain(state: SessionState, given: dict[PainWhen, int | None]) -> dict[str, int]:

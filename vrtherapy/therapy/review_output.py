@@ -1,4 +1,5 @@
-"""What the demo leaves for a person to look at: a video, an animated preview, key frames, a contact sheet.
+"""What a session (`demo`, `run --output`) leaves for a person to look at: a video, an animated preview,
+key frames, a contact sheet.
 
 Frames arrive while the session runs and are streamed to disk (the video is written as it goes; only
 the small preview frames and one key frame per exercise are kept in memory). The video is H.264, lasts

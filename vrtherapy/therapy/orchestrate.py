@@ -24,51 +24,22 @@ from typing import Any
 
 from vrtherapy.errors import VrtherapyError
 from vrtherapy.limbs.appearance import Appearance
-from vrtherapy.motion.leg_skeleton import LegDimensions
 from vrtherapy.motion.pipeline import MirrorSettings, PosePipeline
 from vrtherapy.motion.skeleton import ArmDimensions
 from vrtherapy.motion.tracking_loss import LossSettings
 from vrtherapy.private_files import private_folder
 from vrtherapy.render.display import open_showbase, surface_for
-from vrtherapy.render.scene_spec import SceneSpec
 from vrtherapy.therapy import commands as cmd
 from vrtherapy.therapy.controller import SessionController
 from vrtherapy.therapy.driver import FrameStats, SessionDriver
-from vrtherapy.therapy.pain import PAIN_QUESTION, PainWhen
-from vrtherapy.therapy.playlist import Playlist
+from vrtherapy.therapy.session_plan import SessionPlan
 from vrtherapy.therapy.session_state import Action, ExerciseFinished, SessionState
 from vrtherapy.therapy.setup import PatientClock, Say, build_skeletons, patient_script, pick_display, prepare_motion
 from vrtherapy.tracking.base import SampleSource, ThreadedTracker
-from vrtherapy.tracking.sample import LimbKind, Side, other_side
+from vrtherapy.tracking.sample import Side, other_side
 
 #: Offscreen sessions planned longer than this say how far they have got after each exercise.
 PROGRESS_AFTER_S = 60.0
-
-
-@dataclass(frozen=True)
-class SessionPlan:
-    """Everything a session needs, checked by the caller (files loaded, values in range)."""
-
-    playlist: Playlist
-    scene: SceneSpec
-    skin_tone: str
-    limb: LimbKind
-    affected: Side  #: where the virtual limb is drawn
-    dims: ArmDimensions | LegDimensions
-    display: str = "auto"
-    tracker: str = "synthetic"
-    tracker_rate_hz: float = 30.0
-    fps: float = 30.0
-    size: tuple[int, int] = (960, 540)
-    show_intact: bool = True
-    rest_after_s: float = LossSettings().hold_s
-    max_s: float | None = None  #: the session's cap, with the calm reminder (besides the playlist's own)
-    limit_s: float | None = None  #: a preview's run time: cut off after this many seconds
-    ask_pain: tuple[PainWhen, ...] = ()  #: questions to ask where someone can answer (a window, a headset)
-    pain_question: str = PAIN_QUESTION
-    closing_s: float = 0.0  #: how long "Well done" stays up where someone is watching
-    output: Path | None = None  #: where to leave what a person reviews (video, key frames, summary.json)
-    capture_everywhere: bool = False  #: grab frames for the video in a window too (default: offscreen only)
 
 
 @dataclass(frozen=True)
@@ -128,8 +99,8 @@ def run_plan(plan: SessionPlan, say: Say = print, on_action: Callable[[Action], 
 def _run(plan: SessionPlan, say: Say, base, scene, source: SampleSource | None, headset, shown: str,
          notes: tuple[str, ...], clock_box: list[SessionController], on_action: Callable[[Action], None] | None,
          on_ready: Callable[[SessionController, str], None] | None) -> SessionResult:  # fmt: skip
-    from vrtherapy.demo_output import DemoRecorder
-    from vrtherapy.session_summary import session_summary, write_summary
+    from vrtherapy.therapy.review_output import DemoRecorder
+    from vrtherapy.therapy.session_summary import session_summary, write_summary
 
     mirror = MirrorSettings(intact_side=other_side(plan.affected), show_intact=plan.show_intact)
     pipeline = PosePipeline(mirror, plan.dims, limb=plan.limb, loss=LossSettings(hold_s=plan.rest_after_s))

@@ -17,11 +17,11 @@ from vrtherapy.therapy.commands import command_fields
 from vrtherapy.therapy.controller import SessionController
 from vrtherapy.therapy.driver import FrameStats
 from vrtherapy.therapy.measure import delay_summary_ms
+from vrtherapy.therapy.session_plan import SessionPlan
 from vrtherapy.therapy.session_state import SessionState
 
 if TYPE_CHECKING:
     from vrtherapy.motion.pipeline import PosePipeline
-    from vrtherapy.orchestrate import SessionPlan
 
 
 def session_summary(plan: SessionPlan, state: SessionState, stats: FrameStats, controller: SessionController, tracker: Any,
