@@ -13,7 +13,7 @@ import pytest
 import xr
 from panda3d.core import CardMaker
 
-from vrtherapy.xr import stereo_display, xr_session
+from vrtherapy.xr import headset_driver, xr_session
 from vrtherapy.xr.commands import Buttons
 from vrtherapy.xr.controllers import ControllerState
 from vrtherapy.xr.instance import XrStartError, XrSystem
@@ -160,11 +160,11 @@ def headset(request, showbase, scene_root, monkeypatch):
     wall.setPos(0, 2.0, 1.2)  # ahead of the eye point the display recentres the head to
     wall.setColor(1, 0, 0, 1)
     wall.setLightOff(1)
-    display, note = stereo_display.open_headset_display(showbase, Scene(), _Eye(), "xr", "right", None, "offscreen",
+    display, note = headset_driver.open_headset_display(showbase, Scene(), _Eye(), "xr", "right", None, "offscreen",
                                                         say=print)  # fmt: skip
     assert note is None
     runner = Runner()
-    stereo_display.connect_runner(display, runner)
+    headset_driver.connect_runner(display, runner)
     yield runtime, display, runner, showbase
     display.finish()
 
@@ -332,11 +332,11 @@ def test_a_runtime_failing_at_start_is_one_line_and_auto_falls_back(showbase, mo
         raise XrStartError("the OpenXR runtime is running but no headset is connected")
 
     monkeypatch.setattr(xr_session, "create_system", refuse)
-    display, note = stereo_display.open_headset_display(showbase, Scene(), _Eye(), "auto", "right", None, "offscreen")
+    display, note = headset_driver.open_headset_display(showbase, Scene(), _Eye(), "auto", "right", None, "offscreen")
     assert display is None and note == ("headset: the OpenXR runtime is running but no headset is connected; "
                                         "using the offscreen display instead")  # fmt: skip
     assert showbase.camNode.isActive()
     from vrtherapy.errors import DisplayUnavailable
 
     with pytest.raises(DisplayUnavailable, match=r"^--display xr: the OpenXR runtime is running but no headset"):
-        stereo_display.open_headset_display(showbase, Scene(), _Eye(), "xr", "right", None, "offscreen")
+        headset_driver.open_headset_display(showbase, Scene(), _Eye(), "xr", "right", None, "offscreen")

@@ -78,13 +78,13 @@ def press(base, rig: RemoteRig, side: str, button: str, hold_s: float = 0.25) ->
 
 def test_controller_buttons_pause_resume_skip_and_stop_the_session(showbase, remote):
     from vrtherapy.motion.skeleton import ArmDimensions
-    from vrtherapy.xr import stereo_display
+    from vrtherapy.xr import headset_driver
 
-    display, note = stereo_display.open_headset_display(showbase, Scene(), Eye(), "xr", "right", ArmDimensions(),
+    display, note = headset_driver.open_headset_display(showbase, Scene(), Eye(), "xr", "right", ArmDimensions(),
                                                         "offscreen", say=print)  # fmt: skip
     assert note is None
     runner = Runner()
-    stereo_display.connect_runner(display, runner)
+    headset_driver.connect_runner(display, runner)
     try:
         step_until(showbase, lambda: display.headset.lifecycle.state.name == "FOCUSED")
         step_until(showbase, lambda: display.headset.tracker.samples_received > 3)

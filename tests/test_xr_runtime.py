@@ -47,7 +47,7 @@ class Eye:
 
 
 def test_stereo_frames_reach_the_runtime_and_the_session_exits_cleanly(showbase, scene_root, monkeypatch):
-    from vrtherapy.xr import gl_copy, stereo_display
+    from vrtherapy.xr import gl_copy, headset_driver
 
     card = CardMaker("red-wall")
     card.setFrame(-5, 5, -5, 5)
@@ -65,7 +65,7 @@ def test_stereo_frames_reach_the_runtime_and_the_session_exits_cleanly(showbase,
 
     monkeypatch.setattr(gl_copy.TextureCopier, "copy", copy_and_look)
     lines: list[str] = []
-    display, note = stereo_display.open_headset_display(showbase, Scene(), Eye(), "xr", "right", None, "offscreen",
+    display, note = headset_driver.open_headset_display(showbase, Scene(), Eye(), "xr", "right", None, "offscreen",
                                                         say=lines.append)  # fmt: skip
     assert note is None
     states = []

@@ -20,6 +20,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -28,9 +29,9 @@ from vrtherapy.motion.mirror import mirror_sample
 from vrtherapy.motion.one_euro import OneEuroFilter
 from vrtherapy.motion.pipeline import MirrorSettings, PosePipeline
 from vrtherapy.motion.retarget import Retargeter
-from vrtherapy.motion.skeleton import build_arm_skeleton
+from vrtherapy.motion.skeleton import Skeleton, build_arm_skeleton
 from vrtherapy.therapy.synthetic_patient import SyntheticArmMotion, build_schedule
-from vrtherapy.tracking.sample import ARM_SPEED_GROUPS
+from vrtherapy.tracking.sample import ARM_SPEED_GROUPS, Side
 
 TARGET_POSE_MS_PER_LIMB = 0.2
 TARGET_FRAME_RATIO = 1.5
@@ -135,7 +136,7 @@ def bench_frame(options: BenchOptions) -> dict:
     loadPrcFileData("vrtherapy-bench", "gl-finish true\n")
     base = open_showbase("offscreen", options.size)
     mirror = MirrorSettings(show_intact=True)
-    skeletons = {s: build_arm_skeleton(s) for s in ("left", "right")}
+    skeletons: dict[Side, Skeleton[Any]] = {"left": build_arm_skeleton("left"), "right": build_arm_skeleton("right")}
     scene = TherapyScene(base, load_scene(), skeletons, Appearance())
     playlist = load_playlist("demo")
     samples = _synthetic_samples(options.render_frames)
@@ -156,7 +157,7 @@ def bench_frame(options: BenchOptions) -> dict:
         base.graphicsEngine.renderFrame()
 
     def show_scene(visible: bool) -> None:
-        for node in (scene.root, scene.hud.root):
+        for node in (scene.root, *([scene.hud.root] if scene.hud is not None else [])):
             node.unstash() if visible else node.stash()
 
     for i in range(10):  # warm up: shader compile, first uploads

@@ -10,6 +10,7 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 from vrtherapy.errors import VrtherapyError
 from vrtherapy.records import cli as records_cli
@@ -17,7 +18,7 @@ from vrtherapy.render.display import DISPLAY_MODES
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # one line instead of usage + message
+    def error(self, message: str) -> NoReturn:  # one line instead of usage + message
         self.exit(2, f"{self.prog}: {message} (see {self.prog} --help)\n")
 
 
@@ -231,11 +232,12 @@ def _dispatch(args: argparse.Namespace) -> int:
             print(json.dumps(frame) if args.json else format_frame(frame), flush=True)
         return 0
     if args.command == "bench":
-        from vrtherapy.bench import BenchOptions, format_report, run_bench
+        from vrtherapy.bench import BenchOptions, run_bench
+        from vrtherapy.bench import format_report as format_bench_report
 
         result = run_bench(BenchOptions(size=args.size, tracking=not args.no_tracking,
                                         tracking_video=args.tracking_video))  # fmt: skip
-        print(json.dumps(result) if args.json else format_report(result))
+        print(json.dumps(result) if args.json else format_bench_report(result))
         return 0
     if args.command == "models" and args.models_command == "screenshots":
         from vrtherapy.limbs.appearance import parse_skin_tone

@@ -5,7 +5,8 @@ Shared by the arm and leg generators, the model files and the CPU skinning used 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import cast
 
 import numpy as np
 
@@ -22,8 +23,9 @@ class LimbMesh:
     triangles: np.ndarray  # (T, 3) int32, counter-clockwise seen from outside
     joint_indices: np.ndarray  # (V, 4) int32, by descending weight; unused slots 0
     joint_weights: np.ndarray  # (V, 4) float32, sum 1, descending; unused slots 0
-    #: (V,) float32 in 0..1: how much of a (finger or toe) nail a vertex is on; None = no nails anywhere.
-    nail: np.ndarray | None = None
+    #: (V,) float32 in 0..1: how much of a (finger or toe) nail a vertex is on; left out: no nails anywhere
+    #: (`__post_init__` fills in zeros, so it is always an array).
+    nail: np.ndarray = field(default=cast(np.ndarray, None))
 
     def __post_init__(self) -> None:
         if self.nail is None:

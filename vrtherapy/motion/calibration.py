@@ -197,8 +197,9 @@ def measure_arm(samples: Sequence[TrackedSample]) -> ArmDimensions:
         forearm=length(1, h),
         palm_length=palm_length * rest["palm_length"],
         palm_breadth=length(h + 5, h + 17) * rest["palm_breadth"],
-        thumb=tuple(length(h + a, h + a + 1) for a in (1, 2, 3)),  # type: ignore[arg-type]
-        phalanges=tuple(tuple(length(h + m + k, h + m + k + 1) for k in range(3)) for m in (5, 9, 13, 17)),  # type: ignore[arg-type]
+        thumb=(length(h + 1, h + 2), length(h + 2, h + 3), length(h + 3, h + 4)),
+        phalanges=tuple((length(h + m, h + m + 1), length(h + m + 1, h + m + 2), length(h + m + 2, h + m + 3))
+                        for m in (5, 9, 13, 17)),  # fmt: skip
     )
 
 

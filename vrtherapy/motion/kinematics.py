@@ -65,6 +65,6 @@ def landmarks_from_pose(skeleton: Skeleton, pose, n_points: int) -> np.ndarray:
     points = np.zeros((n_points, 3))
     has = skeleton.landmark >= 0
     points[skeleton.landmark[has]] = world[has]
-    if skeleton.limb == "arm":
+    if skeleton.limb == "arm" and skeleton.twist_pair is not None:
         points[2] = world[skeleton.twist_pair[1]]  # the body-pose wrist sits at the hand's wrist
     return points

@@ -21,7 +21,7 @@ from typing import Any
 
 from sqlalchemy import Row, func, insert, or_, select, update
 
-from vrtherapy.records import tables as t
+import vrtherapy.records.tables as t
 from vrtherapy.records.checks import FieldError, FieldErrors, check_patient_id, check_reason, check_text
 from vrtherapy.records.database import default_db, open_engine, resolve
 from vrtherapy.records.models import ExerciseResult, PatientProfile

@@ -17,7 +17,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import Connection, Engine, exc, func, insert, select
 
-from vrtherapy.records import tables as t
+import vrtherapy.records.tables as t
 from vrtherapy.records.checks import FieldError, RecordsError, as_utc, check_patient_id, check_text
 from vrtherapy.records.database import Target, describe_error
 from vrtherapy.records.models import AuditEntry

@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Row, insert, select, update
 
-from vrtherapy.records import tables as t
+import vrtherapy.records.tables as t
 from vrtherapy.records.checks import (
     FieldError,
     RecordsError,

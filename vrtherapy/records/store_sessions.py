@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import Connection, func, insert, select, update
 
-from vrtherapy.records import tables as t
+import vrtherapy.records.tables as t
 from vrtherapy.records.checks import FieldError, RecordsError, check_one_of, check_pgic, check_text, is_int
 from vrtherapy.records.models import SESSION_ENDS, ExerciseResult, SessionEnd, SessionEvent, SessionRecord
 from vrtherapy.records.store_base import (

@@ -78,7 +78,7 @@ def run_plan(plan: SessionPlan, say: Say = print, on_action: Callable[[Action], 
     headset = None
     try:
         if choice.mode == "xr":  # the headset, or one line saying why the desktop is used instead
-            from vrtherapy.xr.stereo_display import open_headset_display
+            from vrtherapy.xr.headset_driver import open_headset_display
 
             # The headset's hand tracking drives an arm; a leg session is tracked by its tracker, seen in the headset.
             hand_dims = plan.dims if isinstance(plan.dims, ArmDimensions) else ArmDimensions()
@@ -115,7 +115,7 @@ def _run(plan: SessionPlan, say: Say, base, scene, source: SampleSource | None, 
     driver = SessionDriver(scene, tracker, pipeline, controller, fps=plan.fps,
                            sleep=headset.pace if headset is not None else time.sleep)  # xrWaitFrame paces a headset
     if headset is not None:
-        from vrtherapy.xr.stereo_display import connect_runner
+        from vrtherapy.xr.headset_driver import connect_runner
 
         connect_runner(headset, controller)  # headset off pauses; controller buttons command the session
     # Reading frames back from software GL costs about as much as drawing them, so the video keeps

@@ -28,6 +28,12 @@ class SampleSource(Protocol):
 class Tracker(Protocol):
     name: str
     side: Side
+    #: why the tracker stopped on its own (its source failed), or None
+    error: BaseException | None
+
+    @property
+    def running(self) -> bool:
+        """True while it can still deliver new samples."""
 
     def start(self) -> None: ...
 

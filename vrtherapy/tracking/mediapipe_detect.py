@@ -13,6 +13,7 @@ handles well once the hand fills more of its input; crops recover those (measure
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import cv2
 import numpy as np
@@ -75,11 +76,11 @@ class MediaPipeDetector:
                  hand_model: int = 1, min_detection: float = 0.5, min_tracking: float = 0.5) -> None:  # fmt: skip
         mp = _import_mediapipe()
         self.still_images = still_images
-        self._hands = mp.solutions.hands.Hands(
+        self._hands: Any = mp.solutions.hands.Hands(
             static_image_mode=still_images, max_num_hands=max_hands, model_complexity=hand_model,
             min_detection_confidence=min_detection, min_tracking_confidence=min_tracking,
         ) if hands else None  # fmt: skip
-        self._pose = mp.solutions.pose.Pose(
+        self._pose: Any = mp.solutions.pose.Pose(
             static_image_mode=still_images, model_complexity=1, enable_segmentation=False,
             min_detection_confidence=min_detection, min_tracking_confidence=min_tracking,
         ) if pose else None  # fmt: skip

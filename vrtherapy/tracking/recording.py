@@ -38,7 +38,7 @@ import numpy as np
 
 from vrtherapy.errors import TrackerError
 from vrtherapy.private_files import create_private
-from vrtherapy.tracking.sample import ARM_POINTS, LEG_POINTS, TrackedSample
+from vrtherapy.tracking.sample import ARM_POINTS, LEG_POINTS, LimbKind, Side, TrackedSample
 
 FORMAT = "vrtherapy-recording"
 VERSION = 1
@@ -58,8 +58,8 @@ MAX_DISTANCE_M = 100.0
 
 @dataclass(frozen=True)
 class RecordingHeader:
-    limb: str
-    side: str
+    limb: LimbKind
+    side: Side
     points: tuple[str, ...]
     source: dict
 
@@ -230,7 +230,7 @@ def _sample(path: Path, number: int, line: bytes, header: RecordingHeader, befor
         raise refuse("a point marked as seen has no finite position")
     if seen.size and np.abs(seen).max() > MAX_DISTANCE_M:
         raise refuse(f"a point marked as seen is more than {MAX_DISTANCE_M:.0f} m away")
-    return TrackedSample(header.limb, header.side, float(t), points, valid, float(c), source=str(path))  # type: ignore[arg-type]
+    return TrackedSample(header.limb, header.side, float(t), points, valid, float(c), source=str(path))
 
 
 def _is_number(x: object) -> bool:

@@ -18,7 +18,9 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from typing import Any
 
+import numpy as np
 from panda3d.core import (
     Camera,
     CardMaker,
@@ -70,12 +72,19 @@ class XrStereoDisplay:
         self._frame: FrameInfo | None = None
         self._copied = 0
         self._nodes: list[NodePath] = []
-        self._copy_region = None
+        self._copy_region: Any = None  #: a Panda3D DisplayRegion
         self._hud_parent: NodePath | None = None
-        self._mirror_clear = None
+        self._mirror_clear: tuple[Any, bool, Any] | None = None  #: the 2-D region and how it cleared
         self._buttons = ButtonCommands()
         self.copy_method = ""
         self.info: dict = {}
+
+    @property
+    def _headset(self) -> HeadsetSession:
+        """The headset session `start` opened (the frame tasks and callbacks run only after it)."""
+        if self.headset is None:
+            raise RuntimeError("the headset display is not started")
+        return self.headset
 
     # ---- start --------------------------------------------------------------------------------
     def start(self) -> None:
@@ -85,7 +94,7 @@ class XrStereoDisplay:
         context = current_gl_context()
         renderer = base.win.getGsg().getDriverRenderer()
         self.headset = HeadsetSession(context, self.options, is_software_renderer(renderer), self.say)
-        self.headset.start()
+        self._headset.start()
         gl = GlFunctions(context.get_proc_address)
         self.copier = TextureCopier(gl)
         self.copy_method = self.copier.method
@@ -96,15 +105,15 @@ class XrStereoDisplay:
         base.taskMgr.add(self._before_render, "xr-begin-frame", sort=45)
         base.taskMgr.add(self._after_render, "xr-end-frame", sort=55)
         base.accept("r", self.recentre)
-        h = self.headset
-        self.info = {"runtime_system": h.system.system_name, "graphics_binding": context.api, "gl_renderer": renderer,
+        h = self._headset
+        self.info = {"runtime_system": h.xr_system.system_name, "graphics_binding": context.api, "gl_renderer": renderer,
                      "reference_space": h.reference, "swapchain_format": hex(h.color_format),
                      "eye_size": [[sc.width, sc.height] for sc in h.swapchains], "copy": self.copy_method,
-                     "hand_tracking": h.system.hand_tracking,
+                     "hand_tracking": h.xr_system.hand_tracking,
                      "controller_profiles": h.controllers.profiles if h.controllers is not None else []}  # fmt: skip
         self.active = True
-        self.headset.tracker.start()
-        self.headset.residual_tracker.start()
+        self._headset.tracker.start()
+        self._headset.residual_tracker.start()
 
     def _build_eyes(self) -> None:
         base = self.base
@@ -112,7 +121,7 @@ class XrStereoDisplay:
         props.setRgbaBits(8, 8, 8, 8)
         props.setDepthBits(24)
         background = base.getBackgroundColor()
-        for i, swapchain in enumerate(self.headset.swapchains):
+        for i, swapchain in enumerate(self._headset.swapchains):
             texture = Texture(f"xr-eye-{i}")
             buffer = base.win.makeTextureBuffer(f"xr-eye-{i}", swapchain.width, swapchain.height, texture, False, props)
             if buffer is None:
@@ -160,7 +169,7 @@ class XrStereoDisplay:
         forward.normalize()
         panel = self.base.render.attachNewNode("xr-hud")
         panel.setPos(eye + forward * HUD_DISTANCE_M - Point3(0, 0, HUD_DROP_M))
-        panel.setH(_degrees(heading((forward.x, forward.y, 0.0))))
+        panel.setH(_degrees(heading(np.array([forward.x, forward.y, 0.0]))))
         panel.setScale(HUD_SCALE_M)
         panel.setLightOff(1)
         panel.setShaderOff(1)
@@ -183,7 +192,7 @@ class XrStereoDisplay:
 
     def pace(self, seconds: float) -> None:
         """The session runner's sleep: xrWaitFrame paces a running headset, otherwise sleep."""
-        if not (self.active and self.headset.lifecycle.should_run_frame_loop):
+        if not (self.active and self._headset.lifecycle.should_run_frame_loop):
             time.sleep(seconds)
 
     def head_midline(self):
@@ -195,21 +204,22 @@ class XrStereoDisplay:
 
     def recentre(self) -> None:
         if self.headset is not None:
-            self.headset.request_recentre()
+            self._headset.request_recentre()
 
     def _before_render(self, task):
         if not self.active:
             return task.done
         self._frame, self._copied = None, 0
         try:
-            self._app_actions(self.headset.poll_events())
+            self._app_actions(self._headset.poll_events())
             if self.active:
-                self._frame = self.headset.begin_frame()
+                self._frame = self._headset.begin_frame()
         except Exception as exc:
             self._frame_failed(exc)
         frame = self._frame
         render = frame is not None and frame.should_render
-        for (buffer, camera, _), view in zip(self._eyes, frame.views if render else [None, None], strict=False):
+        views = frame.views if frame is not None and render else [None, None]
+        for (buffer, camera, _), view in zip(self._eyes, views, strict=False):
             buffer.setActive(render)
             if view is not None:
                 camera.setPos(self.base.render, Point3(*view.pose.position))
@@ -229,7 +239,7 @@ class XrStereoDisplay:
             if not self._eye_ids:  # GL names exist once Panda3D has rendered into the textures
                 gsg = self.base.win.getGsg()
                 self._eye_ids = [tex.prepareNow(0, gsg.getPreparedObjects(), gsg).getNativeId() for _, _, tex in self._eyes]
-            for swapchain, source in zip(self.headset.swapchains, self._eye_ids, strict=False):
+            for swapchain, source in zip(self._headset.swapchains, self._eye_ids, strict=False):
                 image = swapchain.acquire()
                 self.copier.copy(source, image, swapchain.width, swapchain.height)
                 swapchain.release()
@@ -243,7 +253,7 @@ class XrStereoDisplay:
         frame = self._frame
         if frame is not None:
             try:
-                self.headset.end_frame(frame, rendered=self._copied == 2)
+                self._headset.end_frame(frame, rendered=self._copied == 2)
             except Exception as exc:
                 self._frame_failed(exc)
         self._frame = None
@@ -252,7 +262,7 @@ class XrStereoDisplay:
     def _frame_failed(self, exc: Exception) -> None:
         self._frame = None
         try:
-            self._app_actions(self.headset.frame_failed(exc))
+            self._app_actions(self._headset.frame_failed(exc))
         except Exception as other:
             self._fall_back(f"the OpenXR runtime failed ({type(other).__name__}: {other})")
 
@@ -263,7 +273,7 @@ class XrStereoDisplay:
             elif action == lc.Action.RESUME:
                 self._set_paused(False)
             elif action == lc.Action.EXIT:
-                if not self.headset.lifecycle.exit_requested:
+                if not self._headset.lifecycle.exit_requested:
                     self.say("vrtherapy: headset: the OpenXR runtime ended the session")
                 self._stop_presenting()
                 self.on_exit()
@@ -318,7 +328,7 @@ class XrStereoDisplay:
             self._mirror_clear = None
         base.ignore("r")
         if self.headset is not None:
-            self.headset.close()
+            self._headset.close()
 
     # ---- end ------------------------------------------------------------------------------------
     def finish(self) -> None:
@@ -326,7 +336,7 @@ class XrStereoDisplay:
         the session through STOPPING (xrEndSession) to EXITING, then tear down."""
         if self.active and self.headset is not None:
             try:
-                self._app_actions(self.headset.request_exit())
+                self._app_actions(self._headset.request_exit())
                 deadline = time.monotonic() + 2.0
                 while self.active and time.monotonic() < deadline:
                     self.base.taskMgr.step()  # keeps frames flowing while the runtime stops the session
@@ -353,17 +363,3 @@ def _degrees(radians: float) -> float:
     import math
 
     return math.degrees(radians)
-
-
-def open_headset_display(*args, **kwargs):
-    """Kept here for its callers: see `headset_driver.open_headset_display`."""
-    from vrtherapy.xr.headset_driver import open_headset_display as open_display
-
-    return open_display(*args, **kwargs)
-
-
-def connect_runner(display: XrStereoDisplay, runner) -> None:
-    """Kept here for its callers: see `headset_driver.connect_runner`."""
-    from vrtherapy.xr.headset_driver import connect_runner as connect
-
-    connect(display, runner)

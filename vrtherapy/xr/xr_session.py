@@ -15,7 +15,7 @@ from collections.abc import Callable
 from ctypes import POINTER, byref, cast
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Literal
+from typing import Any, Literal
 
 import xr
 
@@ -43,7 +43,7 @@ VIEW_VALID = 0x1 | 0x2  # XR_VIEW_STATE_ORIENTATION_VALID_BIT | POSITION_VALID_B
 class EyeView:
     fov: FovAngles
     pose: Pose  #: world frame
-    raw: object  #: the XrView, handed back in the projection layer
+    raw: Any  #: the XrView (pyopenxr declares no types), handed back in the projection layer
 
 
 @dataclass
@@ -94,6 +94,13 @@ class HeadsetSession:
         self._recentre_requested = False
         self.last_head: Pose | None = None
 
+    @property
+    def xr_system(self) -> XrSystem:
+        """The instance and system `start` created."""
+        if self.system is None:
+            raise RuntimeError("the headset session is not started")
+        return self.system
+
     # ---- start and teardown -------------------------------------------------------------------
     def start(self) -> None:
         """Instance, system, session, spaces and swapchains; XrStartError (one line) on any failure."""
@@ -108,7 +115,7 @@ class HeadsetSession:
             raise
 
     def _create_session(self) -> None:
-        system = self.system
+        system = self.xr_system
         binding = make_graphics_binding(self.context)
         self._binding = binding  # the runtime may read it after xrCreateSession returns
         self.session = xr.create_session(system.instance, xr.SessionCreateInfo(
@@ -304,8 +311,8 @@ class HeadsetSession:
             self._drop_input()
 
     def _read_input(self, frame: FrameInfo) -> None:
-        head = frame.head or self.last_head
-        if head is None:
+        head, anchor = frame.head or self.last_head, self.anchor
+        if head is None or anchor is None:  # nothing can be placed in the room before the first head pose
             return
         now = time.monotonic()
         intact = self.options.intact_side
@@ -314,18 +321,18 @@ class HeadsetSession:
         if hand is not None:
             joints = hand.locate(self.space, frame.display_time)
             if joints.active:
-                self.tracker.push(sample_from_joints(joints, intact, now, self.anchor, head, self.options.dims))
+                self.tracker.push(sample_from_joints(joints, intact, now, anchor, head, self.options.dims))
                 hand_seen = True
         if self.controllers is None or self.lifecycle.state != lc.SessionState.FOCUSED:
             return  # actions only sync while the session has input focus
         states, frame.buttons = self.controllers.read(self.space, frame.display_time)
         held = states[intact]
         if not hand_seen and held.pose_valid:
-            grip = self.anchor.pose_to_world(held.position, held.orientation)
+            grip = anchor.pose_to_world(held.position, held.orientation)
             self.tracker.push(sample_from_grip(grip, held.closure, intact, head, now, self.options.dims))
         worn = states[other_side(intact)]
         if self.options.residual_level is not None and worn.pose_valid:
-            position = self.anchor.pose_to_world(worn.position, worn.orientation).position
+            position = anchor.pose_to_world(worn.position, worn.orientation).position
             self.residual_tracker.push(residual_sample(position, self.options.residual_level, worn.side, head, now,
                                                        self.options.stump_length, self.options.dims))  # fmt: skip
 
@@ -339,7 +346,7 @@ class HeadsetSession:
                 for eye, sc in zip(frame.views, self.swapchains, strict=False)])  # fmt: skip
             layers = [byref(layer)]
         xr.end_frame(self.session, xr.FrameEndInfo(display_time=frame.display_time,
-                                                   environment_blend_mode=self.system.blend_mode, layers=layers))  # fmt: skip
+                                                   environment_blend_mode=self.xr_system.blend_mode, layers=layers))  # fmt: skip
         self.frames_submitted += 1
         self.frames_rendered += bool(layers)
 
