@@ -47,7 +47,8 @@ def test_an_existing_recording_is_never_overwritten(tmp_path):
 
 
 @pytest.mark.parametrize("damage, expected", [
-    (lambda text: text[:100], "line 1: the recording is cut off"),
+    (lambda text: text[:100], "line 1: not a vrtherapy recording"),
+    (lambda text: text.split("\n")[0], "line 1: the recording is cut off after its header (no samples)"),
     (lambda text: text.replace('"p":', '"q":', 1), "line 2: corrupt sample"),
     (lambda text: text.replace('"version":1', '"version":7'), "version 7"),
     (lambda text: "hello\n", "not a vrtherapy recording"),

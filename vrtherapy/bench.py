@@ -24,6 +24,7 @@ from typing import Any
 
 import numpy as np
 
+from vrtherapy.errors import VrtherapyError
 from vrtherapy.motion.kernel_prep import prepare_kernels
 from vrtherapy.motion.mirror import mirror_sample
 from vrtherapy.motion.one_euro import OneEuroFilter
@@ -197,6 +198,10 @@ def bench_frame(options: BenchOptions) -> dict:
 
 
 def run_bench(options: BenchOptions) -> dict:
+    video = options.tracking_video
+    if options.tracking and video is not None and not video.is_file():  # said before, not after, the bench
+        problem = "is a folder, not a video" if video.is_dir() else "no such video file"
+        raise VrtherapyError(f"--tracking-video: {video}: {problem}")
     prepare_kernels()  # compile time is not frame time
     return {"pose_pipeline": bench_pose_pipeline(options.pose_frames), "frame": bench_frame(options)}
 

@@ -1,7 +1,7 @@
 """The `vrtherapy` command line.
 
 Errors a user can act on (a bad file, a missing display) print one line, `vrtherapy: ...`, and exit
-with status 2; no traceback.
+with status 2; no traceback. Numeric options and their ranges are in `cli_options`.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 from typing import NoReturn
 
+from vrtherapy.cli_options import frame_size, number
 from vrtherapy.errors import VrtherapyError
 from vrtherapy.records import cli as records_cli
 from vrtherapy.render.display import DISPLAY_MODES
@@ -22,49 +23,14 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: {message} (see {self.prog} --help)\n")
 
 
-def _size(text: str) -> tuple[int, int]:
-    try:
-        w, h = (int(v) for v in text.lower().split("x"))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"size {text!r}: use WIDTHxHEIGHT, e.g. 960x540") from None
-    if not (64 <= w <= 7680 and 64 <= h <= 4320):
-        raise argparse.ArgumentTypeError(f"size {text!r}: out of range")
-    return w, h
-
-
-def _positive(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if not 0 < value <= 1000:
-        raise argparse.ArgumentTypeError(f"{text!r} must be above 0 (and at most 1000)")
-    return value
-
-
 def _display(text: str) -> str:
     if text not in DISPLAY_MODES:
         raise argparse.ArgumentTypeError(f"unknown display mode {text!r} (choose from {', '.join(DISPLAY_MODES)})")
     return text
 
 
-def _rest_after(text: str) -> float:
-    from vrtherapy.config import InvalidValue
-    from vrtherapy.motion.tracking_loss import LossSettings
-
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
-    try:
-        LossSettings(hold_s=value)  # the bound is stated once, on the setting
-    except InvalidValue as exc:
-        raise argparse.ArgumentTypeError(f"{text!r} seconds: {exc.reason}") from None
-    return value
-
-
 def _add_tracking_loss_option(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--rest-after", type=_rest_after, default=1.0, metavar="SECONDS",
+    parser.add_argument("--rest-after", type=number("--rest-after"), default=1.0, metavar="SECONDS",
                         help="when the limb leaves the view, hold its pose this long before it eases to rest (default 1)")
 
 
@@ -74,15 +40,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo = sub.add_parser("demo", help="run the demo playlist with a synthetic patient")
     demo.add_argument("--display", type=_display, default="auto", help="auto (default), xr, window or offscreen")
-    demo.add_argument("--seconds", type=_positive, help="how long to run (default: the whole playlist)")
+    demo.add_argument("--seconds", type=number("--seconds"), help="how long to run (default: the whole playlist)")
     demo.add_argument("--output", type=Path, help="folder for the video, frames and summary.json")
     demo.add_argument("--affected-side", choices=("left", "right"), default="left",
                       help="the missing or paretic side, where the virtual limb appears (default: left)")
     demo.add_argument("--phantom-only", action="store_true", help="draw only the virtual limb, not the intact one")
     demo.add_argument("--playlist", default="demo", help="playlist name in scenes/playlists or a TOML path")
     demo.add_argument("--scene", help="scene TOML (default: scenes/clinic_room.toml)")
-    demo.add_argument("--size", type=_size, default=(960, 540), help="frame size WIDTHxHEIGHT (default 960x540)")
-    demo.add_argument("--fps", type=_positive, default=30.0, help="target frame rate (default 30)")
+    demo.add_argument("--size", type=frame_size, default=(960, 540), help="frame size WIDTHxHEIGHT (default 960x540)")
+    demo.add_argument("--fps", type=number("--fps"), default=30.0, help="target frame rate (default 30)")
     demo.add_argument("--skin-tone", default="medium", help="porcelain, fair, medium, olive, brown, deep or #rrggbb")
     _add_tracking_loss_option(demo)
     demo.add_argument("--tracker", default="synthetic",
@@ -95,7 +61,7 @@ def build_parser() -> argparse.ArgumentParser:
     record.add_argument("--tracker", default="synthetic",
                         help="synthetic (default), or mediapipe:SOURCE (a camera index, video, image or folder; "
                              "add ,mirrored for a selfie-view camera, ,view=top for a camera above the table)")
-    record.add_argument("--seconds", type=_positive,
+    record.add_argument("--seconds", type=number("--seconds"),
                         help="how long to record (default: 10 s live; a whole video or folder of images)")
     record.add_argument("--side", choices=("left", "right"), default="right", help="the tracked (intact) side")
     record.add_argument("--limb", choices=("arm", "leg"), default="arm", help="the tracked limb (default arm)")
@@ -112,7 +78,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("prepare", help="compile the motion kernels for this machine ahead of the first session")
     bench = sub.add_parser("bench", help="measure the per-frame cost of each stage")
     bench.add_argument("--json", action="store_true", help="print the figures as one JSON object")
-    bench.add_argument("--size", type=_size, default=(960, 540))
+    bench.add_argument("--size", type=frame_size, default=(960, 540))
     bench.add_argument("--tracking-video", type=Path,
                        help="video for the webcam-tracking figures (default: ../shared/data's handpose3d cam1.mp4)")
     bench.add_argument("--no-tracking", action="store_true", help="leave out the webcam-tracking figures")
@@ -135,22 +101,17 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--tracker", default="synthetic",
                      help="synthetic (default), replay:FILE, mediapipe:SOURCE (a camera, video or images) "
                           "or headset (its hand tracking or controller)")
-    run.add_argument("--pain-before", type=_pain_score, help="pain before the session, 0-10 (else asked on screen)")
-    run.add_argument("--pain-after", type=_pain_score, help="pain after the session, 0-10 (else asked on screen)")
+    run.add_argument("--pain-before", type=number("--pain-before"), help="pain before the session, 0-10 (else asked on screen)")
+    run.add_argument("--pain-after", type=number("--pain-after"), help="pain after the session, 0-10 (else asked on screen)")
     run.add_argument("--db", help="the records: an SQLite file or a postgresql:// URL (default: $VRTHERAPY_DB, else per-user)")
-    run.add_argument("--seconds", type=_positive, help="the session's maximum length (the playlist's own cap also applies)")
+    run.add_argument("--seconds", type=number("--seconds"),
+                     help="the session's maximum length (the playlist's own cap also applies)")
     run.add_argument("--scene", help="scene TOML (default: scenes/clinic_room.toml)")
-    run.add_argument("--size", type=_size, default=(960, 540), help="frame size WIDTHxHEIGHT (default 960x540)")
-    run.add_argument("--fps", type=_positive, default=30.0, help="target frame rate (default 30)")
+    run.add_argument("--size", type=frame_size, default=(960, 540), help="frame size WIDTHxHEIGHT (default 960x540)")
+    run.add_argument("--fps", type=number("--fps"), default=30.0, help="target frame rate (default 30)")
     run.add_argument("--skin-tone", default="medium", help="porcelain, fair, medium, olive, brown, deep or #rrggbb")
     run.add_argument("--output", type=Path, help="folder for what demo leaves: video, key frames, contact sheet, summary")
     return parser
-
-
-def _pain_score(text: str) -> int:
-    if not text.strip().isdigit() or not 0 <= int(text) <= 10:
-        raise argparse.ArgumentTypeError(f"pain {text!r}: a whole number from 0 (no pain) to 10 (worst imaginable)")
-    return int(text)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -11,6 +11,7 @@ nothing from the rest of the package.
 
 from __future__ import annotations
 
+import errno
 import os
 from pathlib import Path
 
@@ -25,6 +26,8 @@ def private_folder(folder: Path) -> Path:
     while not parent.exists():
         missing.append(parent)
         parent = parent.parent
+    if not parent.is_dir():  # a file where a folder should be
+        raise NotADirectoryError(errno.ENOTDIR, "not a folder", str(parent))
     for path in reversed(missing):
         try:
             path.mkdir(mode=FOLDER_MODE)

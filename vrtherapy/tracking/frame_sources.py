@@ -158,6 +158,10 @@ class ImageFolderSource(_PacedSource):
             if not self.files:
                 raise TrackerError(f"{path}: no images in this folder ({', '.join(IMAGE_SUFFIXES)})")
         elif path.is_file():
+            import cv2
+
+            if not cv2.haveImageReader(str(path)):  # reads the file's signature only
+                raise TrackerError(f"{path}: not an image this machine can read")
             self.files = [path]
         else:
             raise TrackerError(f"{path}: no such image or folder")

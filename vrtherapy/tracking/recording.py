@@ -160,10 +160,11 @@ def _read(path: Path, f: BinaryIO) -> Recording:
     first = f.readline(MAX_LINE_BYTES + 1)
     if not first:
         raise TrackerError(f"{path}: empty file, not a vrtherapy recording")
+    if len(first) > MAX_LINE_BYTES:
+        raise TrackerError(f"{path}: line 1: the header is too long")
+    header = _header(path, _json(path, 1, first))  # not a recording at all: said as such
     if not first.endswith(b"\n"):
-        problem = "the header is too long" if len(first) > MAX_LINE_BYTES else "the recording is cut off (truncated file)"
-        raise TrackerError(f"{path}: line 1: {problem}")
-    header = _header(path, _json(path, 1, first))
+        raise TrackerError(f"{path}: line 1: the recording is cut off after its header (no samples)")
     samples: list[TrackedSample] = []
     notes: list[str] = []
     number = 1
