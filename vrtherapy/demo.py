@@ -15,7 +15,6 @@ from vrtherapy.limbs.appearance import Appearance
 from vrtherapy.motion.leg_skeleton import LegDimensions
 from vrtherapy.motion.skeleton import ArmDimensions
 from vrtherapy.motion.tracking_loss import LossSettings
-from vrtherapy.private_files import private_folder
 from vrtherapy.render.scene_spec import load_scene
 from vrtherapy.therapy.controller import SessionController
 from vrtherapy.therapy.orchestrate import run_plan
@@ -58,7 +57,6 @@ def run_demo(options: DemoOptions, say=print) -> Path:
     intact: Side = other_side(options.affected_side)
     limb = limb_kind(playlist.limb)  # the synthetic patient moves the limb the playlist is for
     folder = options.output or default_output_folder()
-    private_folder(folder)  # before the display: a folder that cannot be made costs nothing to find out
     plan = SessionPlan(
         playlist, scene_spec, options.skin_tone, limb, options.affected_side,
         ArmDimensions() if limb == "arm" else LegDimensions(), display=options.display, tracker=options.tracker,

@@ -62,6 +62,8 @@ def run_plan(plan: SessionPlan, say: Say = print, on_action: Callable[[Action], 
     source = _open_source(plan, intact, clock_box)  # before the display: a bad tracker costs nothing to find out
     for note in getattr(source, "notes", ()):
         say(f"vrtherapy: {note}")
+    if plan.output is not None:
+        private_folder(plan.output)  # it may show a patient's motion; made before the display, so a bad one costs nothing
     choice = pick_display(plan.display, say)
     if plan.tracker == "headset" and choice.mode != "xr":
         raise VrtherapyError("--tracker headset: the headset is not in use (see --display)")
@@ -122,8 +124,6 @@ def _run(plan: SessionPlan, say: Say, base, scene, source: SampleSource | None, 
     # every second frame (15 fps at the default 30) and the session itself keeps its frame rate.
     capture_every = 2 if plan.fps > 20 else 1
     recorder = None
-    if plan.output is not None:
-        private_folder(plan.output)  # it may show a patient's own recorded motion
     if plan.output is not None and (shown == "offscreen" or plan.capture_everywhere):
         recorder = DemoRecorder(plan.output, plan.playlist, plan.fps / capture_every, controller.state)
     act = _with_progress(plan, say, on_action) if not interactive and plan.playlist.planned_s > PROGRESS_AFTER_S else on_action

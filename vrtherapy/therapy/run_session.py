@@ -26,7 +26,6 @@ from typing import Any
 from vrtherapy.errors import VrtherapyError
 from vrtherapy.limbs.appearance import Appearance
 from vrtherapy.motion.tracking_loss import LossSettings
-from vrtherapy.private_files import private_folder
 from vrtherapy.records.models import SessionEnd
 from vrtherapy.render.scene_spec import load_scene
 from vrtherapy.therapy.controller import SessionController
@@ -132,8 +131,6 @@ def run_session(options: RunOptions, say=print, base=None) -> RunReport:
     playlist = load_playlist(options.playlist)
     scene_spec = load_scene(options.scene)
     Appearance.from_tone(options.skin_tone)
-    if options.output is not None:
-        private_folder(options.output)  # a folder that cannot be made is refused before anything is recorded
     store = RecordStore.open(options.db)
     try:
         profile = store.patient(options.patient)
