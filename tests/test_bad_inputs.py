@@ -142,6 +142,8 @@ def test_demo_of_a_lower_limb_playlist_moves_the_synthetic_leg(tmp_path):
     summary = json.loads((tmp_path / "out" / "summary.json").read_text())
     assert summary["limb"] == "leg" and summary["tracker"]["samples"] > 30
     assert summary["playlist"]["exercises"][0] == "rest_feet"
+    for path in (tmp_path / "out").rglob("*"):  # owner-only: a replayed recording shows a patient's movements
+        assert path.stat().st_mode & 0o777 == (0o700 if path.is_dir() else 0o600), path
 
 
 @pytest.mark.parametrize("argv, expected", [
@@ -162,3 +164,8 @@ def test_sweep_of_hostile_arguments(records, tmp_path, capsys, argv, expected):
     line = refused(capsys, *(a.format(**fill) for a in argv))
     assert expected.format(**fill) in line
     assert digest(records) == before
+
+
+def test_an_error_line_shows_escape_sequences_in_what_was_typed_instead_of_running_them(capsys):
+    line = refused(capsys, "demo", "--playlist", "/tmp/evil\x1b[2J\u202e.toml")
+    assert line == "vrtherapy: /tmp/evil\\x1b[2J\\u202e.toml: file not found"

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
 
-from tests.test_records import _no_real_db  # noqa: F401 - autouse: never the real records file
 from vrtherapy.cli import main
 from vrtherapy.records import RecordStore
 
@@ -156,7 +156,7 @@ def test_the_environment_names_the_default_records_file(tmp_path, capsys):
     assert main(["patient", "add", "--patient", "P9", "--side", "right", "--limb", "lower",
                  "--level", "transtibial"]) == 0  # fmt: skip
     assert main(["pain", "add", "--patient", "P9", "--score", "3"]) == 0
-    with RecordStore.open(tmp_path / "env-default.sqlite3") as store:
+    with RecordStore.open(os.environ["VRTHERAPY_DB"]) as store:  # each test's own (tests/conftest.py)
         assert [e.score for e in store.pain_entries("P9")] == [3]
 
 

@@ -6,16 +6,18 @@ import resource
 import stat
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
 
-from tests.conftest import PROJECT_ROOT
 from vrtherapy.errors import TrackerError
 from vrtherapy.therapy.synthetic_patient import SyntheticArmMotion, build_schedule
 from vrtherapy.tracking import recording
 from vrtherapy.tracking.recording import RecordingWriter, load_recording, read_recording
 from vrtherapy.tracking.replay import ReplaySource
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
 def make_recording(path, n=40):

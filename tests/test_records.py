@@ -15,16 +15,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.records_backends import pg_schema_fixture, records_db_fixture, row_count  # noqa: F401 - fixtures
+from tests.records_backends import row_count
 from vrtherapy.records import ExerciseResult, PatientProfile, RecordsError, RecordStore
 
 T0 = datetime(2024, 3, 4, 9, 0, tzinfo=UTC)
 TABLES = ("patients", "sessions", "pain", "exercises", "audit", "session_events")
-
-
-@pytest.fixture(autouse=True)
-def _no_real_db(monkeypatch, tmp_path):
-    monkeypatch.setenv("VRTHERAPY_DB", str(tmp_path / "env-default.sqlite3"))
 
 
 @pytest.fixture

@@ -8,8 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_records import _no_real_db  # noqa: F401 - autouse: never the real records file
-from tests.test_report import BASELINE, BETWEEN, FLAGGED_ROWS, SESSIONS, build_known_patient
+from tests.known_patient import BASELINE, BETWEEN, FLAGGED_ROWS, SESSIONS, build_known_patient
 from vrtherapy.cli import main
 from vrtherapy.records import PatientProfile, RecordStore
 from vrtherapy.records.export import AUDIT_COLUMNS, EXERCISE_COLUMNS, PAIN_COLUMNS, PATIENT_COLUMNS, SESSION_COLUMNS

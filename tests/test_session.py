@@ -16,22 +16,11 @@ from vrtherapy.therapy.synthetic_patient import SyntheticArmMotion, build_schedu
 from vrtherapy.therapy.tracking_input import TRACKER_FAILED
 
 
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 100.0
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.now += seconds
-
-
 @dataclass
 class ScriptedTracker:
     """Hands over a new sample every `every` frames until `dies_at` (then reports an error)."""
 
-    clock: FakeClock
+    clock: object
     every: int = 3
     dies_at: int | None = None
     name: str = "scripted"
@@ -74,8 +63,8 @@ def driver_for(showbase):
         scene.destroy()
 
 
-def test_delay_is_counted_once_per_new_sample(driver_for):
-    clock = FakeClock()
+def test_delay_is_counted_once_per_new_sample(driver_for, make_clock):
+    clock = make_clock()
     tracker = ScriptedTracker(clock, every=3)
     driver = driver_for(tracker, clock, 1.0)
     stats = driver.run()
@@ -88,8 +77,8 @@ def test_delay_is_counted_once_per_new_sample(driver_for):
     assert summary["p95"] == pytest.approx(20.0) and summary["within_window"] is True
 
 
-def test_dying_tracker_keeps_the_session_rendering_with_an_honest_notice(driver_for):
-    clock = FakeClock()
+def test_dying_tracker_keeps_the_session_rendering_with_an_honest_notice(driver_for, make_clock):
+    clock = make_clock()
     tracker = ScriptedTracker(clock, every=1, dies_at=10)
     driver = driver_for(tracker, clock, 1.0)
     stats = driver.run()
@@ -100,20 +89,20 @@ def test_dying_tracker_keeps_the_session_rendering_with_an_honest_notice(driver_
     assert driver.scene.limbs["left"].pose is not None  # the last good pose is held
 
 
-def test_stale_samples_ask_the_patient_to_come_back_into_view(driver_for):
-    clock = FakeClock()
+def test_stale_samples_ask_the_patient_to_come_back_into_view(driver_for, make_clock):
+    clock = make_clock()
     tracker = ScriptedTracker(clock, every=10_000)  # one sample, then nothing new
     driver = driver_for(tracker, clock, 1.0)
     driver.run()
     assert driver.scene.hud.shown.notice == "Tracking paused: move your hand back into view."
 
 
-def test_an_exercise_can_bring_its_own_mirror_mode(driver_for, tmp_path):
+def test_an_exercise_can_bring_its_own_mirror_mode(driver_for, make_clock, tmp_path):
     path = tmp_path / "modes.toml"
     path.write_text('name = "m"\nlimb = "upper"\n'
                     '[[exercises]]\nid = "fist_open_close"\nduration_s = 0.5\n'
                     '[[exercises]]\nid = "fist_open_close"\nduration_s = 0.5\nmirror = { scope = "fingers", degree = 0.5 }\n')
-    clock = FakeClock()
+    clock = make_clock()
     scopes = []
     tracker = ScriptedTracker(clock, every=1)
     driver = driver_for(tracker, clock, 0.9, playlist=load_playlist(str(path)))
@@ -135,11 +124,11 @@ def test_a_bad_mirror_mode_in_a_playlist_names_file_exercise_and_field(tmp_path)
     assert "\n" not in message and str(path) in message and "exercises[1].mirror.degree" in message
 
 
-def test_an_added_research_delay_shows_in_the_reported_delay(driver_for):
+def test_an_added_research_delay_shows_in_the_reported_delay(driver_for, make_clock):
     from vrtherapy.motion.mirror_modes import MirrorMode
     from vrtherapy.therapy import commands as cmd
 
-    clock = FakeClock()
+    clock = make_clock()
     driver = driver_for(ScriptedTracker(clock, every=1), clock, 2.0)
     driver.controller.submit(cmd.ChangeMirror(delay_ms=300.0), "console:test")
     driver.run()
@@ -149,10 +138,10 @@ def test_an_added_research_delay_shows_in_the_reported_delay(driver_for):
     assert driver.controller.modes_used[-1][1].delay_ms == 300
 
 
-def test_a_limb_out_of_view_rests_with_a_calm_notice_and_comes_back(driver_for):
+def test_a_limb_out_of_view_rests_with_a_calm_notice_and_comes_back(driver_for, make_clock):
     import numpy as np
 
-    clock = FakeClock()
+    clock = make_clock()
     tracker = ScriptedTracker(clock, every=10_000)  # one sample, then the hand is gone
     driver = driver_for(tracker, clock, 4.5)
     seen = {}

@@ -9,6 +9,9 @@ machine noise hits each alike:
   * static: our room and limbs drawn with no per-frame work of ours (what Panda3D alone costs for
     this scene);
   * full: the session's frame: tracker hand-over, pose pipeline, skinning upload, HUD, drawing.
+Start-up: a fresh process, the kernels already prepared, from spawning it to its first offscreen frame
+(`startup`).
+
 Frames are timed to completion (`gl-finish`): under software GL, `renderFrame` otherwise returns
 before anything is drawn. Under software GL filling the screen with a room costs several times a
 clear, so `full / bare` measures the rasteriser; `full / static` is our per-frame overhead.
@@ -173,11 +176,12 @@ def bench_frame(options: BenchOptions) -> dict:
         draw_only(0)
         times["static"].append(_median_ms(draw_only, n))
         times["full"].append(_median_ms(full, n))
-    tracking = None
+    tracking = latency = None
     if options.tracking:
         from vrtherapy.bench_tracking import bench_tracking
 
         tracking = bench_tracking(full, options.tracking_video)
+        latency = _bench_latency(scene, base, playlist, mirror, options)
     scene.destroy()
     renderer = base.win.gsg.getDriverRenderer()
     base.destroy()
@@ -194,16 +198,38 @@ def bench_frame(options: BenchOptions) -> dict:
         "meets_target": full_v / bare_v <= TARGET_FRAME_RATIO,
         "overhead_meets_target": full_v / static_v <= TARGET_FRAME_RATIO,
         "tracking": tracking,
+        "latency": latency,
     }
 
 
+def _bench_latency(scene, base, playlist, mirror: MirrorSettings, options: BenchOptions) -> dict:
+    """Capture-to-screen delay of the webcam path with this frame loop (`bench_latency`)."""
+    from vrtherapy.bench_latency import bench_latency
+    from vrtherapy.bench_tracking import DEFAULT_VIDEO
+    from vrtherapy.therapy.controller import SessionController
+    from vrtherapy.therapy.hud_view import hud_for
+
+    pipeline = PosePipeline(mirror)
+    controller = SessionController(playlist, pipeline.phantom_retargeter.skeleton.names, "arm")
+
+    def show(sample, now: float) -> None:
+        controller.tick(now)
+        scene.show(pipeline.process(sample, now=now), hud_for(controller.state()))
+        base.graphicsEngine.renderFrame()
+
+    return bench_latency(show, options.tracking_video or DEFAULT_VIDEO)
+
+
 def run_bench(options: BenchOptions) -> dict:
+    from vrtherapy.startup import measure_startup
+
     video = options.tracking_video
     if options.tracking and video is not None and not video.is_file():  # said before, not after, the bench
         problem = "is a folder, not a video" if video.is_dir() else "no such video file"
         raise VrtherapyError(f"--tracking-video: {video}: {problem}")
-    prepare_kernels()  # compile time is not frame time
-    return {"pose_pipeline": bench_pose_pipeline(options.pose_frames), "frame": bench_frame(options)}
+    prepare_kernels()  # compile time is not frame time (and start-up is measured after it, as after `prepare`)
+    startup = measure_startup()  # first, in a fresh process, before this one loads the machine further
+    return {"pose_pipeline": bench_pose_pipeline(options.pose_frames), "frame": bench_frame(options), "startup": startup}
 
 
 def format_report(result: dict) -> str:
@@ -223,6 +249,18 @@ def format_report(result: dict) -> str:
     lines.append(f"  full / bare    {frame['ratio']:8.3f}  (target <= {frame['target_ratio']}: {ok[frame['meets_target']]})")
     lines.append(f"  full / static  {frame['ratio_vs_static_scene']:8.3f}  (our per-frame overhead: "
                  f"{ok[frame['overhead_meets_target']]})")
+    if frame.get("latency"):
+        from vrtherapy.bench_latency import format_latency
+
+        lines += format_latency(frame["latency"])
+    startup = result.get("startup")
+    if startup and "skipped" in startup:
+        lines.append(f"start-up: skipped, {startup['skipped']}")
+    elif startup:
+        steps = ", ".join(f"{k.replace('_', ' ')} {v:.2f}" for k, v in startup["steps_s"].items())
+        lines.append("start-up to the first frame (fresh process, after `vrtherapy prepare`, offscreen):")
+        lines.append(f"  {startup['seconds_to_first_frame']:8.2f} s  (target <= {startup['target_s']:.0f} s: "
+                     f"{ok[startup['meets_target']]}): {steps}")
     tracking = frame.get("tracking")
     if tracking and "skipped" in tracking:
         lines.append(f"webcam tracking: skipped, {tracking['skipped']}")

@@ -16,7 +16,7 @@ from vrtherapy.motion.leg_skeleton import LegDimensions
 from vrtherapy.motion.skeleton import ArmDimensions
 from vrtherapy.motion.tracking_loss import LossSettings
 from vrtherapy.render.scene_spec import load_scene
-from vrtherapy.therapy.controller import SessionController
+from vrtherapy.therapy.driver import SessionDriver
 from vrtherapy.therapy.orchestrate import run_plan
 from vrtherapy.therapy.playlist import load_playlist
 from vrtherapy.therapy.session_plan import SessionPlan
@@ -64,7 +64,7 @@ def run_demo(options: DemoOptions, say=print) -> Path:
         rest_after_s=options.rest_after_s, limit_s=options.seconds, output=folder)  # fmt: skip
     seconds = playlist.duration_s if options.seconds is None else options.seconds
 
-    def ready(controller: SessionController, shown: str) -> None:
+    def ready(driver: SessionDriver, shown: str, headset: object) -> None:
         say(f"vrtherapy: {playlist.name!r}, {seconds:.0f} s on the {shown} display "
             f"(virtual {options.affected_side} {_part[limb]} mirrors the {intact} {_part[limb]})")  # fmt: skip
 

@@ -23,7 +23,6 @@ Device frames are converted here and only here:
 from __future__ import annotations
 
 import numpy as np
-from scipy.spatial.transform import Rotation
 
 #: Where a patient seated at the table has the right shoulder in the world, by default (the left: x flips).
 SEATED_RIGHT_SHOULDER = np.array([0.19, -0.03, 1.045])
@@ -69,6 +68,8 @@ def openxr_quaternion_to_world(q_xyzw: np.ndarray) -> np.ndarray:
 
 def quaternion_xyzw_to_matrix(q_xyzw: np.ndarray) -> np.ndarray:
     """(..., 4) quaternions (x, y, z, w; normalised here) -> (..., 3, 3) rotation matrices."""
+    from scipy.spatial.transform import Rotation  # 0.4 s to import: only the headset needs it, not start-up
+
     q = np.asarray(q_xyzw, dtype=float)
     return Rotation.from_quat(q.reshape(-1, 4)).as_matrix().reshape(q.shape[:-1] + (3, 3))
 

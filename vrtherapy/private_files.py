@@ -50,6 +50,16 @@ def create_private(path: Path) -> int:
     return fd
 
 
+def private_path(path: Path) -> Path:
+    """`path` made ready for a library that writes it by name (a video, an image): created empty and
+    owner-only if missing, made owner-only if there (it is about to be replaced); returns it."""
+    try:
+        os.close(create_private(Path(path)))
+    except FileExistsError:
+        os.chmod(path, FILE_MODE)
+    return Path(path)
+
+
 def write_private_bytes(path: Path, data: bytes) -> Path:
     """Write `data` to the new owner-only file `path`, replacing it whole if it exists (via `path.part`)."""
     part = Path(f"{path}.part")

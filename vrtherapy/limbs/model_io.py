@@ -30,8 +30,7 @@ from panda3d.core import (
 )
 
 from vrtherapy.errors import ConfigError
-from vrtherapy.limbs.leg_mesh import generate_leg_mesh
-from vrtherapy.limbs.mesh_generator import LimbMesh, generate_arm_mesh, mirror_mesh
+from vrtherapy.limbs.limb_mesh import LimbMesh, mirror_mesh
 from vrtherapy.motion.leg_skeleton import LEG_JOINTS, LegDimensions, build_leg_skeleton
 from vrtherapy.motion.skeleton import ARM_JOINTS, ArmDimensions, Skeleton, build_arm_skeleton
 from vrtherapy.resources import models_dir
@@ -206,6 +205,10 @@ def build_default_models(
     out_dir = Path(out_dir) if out_dir is not None else models_dir()
     arm_dims = arm_dims or ArmDimensions()
     leg_dims = leg_dims or LegDimensions()
+    # The generators (scipy's interpolators, marching cubes) load only here: a session just loads models.
+    from vrtherapy.limbs.leg_mesh import generate_leg_mesh
+    from vrtherapy.limbs.mesh_generator import generate_arm_mesh
+
     skeletons: dict[LimbKind, tuple[Skeleton[Any], Skeleton[Any]]] = {
         "arm": (build_arm_skeleton("right", arm_dims), build_arm_skeleton("left", arm_dims)),
         "leg": (build_leg_skeleton("right", leg_dims), build_leg_skeleton("left", leg_dims)),

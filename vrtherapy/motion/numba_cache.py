@@ -18,9 +18,8 @@ from pathlib import Path
 from typing import Any, TypeVar, cast
 
 import numba
-from platformdirs import user_cache_dir
 
-from vrtherapy import __version__
+from vrtherapy.resources import version_cache_dir
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -34,7 +33,7 @@ def kernel_cache_dir() -> Path:
     own = os.environ.get("NUMBA_CACHE_DIR")
     if own:
         return Path(own)
-    return Path(user_cache_dir()) / f"vrtherapy-{__version__}" / "numba"
+    return version_cache_dir() / "numba"
 
 
 def kernel(function: F) -> F:

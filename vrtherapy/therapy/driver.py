@@ -59,6 +59,7 @@ class SessionDriver:
         self.scene, self.tracker, self.pipeline, self.controller = scene, tracker, pipeline, controller
         self.residual_tracker, self.fps = residual_tracker, fps
         self._clock, self._sleep = clock, sleep
+        self.frames = 0  #: frames shown so far
         base = scene.base
         for key, command in KEYS.items():
             base.accept(key, controller.submit, [command, "keyboard"])
@@ -71,37 +72,46 @@ class SessionDriver:
             self.controller.submit(cmd.Stop(immediately=True), "window closed")
 
     def run(self, on_action: Callable[[Action], None] | None = None, sink: FrameSink | None = None,
-            sink_every: int = 1) -> FrameStats:  # fmt: skip
-        """Run the session until it is over; every `sink_every`-th frame's pixels go to `sink(frame, t, rgb)`."""
+            sink_every: int = 1, on_frame: Callable[[SessionDriver], None] | None = None) -> FrameStats:  # fmt: skip
+        """Run the session until it is over; every `sink_every`-th frame's pixels go to `sink(frame, t, rgb)`;
+        `on_frame(driver)` is called on the loop's thread after each frame is shown (the console reads the
+        frame and the state there; the commands it submits show in the next frame)."""
         base, controller, pipeline = self.scene.base, self.controller, self.pipeline
         tex = capture_texture(base.win) if sink is not None else None
         period = 1.0 / self.fps
         t0 = next_frame = self._clock()
-        frames = 0
+        self.frames = 0
         last_shown: float | None = None
         shown_delay: float | None = None
-        while True:
-            now = self._clock()
-            sample = self.tracker.latest()
-            residual = self.residual_tracker.latest() if self.residual_tracker is not None else None
-            poses = pipeline.process(sample, residual, now)
-            failed = getattr(self.tracker, "error", None) is not None or not getattr(self.tracker, "running", True)
-            tracking = TrackingInput("failed" if failed else pipeline.tracking_state, sample is not None,
-                                     pipeline.movement, shown_delay)  # fmt: skip
+        def act(actions: list[Action]) -> bool:
+            """Carry out the controller's actions; True when the session is over."""
             over = False
-            for action in controller.tick(now, tracking):
+            for action in actions:
                 if isinstance(action, ApplyMirror) and action.mode != pipeline.mirror.mode:
                     pipeline.set_mode(action.mode)
                 over = over or isinstance(action, SessionOver)
                 if on_action is not None:
                     on_action(action)
-            if over:
+            return over
+
+        while True:
+            now = self._clock()
+            if act(controller.apply_commands(now)):  # before posing: a command shows in the next frame
+                break
+            sample = self.tracker.latest()
+            residual = self.residual_tracker.latest() if self.residual_tracker is not None else None
+            poses = pipeline.process(sample, residual, now)
+            failed = getattr(self.tracker, "error", None) is not None or not getattr(self.tracker, "running", True)
+            advice = getattr(self.tracker, "advice", "")  # what to change: wrong-side hand, nothing in view
+            tracking = TrackingInput("failed" if failed else pipeline.tracking_state, sample is not None,
+                                     pipeline.movement, shown_delay, str(advice or ""))  # fmt: skip
+            if act(controller.tick(now, tracking)):
                 break
             state = controller.state()
             if state.phantom_only:
                 poses = FramePoses(poses.phantom, None, poses.t_capture)
             self.scene.show(poses, hud_for(state))
-            grab = tex is not None and frames % sink_every == 0
+            grab = tex is not None and self.frames % sink_every == 0
             if grab:
                 base.win.triggerCopy()
             base.taskMgr.step()  # renders the frame and handles window/keyboard events
@@ -111,8 +121,10 @@ class SessionDriver:
             if shown_capture is not None and shown_capture != last_shown:
                 shown_delay, last_shown = shown - shown_capture, shown_capture
             if grab and sink is not None and tex is not None:
-                sink(frames, now - t0, read_rgb(tex))
-            frames += 1
+                sink(self.frames, now - t0, read_rgb(tex))
+            self.frames += 1
+            if on_frame is not None:
+                on_frame(self)
             next_frame += period
             delay = next_frame - self._clock()
             if delay > 0:
@@ -120,4 +132,4 @@ class SessionDriver:
             elif delay < -period:
                 next_frame = self._clock()  # more than a frame late: start afresh, no burst of frames
         error = getattr(self.tracker, "error", None)
-        return FrameStats(frames, self._clock() - t0, None if error is None else f"{type(error).__name__}: {error}")
+        return FrameStats(self.frames, self._clock() - t0, None if error is None else f"{type(error).__name__}: {error}")

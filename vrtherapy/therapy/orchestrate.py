@@ -52,9 +52,15 @@ class SessionResult:
     files: list[Path] = field(default_factory=list)
 
 
+OnReady = Callable[[SessionDriver, str, Any], None]
+
+
 def run_plan(plan: SessionPlan, say: Say = print, on_action: Callable[[Action], None] | None = None,
-             on_ready: Callable[[SessionController, str], None] | None = None, base=None) -> SessionResult:  # fmt: skip
-    """Run one session; `base`: an open ShowBase to draw in (tests), else one is opened and closed."""
+             on_ready: OnReady | None = None, base=None,
+             on_frame: Callable[[SessionDriver], None] | None = None) -> SessionResult:  # fmt: skip
+    """Run one session; `base`: an open ShowBase to draw in (tests), else one is opened and closed.
+    `on_ready(driver, shown display, headset or None)` comes just before the loop; `on_action` gets every
+    action of the controller; `on_frame(driver)` is called after each frame (`SessionDriver.run`)."""
     intact = other_side(plan.affected)
     clock_box: list[SessionController] = []
     if plan.tracker == "headset" and plan.limb != "arm":
@@ -91,7 +97,7 @@ def run_plan(plan: SessionPlan, say: Say = print, on_action: Callable[[Action], 
         if source is None and headset is None:
             raise VrtherapyError("--tracker headset: the headset is not in use (see --display)")
         shown = "xr" if headset is not None else surface
-        return _run(plan, say, base, scene, source, headset, shown, notes, clock_box, on_action, on_ready)
+        return _run(plan, say, base, scene, source, headset, shown, notes, clock_box, on_action, on_ready, on_frame)
     finally:
         scene.destroy()
         if own_base:
@@ -100,7 +106,7 @@ def run_plan(plan: SessionPlan, say: Say = print, on_action: Callable[[Action], 
 
 def _run(plan: SessionPlan, say: Say, base, scene, source: SampleSource | None, headset, shown: str,
          notes: tuple[str, ...], clock_box: list[SessionController], on_action: Callable[[Action], None] | None,
-         on_ready: Callable[[SessionController, str], None] | None) -> SessionResult:  # fmt: skip
+         on_ready: OnReady | None, on_frame: Callable[[SessionDriver], None] | None) -> SessionResult:  # fmt: skip
     from vrtherapy.therapy.review_output import DemoRecorder
     from vrtherapy.therapy.session_summary import session_summary, write_summary
 
@@ -110,7 +116,7 @@ def _run(plan: SessionPlan, say: Say, base, scene, source: SampleSource | None, 
     controller = SessionController(
         plan.playlist, pipeline.phantom_retargeter.skeleton.names, plan.limb, pipeline.mirror.mode,
         phantom_only=not plan.show_intact, max_s=plan.max_s, limit_s=plan.limit_s,
-        ask_pain=plan.ask_pain if interactive else (), pain_question=plan.pain_question,
+        ask_pain=plan.ask_pain if interactive or plan.answered_elsewhere else (), pain_question=plan.pain_question,
         closing_s=plan.closing_s if interactive else 0.0)  # fmt: skip
     clock_box.append(controller)
     tracker = headset.headset.tracker if source is None else ThreadedTracker(source)  # the headset's hand or controller
@@ -128,12 +134,12 @@ def _run(plan: SessionPlan, say: Say, base, scene, source: SampleSource | None, 
         recorder = DemoRecorder(plan.output, plan.playlist, plan.fps / capture_every, controller.state)
     act = _with_progress(plan, say, on_action) if not interactive and plan.playlist.planned_s > PROGRESS_AFTER_S else on_action
     if on_ready is not None:
-        on_ready(controller, shown)
+        on_ready(driver, shown, headset)
     started = time.time()
     tracker.start()
     try:
         with _stop_on_signals(controller):
-            stats = driver.run(act, sink=recorder, sink_every=capture_every)
+            stats = driver.run(act, sink=recorder, sink_every=capture_every, on_frame=on_frame)
     finally:
         tracker.stop()
         if headset is not None:

@@ -19,16 +19,17 @@ Ctrl-C end the session as stopped, with the exercise under way recorded (`orches
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from vrtherapy.errors import VrtherapyError
 from vrtherapy.limbs.appearance import Appearance
 from vrtherapy.motion.tracking_loss import LossSettings
 from vrtherapy.records.models import SessionEnd
 from vrtherapy.render.scene_spec import load_scene
-from vrtherapy.therapy.controller import SessionController
+from vrtherapy.therapy.driver import SessionDriver
 from vrtherapy.therapy.orchestrate import run_plan
 from vrtherapy.therapy.pain import PainWhen, check_pain, pain_question
 from vrtherapy.therapy.playlist import load_playlist
@@ -83,6 +84,16 @@ class RunReport:
     exercises_planned: int
 
 
+class SessionObserver(Protocol):
+    """Someone following the session from elsewhere (the therapist's console): told when it starts (its
+    record exists), called after every frame on the loop's thread, and able to answer the pain questions
+    (so they are asked even offscreen)."""
+
+    def started(self, driver: SessionDriver, session_id: int, display: str) -> None: ...
+
+    def frame(self, driver: SessionDriver) -> None: ...
+
+
 class SessionRecorder:
     """The controller's actions -> the records store, each committed before the session goes on."""
 
@@ -91,6 +102,7 @@ class SessionRecorder:
         self.pain_before = pain_before
         self.display = ""
         self.session_id: int | None = None
+        self.on_start: Callable[[int], None] | None = None
 
     def __call__(self, action: Action) -> None:
         if isinstance(action, BeginSession):
@@ -98,6 +110,8 @@ class SessionRecorder:
                                                        exercises_planned=self.planned)  # fmt: skip
             if self.pain_before is not None:
                 self.pain(self.pain_before, "before")
+            if self.on_start is not None:
+                self.on_start(self.session_id)
         elif isinstance(action, ExerciseFinished) and self.session_id is not None:
             from vrtherapy.records.store import ExerciseResult
 
@@ -112,14 +126,19 @@ class SessionRecorder:
         if self.session_id is not None:
             self.store.add_pain(self.patient_id, score, when, session_id=self.session_id)
 
+    def event(self, kind: str, detail: dict[str, object]) -> None:
+        """Something that happened in the session (e.g. the headset lost and found again), in its record."""
+        if self.session_id is not None:
+            self.store.record_session_event(self.session_id, kind, detail)
+
     def finish(self, status: SessionEnd) -> None:
         if self.session_id is not None:
             self.store.finish_session(self.session_id, None, status)
 
 
-def run_session(options: RunOptions, say=print, base=None) -> RunReport:
-    """Run and record one session. `base`: an open ShowBase to draw in (tests); by default one is opened
-    on the chosen display and closed at the end."""
+def run_session(options: RunOptions, say=print, base=None, observer: SessionObserver | None = None) -> RunReport:
+    """Run and record one session. `base`: an open ShowBase to draw in (tests, the console's station); by
+    default one is opened on the chosen display and closed at the end. `observer`: the console following it."""
     from vrtherapy.records.store import RecordStore
 
     for name, value in (("--pain-before", options.pain_before), ("--pain-after", options.pain_after)):
@@ -150,12 +169,17 @@ def run_session(options: RunOptions, say=print, base=None) -> RunReport:
             rest_after_s=options.rest_after_s, max_s=options.seconds,
             ask_pain=tuple(w for w, v in given.items() if v is None),
             pain_question=pain_question(profile.condition), closing_s=CLOSING_S,
-            output=options.output, capture_everywhere=options.output is not None)  # fmt: skip
+            output=options.output, capture_everywhere=options.output is not None,
+            answered_elsewhere=observer is not None)  # fmt: skip
         recorder = SessionRecorder(store, profile.patient_id, playlist.name, len(playlist.exercises), options.pain_before)
 
-        def ready(controller: SessionController, shown: str) -> None:
+        def ready(driver: SessionDriver, shown: str, headset: Any) -> None:
             recorder.display = shown
-            if shown == "offscreen" and None in given.values():
+            if headset is not None:  # a headset lost, reconnected or given up mid-session is in the record
+                headset.outcome.on_event = recorder.event
+            if observer is not None:
+                recorder.on_start = lambda session_id: observer.started(driver, session_id, shown)
+            if shown == "offscreen" and observer is None and None in given.values():
                 missing = " and ".join(f"--pain-{w} N" for w, v in given.items() if v is None)
                 say(f"vrtherapy: offscreen, so nobody is asked about pain; pass {missing} to record it")
             planned = f"{playlist.planned_s / 60:.0f} min" if playlist.planned_s >= 90 else f"{playlist.planned_s:.0f} s"
@@ -163,7 +187,8 @@ def run_session(options: RunOptions, say=print, base=None) -> RunReport:
                 f"display (virtual {affected} {limb} mirrors the {intact} {limb})")  # fmt: skip
 
         try:
-            result = run_plan(plan, say, on_action=recorder, on_ready=ready, base=base)
+            result = run_plan(plan, say, on_action=recorder, on_ready=ready, base=base,
+                              on_frame=observer.frame if observer is not None else None)  # fmt: skip
         except BaseException:
             with contextlib.suppress(Exception):  # the records failing too (disk full): the first error is the one to tell
                 recorder.finish("crashed")

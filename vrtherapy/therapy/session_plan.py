@@ -40,5 +40,7 @@ class SessionPlan:
     ask_pain: tuple[PainWhen, ...] = ()  #: questions to ask where someone can answer (a window, a headset)
     pain_question: str = PAIN_QUESTION
     closing_s: float = 0.0  #: how long "Well done" stays up where someone is watching
+    #: Someone answers the pain questions from elsewhere (the therapist's console), so they are asked offscreen too.
+    answered_elsewhere: bool = False
     output: Path | None = None  #: where to leave what a person reviews (video, key frames, summary.json)
     capture_everywhere: bool = False  #: grab frames for the video in a window too (default: offscreen only)

@@ -19,6 +19,7 @@ from vrtherapy.therapy.driver import FrameStats
 from vrtherapy.therapy.measure import delay_summary_ms
 from vrtherapy.therapy.session_plan import SessionPlan
 from vrtherapy.therapy.session_state import SessionState
+from vrtherapy.xr.display_outcome import display_entry
 
 if TYPE_CHECKING:
     from vrtherapy.motion.pipeline import PosePipeline
@@ -28,6 +29,7 @@ def session_summary(plan: SessionPlan, state: SessionState, stats: FrameStats, c
                     pipeline: PosePipeline, shown: str, notes: tuple[str, ...], started: float, recorder: Any,
                     video_fps: float | None, headset: Any, files: list[Path]) -> dict[str, Any]:  # fmt: skip
     mirror = pipeline.mirror
+    advisor = getattr(getattr(tracker, "source", None), "advisor", None)  # the webcam's: what was wrong
     return {
         "frames_rendered": stats.frames,
         "seconds": round(stats.elapsed_s, 3),
@@ -36,11 +38,12 @@ def session_summary(plan: SessionPlan, state: SessionState, stats: FrameStats, c
         "video_fps": video_fps,
         "video": None if recorder is None else recorder.video_summary(),
         "limb": plan.limb,
-        "display": {"requested": plan.display, "used": shown, "fallbacks": list(notes),
-                    **({"headset": headset.summary()} if headset is not None else {})},
+        "display": display_entry(plan.display, shown, notes, stats.frames, headset),
         "window_size": list(plan.size),
         "tracker": {"name": tracker.name, "rate_hz": plan.tracker_rate_hz,
-                    "samples": tracker.samples_received, "error": stats.tracker_error},
+                    "samples": tracker.samples_received, "error": stats.tracker_error,
+                    "usable_samples": getattr(tracker, "samples_usable", tracker.samples_received),
+                    "advice": advisor.last_advice if advisor is not None else ""},
         "mirror": {**asdict(mirror), "affected_side": plan.affected, "phantom_side": mirror.phantom_side},
         "mirror_modes_used": [{"from_s": t, **asdict(mode)} for t, mode in controller.modes_used],
         "visuomotor_delay_ms": delay_summary_ms(controller.delays_s),

@@ -32,19 +32,24 @@ def open_headset_display(base, scene, eye, requested: str, intact_side, dims, fa
     `--display xr` a failure raises DisplayUnavailable (one line).
 
     VRTHERAPY_XR_SPACE=stage uses the room-scale STAGE space (default: seated LOCAL);
-    VRTHERAPY_XR_DEBUG=1 prints the runtime's warnings and errors (XR_EXT_debug_utils)."""
+    VRTHERAPY_XR_DEBUG=1 prints the runtime's warnings and errors (XR_EXT_debug_utils);
+    VRTHERAPY_XR_RECONNECT_S=SECONDS: how long a lost runtime is tried again before the desktop takes over
+    (default 15)."""
     from vrtherapy.errors import DisplayUnavailable, VrtherapyError
 
     options.setdefault("debug", os.environ.get("VRTHERAPY_XR_DEBUG", "") not in ("", "0"))
     options.setdefault("reference", os.environ.get("VRTHERAPY_XR_SPACE", "local"))
     if options["reference"] not in ("local", "stage"):
         raise DisplayUnavailable(f"VRTHERAPY_XR_SPACE: {options['reference']!r} is not a reference space (local or stage)")
+    window = os.environ.get("VRTHERAPY_XR_RECONNECT_S")
+    if window is not None and "reconnect_window_s" not in options:
+        options["reconnect_window_s"] = _reconnect_window(window)
     if dims is None:
         from vrtherapy.motion.skeleton import ArmDimensions
 
         dims = ArmDimensions()
     display = XrStereoDisplay(base, scene, HeadsetOptions(intact_side=intact_side, dims=dims, eye_position=tuple(eye.position),
-                                                          look_at=tuple(eye.look_at), **options), say)  # fmt: skip
+                                                          look_at=tuple(eye.look_at), **options), say, fallback_mode)  # fmt: skip
     try:
         display.start()
     except Exception as exc:
@@ -56,6 +61,18 @@ def open_headset_display(base, scene, eye, requested: str, intact_side, dims, fa
             raise DisplayUnavailable(f"--display xr: {reason}") from None
         return None, f"headset: {reason}; using the {fallback_mode} display instead"
     return display, None
+
+
+def _reconnect_window(text: str) -> float:
+    from vrtherapy.errors import DisplayUnavailable
+
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = float("nan")
+    if not 0.0 <= seconds <= 600.0:  # also refuses nan
+        raise DisplayUnavailable(f"VRTHERAPY_XR_RECONNECT_S: {text!r} is not a number of seconds from 0 to 600")
+    return seconds
 
 
 def connect_runner(display: XrStereoDisplay, runner) -> None:

@@ -38,6 +38,7 @@ from panda3d.core import (
 from vrtherapy.render.room import FAR_PLANE_M, NEAR_PLANE_M
 from vrtherapy.xr import lifecycle as lc
 from vrtherapy.xr.commands import ButtonCommands, Command
+from vrtherapy.xr.display_outcome import DisplayOutcome
 from vrtherapy.xr.gl_copy import GlFunctions, TextureCopier
 from vrtherapy.xr.graphics_binding import current_gl_context
 from vrtherapy.xr.projection import apply_to_lens
@@ -55,8 +56,10 @@ class XrStereoDisplay:
     """Headset output for one session on Panda3D's `base` (its window or offscreen buffer stays the
     therapist's mirror)."""
 
-    def __init__(self, base, scene, options: HeadsetOptions, say: Callable[[str], None] = print) -> None:
+    def __init__(self, base, scene, options: HeadsetOptions, say: Callable[[str], None] = print,
+                 fallback_mode: str = "offscreen") -> None:  # fmt: skip
         self.base, self.scene, self.options, self.say = base, scene, options, say
+        self.outcome = DisplayOutcome(fallback_mode)
         self.headset: HeadsetSession | None = None
         self.on_pause: Callable[[], None] = lambda: None
         self.on_resume: Callable[[], None] = lambda: None
@@ -64,7 +67,6 @@ class XrStereoDisplay:
         self.on_command: Callable[[Command], None] = lambda command: None
         self.asking_pain: Callable[[], bool] = lambda: False  #: a pain question is on the HUD
         self.active = False  #: frames go to the headset (False after a fall back or exit)
-        self.fell_back: str | None = None
         self.paused = True
         self.error: str | None = None
         self._eyes: list[tuple[GraphicsOutput, NodePath, Texture]] = []
@@ -94,6 +96,7 @@ class XrStereoDisplay:
         context = current_gl_context()
         renderer = base.win.getGsg().getDriverRenderer()
         self.headset = HeadsetSession(context, self.options, is_software_renderer(renderer), self.say)
+        self.headset.on_event = lambda kind, detail: self.outcome.event(kind, **detail)
         self._headset.start()
         gl = GlFunctions(context.get_proc_address)
         self.copier = TextureCopier(gl)
@@ -278,18 +281,26 @@ class XrStereoDisplay:
                 self._stop_presenting()
                 self.on_exit()
             elif action == lc.Action.FALL_BACK:
-                self._fall_back("the headset session was lost and could not be started again")
+                self._fall_back(self._headset.lost_reason)
 
     def _command(self, command: Command) -> None:
         if command == "recentre":
             self.recentre()
         self.on_command(command)
 
+    @property
+    def fell_back(self) -> str | None:
+        return self.outcome.fell_back
+
     def _fall_back(self, reason: str) -> None:
-        self.fell_back = reason
-        self.say(f"vrtherapy: headset: {reason}; continuing on the desktop view")
+        self.outcome.fall_back(reason, self.say)
         self._stop_presenting()
         self._set_paused(False)
+        self.base.taskMgr.add(self._count_desktop_frame, "xr-desktop-frames", sort=60)
+
+    def _count_desktop_frame(self, task):
+        self.outcome.desktop_frames += 1
+        return task.cont
 
     def _set_paused(self, paused: bool) -> None:
         """The headset's share of pausing: a pause the patient asked for (menu button) outlasts
@@ -346,6 +357,11 @@ class XrStereoDisplay:
         base = self.base
         base.taskMgr.remove("xr-begin-frame")
         base.taskMgr.remove("xr-end-frame")
+        base.taskMgr.remove("xr-desktop-frames")
+
+    def display_summary(self) -> dict:
+        """summary.json's `display` fields for what really happened (see `DisplayOutcome`)."""
+        return self.outcome.display_summary(self.headset.frames_rendered if self.headset is not None else 0)
 
     def summary(self) -> dict:
         """What the headset did, for summary.json."""
@@ -354,6 +370,7 @@ class XrStereoDisplay:
         if h is not None:
             out.update({"frames_begun": h.frames_begun, "frames_submitted": h.frames_submitted,
                         "frames_with_layers": h.frames_rendered, "session_recreations": h.lifecycle.recreations,
+                        "reconnections": h.reconnections,
                         "tracker_samples": h.tracker.samples_received, "copy": self.copier.method,
                         "display_period_ms": round(h.display_period_ns / 1e6, 3) if h.display_period_ns else None})  # fmt: skip
         return out

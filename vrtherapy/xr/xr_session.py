@@ -66,6 +66,7 @@ class HeadsetOptions:
     stump_length: float = 0.12
     eye_position: tuple[float, float, float] = (0.0, -0.35, 1.2)
     look_at: tuple[float, float, float] = (0.0, 0.3, 0.8)
+    reconnect_window_s: float = lc.RECONNECT_WINDOW_S  #: how long a lost runtime is waited for
 
 
 class HeadsetSession:
@@ -74,7 +75,7 @@ class HeadsetSession:
     def __init__(self, context: GlContext, options: HeadsetOptions, software_gl: bool,
                  say: Callable[[str], None] = print) -> None:  # fmt: skip
         self.context, self.options, self.software_gl, self.say = context, options, software_gl, say
-        self.lifecycle = lc.SessionLifecycle()
+        self.lifecycle = lc.SessionLifecycle(reconnect_window_s=options.reconnect_window_s)
         self.system: XrSystem | None = None
         self.session = None
         self.space = None
@@ -93,6 +94,9 @@ class HeadsetSession:
         self.display_period_ns = 0
         self._recentre_requested = False
         self.last_head: Pose | None = None
+        self.reconnections = 0  #: sessions started again after a loss
+        self.on_event: Callable[[str, dict], None] = lambda kind, detail: None  #: lost, reconnected
+        self.last_failure: str | None = None
 
     @property
     def xr_system(self) -> XrSystem:
@@ -186,6 +190,8 @@ class HeadsetSession:
     def poll_events(self) -> list[lc.Action]:
         """Drain the runtime's events; the application-level actions that resulted."""
         out: list[lc.Action] = []
+        if self.lifecycle.retry_due():
+            out += self._handle(lc.RetryDue())
         while self.system is not None and self.system.instance is not None:
             try:
                 buffer = xr.poll_event(self.system.instance)
@@ -217,16 +223,27 @@ class HeadsetSession:
         """Feed the lifecycle and carry out its actions; the application's share is returned."""
         out: list[lc.Action] = []
         actions = self.lifecycle.handle(event)
-        if lc.Action.CREATE_SESSION in actions:
-            self.say("vrtherapy: headset: the session was lost; starting it again")
+        if lc.Action.CREATE_SESSION in actions and not isinstance(event, lc.RetryDue):
+            self.on_event("headset_lost", {"cause": type(event).__name__})
+            self.say(f"vrtherapy: headset: the OpenXR session was lost; reconnecting (for up to "
+                     f"{self.lifecycle.reconnect_window_s:.0f} s, the exercise paused)")  # fmt: skip
         for action in actions:
             if action in (lc.Action.PAUSE, lc.Action.RESUME, lc.Action.EXIT, lc.Action.FALL_BACK):
                 out.append(action)
                 continue
+            tries = self.lifecycle.tries
             out += self._carry_out(action)
-            if self.lifecycle.finished and action in (lc.Action.CREATE_INSTANCE, lc.Action.CREATE_SESSION):
+            failed = self.lifecycle.finished or self.lifecycle.tries > tries
+            if failed and action in (lc.Action.CREATE_INSTANCE, lc.Action.CREATE_SESSION):
                 break  # starting again failed: the rest of the plan is void, the lifecycle has a new one
         return out
+
+    @property
+    def lost_reason(self) -> str:
+        """Why the headset was given up (for the one line saying the session goes on at the desktop)."""
+        window = f"{self.lifecycle.reconnect_window_s:.0f} s"
+        last = f" (last try: {self.last_failure})" if self.last_failure else ""
+        return f"the OpenXR runtime was lost and did not come back within {window}{last}"
 
     def _carry_out(self, action: lc.Action) -> list[lc.Action]:
         try:
@@ -246,6 +263,13 @@ class HeadsetSession:
                 self.system = create_system(self.context, self.options.debug, self.say)
             elif action == lc.Action.CREATE_SESSION:
                 self._create_session()
+                lost_at = self.lifecycle.lost_at
+                if lost_at is not None:
+                    self.on_event("headset_reconnected", {"down_s": round(self.lifecycle.clock() - lost_at, 3)})
+                    self.say(f"vrtherapy: headset: reconnected to the OpenXR runtime after "
+                             f"{self.lifecycle.clock() - lost_at:.1f} s; the exercise goes on in the headset")  # fmt: skip
+                self.reconnections += 1
+                self.last_failure = None
                 return self._handle(lc.Recreated())
         except xr.SessionLostError:
             return self._handle(lc.SessionLost())
@@ -253,7 +277,7 @@ class HeadsetSession:
             return self._handle(lc.InstanceLost())
         except (xr.XrException, XrStartError) as exc:
             if action in (lc.Action.CREATE_INSTANCE, lc.Action.CREATE_SESSION):
-                self.say(f"vrtherapy: headset: could not start again ({_reason(exc)})")
+                self.last_failure = _reason(exc)  # said once, in the line that gives the headset up
                 self._destroy_session()
                 return self._handle(lc.RecreateFailed())
             raise
