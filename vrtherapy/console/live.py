@@ -152,6 +152,7 @@ class LiveSession:
         self.state = LiveState(status="starting", patient_id=patient_id, playlist=playlist, display=display)
         self.stream = FrameStream()
         self.events: list[ControlEvent] = []
+        self._unlogged: list[ControlEvent] = []
         self._log = log
         self._commands: deque[Command] = deque()
         self._texture: Any = None
@@ -171,6 +172,10 @@ class LiveSession:
     def started(self, runner: SessionDriver, session_id: int, display: str) -> None:
         self.state = replace(self.state, status="running", session_id=session_id, display=display,
                              exercise_count=len(runner.controller.playlist.exercises))  # fmt: skip
+        if self._log is not None:
+            for event in self._unlogged:
+                self._log(session_id, event)
+        self._unlogged.clear()
 
     def frame(self, runner: SessionDriver) -> None:
         """After each frame: read a grabbed frame, apply commands, publish the state."""
@@ -235,6 +240,8 @@ class LiveSession:
         session_id = self.state.session_id
         if self._log is not None and session_id is not None:
             self._log(session_id, event)
+        elif session_id is None:  # the record is made when the exercises begin (e.g. the pain before answered)
+            self._unlogged.append(event)
 
     def _snapshot(self, runner: SessionDriver, now: float) -> LiveState:
         state = runner.controller.state()
