@@ -169,11 +169,12 @@ def bench_frame(options: BenchOptions) -> dict:
         draw_only(0)
         times["static"].append(_median_ms(draw_only, n))
         times["full"].append(_median_ms(full, n))
-    tracking = None
+    tracking = latency = None
     if options.tracking:
         from vrtherapy.bench_tracking import bench_tracking
 
         tracking = bench_tracking(full, options.tracking_video)
+        latency = _bench_latency(scene, base, playlist, mirror, options)
     scene.destroy()
     renderer = base.win.gsg.getDriverRenderer()
     base.destroy()
@@ -190,7 +191,24 @@ def bench_frame(options: BenchOptions) -> dict:
         "meets_target": full_v / bare_v <= TARGET_FRAME_RATIO,
         "overhead_meets_target": full_v / static_v <= TARGET_FRAME_RATIO,
         "tracking": tracking,
+        "latency": latency,
     }
+
+
+def _bench_latency(scene, base, playlist, mirror: MirrorSettings, options: BenchOptions) -> dict:
+    """Capture-to-screen delay of the webcam path with this frame loop (`bench_latency`)."""
+    from vrtherapy.bench_latency import bench_latency
+    from vrtherapy.bench_tracking import DEFAULT_VIDEO
+    from vrtherapy.therapy.session import hud_for
+
+    pipeline = PosePipeline(mirror)
+    started = time.monotonic()
+
+    def show(sample, now: float) -> None:
+        scene.show(pipeline.process(sample, now=now), hud_for(playlist, now - started))
+        base.graphicsEngine.renderFrame()
+
+    return bench_latency(show, options.tracking_video or DEFAULT_VIDEO)
 
 
 def run_bench(options: BenchOptions) -> dict:
@@ -222,6 +240,10 @@ def format_report(result: dict) -> str:
     lines.append(f"  full / bare    {frame['ratio']:8.3f}  (target <= {frame['target_ratio']}: {ok[frame['meets_target']]})")
     lines.append(f"  full / static  {frame['ratio_vs_static_scene']:8.3f}  (our per-frame overhead: "
                  f"{ok[frame['overhead_meets_target']]})")
+    if frame.get("latency"):
+        from vrtherapy.bench_latency import format_latency
+
+        lines += format_latency(frame["latency"])
     startup = result.get("startup")
     if startup and "skipped" in startup:
         lines.append(f"start-up: skipped, {startup['skipped']}")

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from vrtherapy.cli_options import frame_size, number
+from vrtherapy.console import command as console_command
 from vrtherapy.errors import VrtherapyError
 from vrtherapy.records import cli as records_cli
 from vrtherapy.records.safe_text import for_terminal
@@ -45,6 +46,8 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--output", type=Path, help="folder for the video, frames and summary.json")
     demo.add_argument("--affected-side", choices=("left", "right"), default="left",
                       help="the missing or paretic side, where the virtual limb appears (default: left)")
+    demo.add_argument("--keep-partial", action="store_true",
+                      help="exit 0 even if under half of the tracked samples showed the limb")
     demo.add_argument("--phantom-only", action="store_true", help="draw only the virtual limb, not the intact one")
     demo.add_argument("--playlist", default="demo", help="playlist name in scenes/playlists or a TOML path")
     demo.add_argument("--scene", help="scene TOML (default: scenes/clinic_room.toml)")
@@ -68,6 +71,8 @@ def build_parser() -> argparse.ArgumentParser:
     record.add_argument("--limb", choices=("arm", "leg"), default="arm", help="the tracked limb (default arm)")
     record.add_argument("--playlist", help="what the synthetic patient performs (default: demo for an arm, lower for a leg)")
     record.add_argument("--output", type=Path, required=True, help="the recording file to write (.vtrec)")
+    record.add_argument("--keep-partial", action="store_true",
+                        help="keep the recording even if under half of its samples tracked the limb")
 
     track = sub.add_parser("track", help="find hands in an image, a folder of images or a video; joint angles per frame")
     track.add_argument("source", help="an image, a folder of images, or a video file")
@@ -93,6 +98,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="folder for the PNG files (default: vrtherapy-output/limb-screenshots)")
     shots.add_argument("--skin-tone", default="medium", help="porcelain, fair, medium, olive, brown, deep or #rrggbb")
     records_cli.add_parsers(sub, _Parser)
+    console_command.add_parser(sub)
 
     run = sub.add_parser("run", help="run and record a therapy session for a patient")
     run.add_argument("--patient", required=True, help="the patient's ID in the records (see vrtherapy patient)")
@@ -135,6 +141,11 @@ def _dispatch(args: argparse.Namespace) -> int:
         from vrtherapy.therapy.rom_joints import exercise_joint
 
         return records_cli.run(args, joint_of=exercise_joint)
+    if args.command == "console":
+        from vrtherapy.prepare import ready_for_frames
+
+        ready_for_frames()
+        return console_command.run(args)
     if args.command == "prepare":
         from vrtherapy.prepare import prepare
 
@@ -177,12 +188,15 @@ def _dispatch(args: argparse.Namespace) -> int:
         print(f"vrtherapy: rendered {summary['frames_rendered']} frames at {summary['fps']} fps "
               f"on the {summary['display']['used']} display")  # fmt: skip
         print(f"vrtherapy: output written to {folder.resolve()}")
+        from vrtherapy.tracking.tracking_advice import demo_usable_line
+
+        print(f"vrtherapy: {demo_usable_line(summary, args.affected_side, args.keep_partial)}")
         return 0
     if args.command == "record":
         from vrtherapy.record import record
 
         count = record(args.tracker, args.side, args.playlist, args.seconds, args.output, args.limb,
-                       say=lambda line: print(line, file=sys.stderr))  # fmt: skip
+                       say=lambda line: print(line, file=sys.stderr), keep_partial=args.keep_partial)  # fmt: skip
         print(f"vrtherapy: recorded {count} samples to {args.output}")
         return 0
     if args.command == "track":

@@ -121,6 +121,7 @@ def run_demo(options: DemoOptions, say=print) -> Path:
         if headset is not None:
             headset.finish()
     files = recorder.finish(stats.elapsed_s) if recorder is not None else []
+    advisor = getattr(getattr(tracker, "source", None), "advisor", None)  # the webcam's: what was wrong
     summary = {
         "frames_rendered": stats.frames,
         "seconds": round(stats.elapsed_s, 3),
@@ -132,7 +133,9 @@ def run_demo(options: DemoOptions, say=print) -> Path:
         "display": display_entry(options.display, choice.mode, choice.notes, stats.frames, headset),
         "window_size": list(options.size),
         "tracker": {"name": tracker.name, "rate_hz": options.tracker_rate_hz,
-                    "samples": tracker.samples_received, "error": stats.tracker_error},
+                    "samples": tracker.samples_received, "error": stats.tracker_error,
+                    "usable_samples": getattr(tracker, "samples_usable", tracker.samples_received),
+                    "advice": advisor.last_advice if advisor is not None else ""},
         "mirror": {**asdict(mirror), "affected_side": options.affected_side,
                    "phantom_side": mirror.phantom_side},
         "mirror_modes_used": [{"from_s": t, **asdict(mode)} for t, mode in stats.modes],

@@ -138,6 +138,11 @@ class HandSelector:
         i = min(near, key=lambda k: gaps[k])
         return tuple(replace(h, side=self.side) if k == i else h for k, h in enumerate(hands))
 
+    @property
+    def followed_wrist(self) -> np.ndarray | None:
+        """The image position of the followed hand's wrist in the last frame (None if none was)."""
+        return self._previous_wrist
+
     def select(self, hands: tuple[HandObservation, ...], pose: PoseObservation | None) -> HandObservation | None:
         hands = self._relabelled(without_duplicates(hands))
         hand = select_hand(hands, self.side, pose, self._previous_wrist)

@@ -49,6 +49,7 @@ class PoseObservation:
 class Detection:
     hands: tuple[HandObservation, ...]
     pose: PoseObservation | None
+    image_size: tuple[int, int] = (0, 0)  #: (width, height) in pixels
 
 
 def _import_mediapipe():
@@ -88,22 +89,27 @@ class MediaPipeDetector:
     def detect(self, rgb: np.ndarray, search: bool = False) -> Detection:
         """Hands and pose in one RGB uint8 frame (an ordinary, un-mirrored image)."""
         rgb = np.ascontiguousarray(rgb)
-        pose = self._detect_pose(rgb) if self._pose is not None else None
+        pose = self.detect_pose(rgb) if self._pose is not None else None
         hands: tuple[HandObservation, ...] = ()
         if self._hands is not None:
             hands = self._detect_hands(rgb)
             if not hands and search:
                 hands = self._search_hands(rgb)
-        return Detection(hands, pose)
+        return Detection(hands, pose, (rgb.shape[1], rgb.shape[0]))
 
-    def _detect_pose(self, rgb: np.ndarray) -> PoseObservation | None:
-        result = self._pose.process(rgb)
+    def detect_pose(self, rgb: np.ndarray) -> PoseObservation | None:
+        """The body pose alone (None if this detector has no pose model or sees no body)."""
+        if self._pose is None:
+            return None
+        result = self._pose.process(np.ascontiguousarray(rgb))
         if result.pose_landmarks is None or result.pose_world_landmarks is None:
             return None
         image = _array(result.pose_landmarks, with_visibility=True)
         return PoseObservation(image[:, :3], _array(result.pose_world_landmarks), image[:, 3])
 
     def _detect_hands(self, rgb: np.ndarray, crop: tuple[int, ...] | None = None) -> tuple[HandObservation, ...]:
+        if self._hands is None:
+            return ()
         result = self._hands.process(rgb)
         if not result.multi_hand_landmarks:
             return ()
