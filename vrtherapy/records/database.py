@@ -15,8 +15,10 @@ name the database and what to do (`describe_error`).
 from __future__ import annotations
 
 import os
+import random
 import sqlite3
 import stat
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -69,7 +71,8 @@ def resolve(db: str | Path | None) -> Target:
     if is_server_url(db):
         try:
             url = make_url(str(db)).set(drivername="postgresql+psycopg")
-        except exc.ArgumentError:
+            url.port  # noqa: B018 - a port that is not a number fails here, not at the first query
+        except (exc.ArgumentError, ValueError):
             raise RecordsError(f"--db: {str(db).split('@')[-1]!r} is not a valid postgresql:// URL "
                                "(postgresql://USER@HOST:PORT/DATABASE)") from None  # fmt: skip
         if not url.database:
@@ -127,10 +130,37 @@ def _sqlite_engine(path: Path) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Connection) -> None:
-        # a writer takes the write lock at once, so two stations never both read-then-fail to upgrade
-        conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get("read_only") else "BEGIN IMMEDIATE")
+        if conn.get_execution_options().get("read_only"):
+            conn.exec_driver_sql("BEGIN")
+        else:
+            _take_write_lock(conn)
 
     return engine
+
+
+def _take_write_lock(conn: Connection) -> None:
+    """BEGIN IMMEDIATE (a writer takes the write lock at once, so two stations never both read and then
+    fail to upgrade), retried every few milliseconds up to the busy timeout. SQLite's own busy handler
+    backs off to 100 ms sleeps, and a station that sleeps that long while others write every few
+    milliseconds can wait past any timeout; short jittered retries give every station its turn."""
+    raw = conn.connection.dbapi_connection
+    assert raw is not None
+    deadline = time.monotonic() + busy_timeout_s()
+    delay = 0.001
+    raw.execute("PRAGMA busy_timeout = 0")
+    try:
+        while time.monotonic() < deadline:
+            try:
+                raw.execute("BEGIN IMMEDIATE")
+                return
+            except sqlite3.OperationalError as error:
+                if "locked" not in str(error) and "busy" not in str(error):
+                    raise
+            time.sleep(random.uniform(0.0, delay))
+            delay = min(delay * 1.5, 0.02)
+        conn.exec_driver_sql("BEGIN IMMEDIATE")  # the last try: its error is the one the caller sees
+    finally:
+        raw.execute(f"PRAGMA busy_timeout = {round(busy_timeout_s() * 1000):d}")
 
 
 def _prepare_file(target: Target) -> None:
@@ -182,7 +212,8 @@ def _quick_check(conn: Connection, target: Target) -> None:
         result = [str(error.orig)]
     conn.rollback()
     if result != ["ok"]:
-        raise RecordsError(f"{target.shown}: the records file is damaged ({'; '.join(result)[:120]}): nothing was "
+        found = " ".join("; ".join(result).split())[:120]
+        raise RecordsError(f"{target.shown}: the records file is damaged ({found}): nothing was "
                            "written to it; restore it from a backup, or keep a copy and try sqlite3's .recover")  # fmt: skip
 
 

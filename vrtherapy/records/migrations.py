@@ -166,6 +166,12 @@ def _v3(conn: Connection) -> None:
     rows = conn.execute(text("SELECT patient_id, limb, level FROM patients ORDER BY created_at, patient_id")).all()
     seen: set[str] = set()
     for pid, limb, level in rows:
+        if pid.lower() in seen:  # IDs are case-insensitive now: keep the first, rename the later one
+            new_id = _free_id(conn, pid)
+            conn.execute(text("UPDATE patients SET patient_id = :n WHERE patient_id = :p"), {"n": new_id, "p": pid})
+            conn.execute(audit, {"pid": new_id, "field": "patient_id", "old": pid, "new": new_id, "at": now,
+                                 "reason": "schema upgrade: patient IDs that differ only in case are one ID; renamed"})
+            pid = new_id
         condition = "stroke" if level.strip().lower() == "stroke" else "amputation"
         new_level = LEGACY_LEVELS.get(level.strip().lower(), level.strip().lower())
         if new_level not in LEVELS[(condition, limb)]:
@@ -178,12 +184,6 @@ def _v3(conn: Connection) -> None:
             conn.execute(text("UPDATE patients SET level = :l WHERE patient_id = :p"), {"l": new_level, "p": pid})
             conn.execute(audit, {"pid": pid, "field": "level", "old": level, "new": new_level, "at": now,
                                  "reason": f"schema upgrade: levels come from the fixed list for {condition} of the {limb} limb"})
-        if pid.lower() in seen:  # IDs are case-insensitive now: keep the first, rename the later one
-            new_id = _free_id(conn, pid)
-            conn.execute(text("UPDATE patients SET patient_id = :n WHERE patient_id = :p"), {"n": new_id, "p": pid})
-            conn.execute(audit, {"pid": new_id, "field": "patient_id", "old": pid, "new": new_id, "at": now,
-                                 "reason": "schema upgrade: patient IDs that differ only in case are one ID; renamed"})
-            pid = new_id
         seen.add(pid.lower())
     conn.exec_driver_sql("CREATE UNIQUE INDEX patients_id_nocase ON patients (lower(patient_id))")
     conn.execute(text("INSERT INTO audit (at, actor, patient_id, entity, entity_id, field, old_value, new_value, reason)"

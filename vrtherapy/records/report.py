@@ -8,7 +8,6 @@ run never leaves a truncated report where a finished one is expected.
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -19,7 +18,7 @@ from matplotlib.figure import Figure
 
 from vrtherapy.records.analysis import FLAG_RULE, DiaryPeriod, JointLookup, ReportData, build_report_data
 from vrtherapy.records.figures import CHARTS, DPI, PAGE_INCHES, local
-from vrtherapy.records.private import make_private, private_folder, write_private_text
+from vrtherapy.records.private import private_folder, write_private_text, written_privately
 from vrtherapy.records.profiles import wording
 from vrtherapy.records.store import RecordStore
 
@@ -49,23 +48,21 @@ def write_report(store: RecordStore, patient_id: str, output: Path, *, now: date
     folder = private_folder(Path(output))
     pdf_path = folder / "report.pdf"
     pngs: list[Path] = []
-    partial = pdf_path.with_name(pdf_path.name + ".part")
     metadata = {"Title": f"Mirror therapy report, patient {data.profile.patient_id}", "Creator": "vrtherapy",
                 "CreationDate": data.generated_at}  # fmt: skip
-    with PdfPages(partial, metadata=metadata) as pdf:
+    pages = 0
+    with written_privately(pdf_path) as partial, PdfPages(partial, metadata=metadata) as pdf:
         say(f"[1/{steps}] summary page")
         pdf.savefig(summary_page(data))
         for i, (stem, title, draw) in enumerate(CHARTS, start=2):
             say(f"[{i}/{steps}] {title}")
             fig = draw(data)
             pdf.savefig(fig)
-            png = folder / f"{stem}.png"
-            fig.savefig(png, dpi=DPI)
-            pngs.append(make_private(png))
-        if data.audit:
-            pdf.savefig(audit_page(data))
+            with written_privately(folder / f"{stem}.png") as png:
+                fig.savefig(png, dpi=DPI, format="png")
+            pngs.append(folder / f"{stem}.png")
+        pdf.savefig(audit_page(data))
         pages = pdf.get_pagecount()
-    os.replace(make_private(partial), pdf_path)
     say(f"[{steps}/{steps}] report.json")
     json_path = folder / "report.json"
     document = data.to_json() | {"figures": [p.name for p in pngs], "pdf_pages": pages}

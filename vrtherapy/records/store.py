@@ -165,17 +165,27 @@ def profile_errors(values: Mapping[str, Any], current: PatientProfile | None) ->
     if current is None:
         errors.update({k: "required" for k in ("patient_id", "affected_side", "limb", "level") if k not in values})
     settled: dict[str, Any] = {}
-    order = ["patient_id", "affected_side", "limb", "condition", "level"]
-    for name in order + sorted(n for n in names if n not in order):
-        if name not in values or name in errors:
+    # limb, condition and level are checked together (a level belongs to a condition and limb), then the
+    # measurements (named per limb) and the rest, each against the fields as they would be after the change
+    groups = [["patient_id"], ["affected_side"], ["limb", "condition", "level"], ["measurements"]]
+    groups += [[n] for n in sorted(names) if not any(n in g for g in groups)]
+    for group in groups:
+        given = {n: values[n] for n in group if n in values and n not in errors}
+        if not given:
             continue
         try:
-            replace(base, **settled, **{name: values[name]})
+            replace(base, **settled, **given)
         except FieldError as error:
             key, _, detail = error.field.partition(".")
-            errors[key if key in values else name] = f"{detail}: {error.problem}" if detail else error.problem
+            errors[key if key in values else next(iter(given))] = f"{detail}: {error.problem}" if detail else error.problem
+            rest = {n: v for n, v in given.items() if n != key} | ({"level": "unspecified"} if key == "level" else {})
+            try:  # a wrong level still lets the measurements be checked against the limb given
+                replace(base, **settled, **rest)
+                settled.update(rest)
+            except FieldError:
+                pass
             continue
-        settled[name] = values[name]
+        settled.update(given)
     return errors
 
 
