@@ -215,9 +215,10 @@ def test_swapchain_format_and_eye_size_choices():
 
 def test_blend_mode_and_extensions_from_what_the_runtime_offers():
     assert choose_blend_mode([3, 1]) == 1 and choose_blend_mode([2, 3]) == 3 and choose_blend_mode([2]) == 2
-    offered = {"XR_MNDX_egl_enable", "XR_KHR_opengl_enable", "XR_EXT_hand_tracking", "XR_EXT_debug_utils"}
+    offered = {"XR_MNDX_egl_enable", "XR_KHR_opengl_enable", "XR_EXT_hand_tracking", "XR_EXT_debug_utils",
+               "XR_KHR_convert_timespec_time"}  # fmt: skip
     assert wanted_extensions(offered, "XR_MNDX_egl_enable", debug=False) == [
-        "XR_EXT_hand_tracking", "XR_KHR_opengl_enable", "XR_MNDX_egl_enable"]
+        "XR_EXT_hand_tracking", "XR_KHR_convert_timespec_time", "XR_KHR_opengl_enable", "XR_MNDX_egl_enable"]
     assert "XR_EXT_debug_utils" in wanted_extensions(offered, "XR_MNDX_egl_enable", debug=True)
     with pytest.raises(XrStartError, match="XR_MNDX_egl_enable"):
         wanted_extensions({"XR_KHR_opengl_enable"}, "XR_MNDX_egl_enable", debug=False)

@@ -70,9 +70,11 @@ def test_stereo_frames_reach_the_runtime_and_the_session_exits_cleanly(showbase,
                                                         say=lines.append)  # fmt: skip
     assert note is None
     states = []
+    shown_after_step: list[tuple[float | None, float]] = []
     try:
         for _ in range(200):
             showbase.taskMgr.step()
+            shown_after_step.append((display.shown_at(), time.monotonic()))
             states.append(display.headset.lifecycle.state.name)
             if display.headset.frames_rendered >= 30:
                 break
@@ -82,6 +84,10 @@ def test_stereo_frames_reach_the_runtime_and_the_session_exits_cleanly(showbase,
     assert "FOCUSED" in states or "VISIBLE" in states
     assert summary["frames_with_layers"] >= 30 and summary["frames_submitted"] >= summary["frames_with_layers"]
     assert summary["eye_size"][0][0] > 0 and summary["swapchain_format"] in ("0x8c43", "0x8058")
+    ahead = [shown - done for shown, done in shown_after_step if shown is not None]
+    # The frame reaches the eyes at the runtime's predicted display time, after rendering finished and
+    # within a few display periods (the visuo-motor delay in the headset runs to it).
+    assert len(ahead) >= 20 and all(0.0 < a < 0.5 for a in ahead), ahead
     assert seen and all((image[..., 0] > 200).mean() > 0.9 and (image[..., 1] < 40).mean() > 0.9 for image in seen)
     lifecycle = display.headset.lifecycle
     assert lifecycle.finished and lifecycle.state.name == "EXITING" and not display.active

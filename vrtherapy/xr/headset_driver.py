@@ -117,5 +117,9 @@ def _controller_sender(runner, submit) -> Callable[[Command], None]:
 def _pain_question_probe(runner) -> Callable[[], bool]:
     """Whether a pain question is on the HUD right now (the controller then answers it)."""
     if callable(getattr(runner, "submit", None)):
-        return lambda: runner.state.pain is not None
+        def asking() -> bool:
+            state = runner.state() if callable(runner.state) else runner.state  # SessionController.state()
+            return state.pain is not None
+
+        return asking
     return lambda: getattr(runner, "pain", None) is not None

@@ -41,7 +41,7 @@ def wanted_extensions(offered: set[str], graphics_extension: str, debug: bool) -
     if graphics_extension not in offered:
         raise XrStartError(f"the OpenXR runtime has no {graphics_extension}, which Panda3D's OpenGL context needs")
     wanted = {graphics_extension}
-    optional = ["XR_KHR_opengl_enable", "XR_EXT_hand_tracking", "XR_EXT_user_presence"]
+    optional = ["XR_KHR_opengl_enable", "XR_EXT_hand_tracking", "XR_EXT_user_presence", "XR_KHR_convert_timespec_time"]
     if debug:
         optional.append("XR_EXT_debug_utils")
     wanted.update(name for name in optional if name in offered)

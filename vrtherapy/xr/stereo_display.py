@@ -73,6 +73,7 @@ class XrStereoDisplay:
         self._eye_ids: list[int] = []
         self._frame: FrameInfo | None = None
         self._copied = 0
+        self._shown_at: float | None = None
         self._nodes: list[NodePath] = []
         self._copy_region: Any = None  #: a Panda3D DisplayRegion
         self._hud_parent: NodePath | None = None
@@ -193,6 +194,12 @@ class XrStereoDisplay:
     def should_pause(self) -> bool:
         return self.active and self.headset is not None and self.headset.lifecycle.should_pause
 
+    def shown_at(self) -> float | None:
+        """When the frame just drawn reaches the patient's eyes: the runtime's predicted display time (on the
+        `time.monotonic` clock), None when the frame did not go to the headset. The visuo-motor delay in the
+        headset runs to this moment, not to when rendering finished."""
+        return self._shown_at if self.active else None
+
     def pace(self, seconds: float) -> None:
         """The session runner's sleep: xrWaitFrame paces a running headset, otherwise sleep."""
         if not (self.active and self._headset.lifecycle.should_run_frame_loop):
@@ -212,7 +219,7 @@ class XrStereoDisplay:
     def _before_render(self, task):
         if not self.active:
             return task.done
-        self._frame, self._copied = None, 0
+        self._frame, self._copied, self._shown_at = None, 0, None
         try:
             self._app_actions(self._headset.poll_events())
             if self.active:
@@ -257,6 +264,7 @@ class XrStereoDisplay:
         if frame is not None:
             try:
                 self._headset.end_frame(frame, rendered=self._copied == 2)
+                self._shown_at = _next_refresh(frame.shown_at, frame.period_ns * 1e-9) if self._copied == 2 else None
             except Exception as exc:
                 self._frame_failed(exc)
         self._frame = None
@@ -374,6 +382,17 @@ class XrStereoDisplay:
                         "tracker_samples": h.tracker.samples_received, "copy": self.copier.method,
                         "display_period_ms": round(h.display_period_ns / 1e6, 3) if h.display_period_ns else None})  # fmt: skip
         return out
+
+
+def _next_refresh(predicted: float, period_s: float) -> float:
+    """The predicted display time, or, for a frame finished after it (it missed that refresh), the next
+    refresh after now: when the patient actually sees it."""
+    import math
+
+    now = time.monotonic()
+    if predicted >= now or period_s <= 0:
+        return predicted
+    return predicted + math.ceil((now - predicted) / period_s) * period_s
 
 
 def _degrees(radians: float) -> float:

@@ -13,19 +13,16 @@ import contextlib
 import time
 from collections.abc import Callable
 from ctypes import POINTER, byref, cast
-from dataclasses import dataclass, field
 from functools import partial
-from typing import Any, Literal
+from typing import Any
 
 import xr
 
-from vrtherapy.motion.anchoring import AmputationLevel
-from vrtherapy.motion.skeleton import ArmDimensions
 from vrtherapy.tracking.sample import Side, other_side
 from vrtherapy.xr import lifecycle as lc
-from vrtherapy.xr.commands import Buttons
 from vrtherapy.xr.controller_hand import sample_from_grip
 from vrtherapy.xr.controllers import XrControllers
+from vrtherapy.xr.frame_info import EyeView, FrameInfo, HeadsetOptions, ReferenceKind
 from vrtherapy.xr.graphics_binding import GlContext, make_graphics_binding
 from vrtherapy.xr.hand_tracking import HandJointSource, HeadsetTracker, sample_from_joints
 from vrtherapy.xr.instance import XrStartError, XrSystem, create_system, ctypes_pointer
@@ -34,39 +31,8 @@ from vrtherapy.xr.reference_space import Pose, SpaceAnchor, recentre, stage_anch
 from vrtherapy.xr.residual_limb import residual_sample
 from vrtherapy.xr.swapchains import EyeSwapchain, choose_color_format, eye_size
 
-ReferenceKind = Literal["local", "stage"]
 STEREO = xr.ViewConfigurationType.PRIMARY_STEREO
 VIEW_VALID = 0x1 | 0x2  # XR_VIEW_STATE_ORIENTATION_VALID_BIT | POSITION_VALID_BIT
-
-
-@dataclass(frozen=True)
-class EyeView:
-    fov: FovAngles
-    pose: Pose  #: world frame
-    raw: Any  #: the XrView (pyopenxr declares no types), handed back in the projection layer
-
-
-@dataclass
-class FrameInfo:
-    display_time: int
-    period_ns: int
-    should_render: bool
-    views: list[EyeView] = field(default_factory=list)
-    head: Pose | None = None
-    buttons: Buttons = field(default_factory=Buttons)
-
-
-@dataclass(frozen=True)
-class HeadsetOptions:
-    reference: ReferenceKind = "local"
-    debug: bool = False
-    intact_side: Side = "right"
-    dims: ArmDimensions = field(default_factory=ArmDimensions)
-    residual_level: AmputationLevel | None = None  #: a controller on the residual arm anchors the limb
-    stump_length: float = 0.12
-    eye_position: tuple[float, float, float] = (0.0, -0.35, 1.2)
-    look_at: tuple[float, float, float] = (0.0, 0.3, 0.8)
-    reconnect_window_s: float = lc.RECONNECT_WINDOW_S  #: how long a lost runtime is waited for
 
 
 class HeadsetSession:
@@ -95,6 +61,8 @@ class HeadsetSession:
         self._recentre_requested = False
         self.last_head: Pose | None = None
         self.reconnections = 0  #: sessions started again after a loss
+        self.last_shown_at: float | None = None  #: when the latest frame reaches the eyes (time.monotonic clock)
+        self._to_timespec: Any = None  #: xrConvertTimeToTimespecTimeKHR, looked up once per instance
         self.on_event: Callable[[str, dict], None] = lambda kind, detail: None  #: lost, reconnected
         self.last_failure: str | None = None
 
@@ -261,6 +229,7 @@ class HeadsetSession:
                     self.system = None
             elif action == lc.Action.CREATE_INSTANCE:
                 self.system = create_system(self.context, self.options.debug, self.say)
+                self._to_timespec = None  # a function pointer belongs to its instance
             elif action == lc.Action.CREATE_SESSION:
                 self._create_session()
                 lost_at = self.lifecycle.lost_at
@@ -295,9 +264,23 @@ class HeadsetSession:
         self.display_period_ns = int(state.predicted_display_period)
         frame = FrameInfo(int(state.predicted_display_time), int(state.predicted_display_period),
                           bool(state.should_render))  # fmt: skip
+        frame.shown_at = self.last_shown_at = self._monotonic_at(frame.display_time, frame.period_ns)
         if frame.should_render:
             self._locate(frame)
         return frame
+
+    def _monotonic_at(self, display_time: int, period_ns: int) -> float:
+        """The runtime's predicted display time on Python's `time.monotonic` clock (CLOCK_MONOTONIC), through
+        XR_KHR_convert_timespec_time; without it, a frame period from now (what xrWaitFrame promises)."""
+        system = self.system
+        if system is not None and system.has("XR_KHR_convert_timespec_time"):
+            if self._to_timespec is None:
+                self._to_timespec = cast(xr.get_instance_proc_addr(system.instance, "xrConvertTimeToTimespecTimeKHR"),
+                                         xr.PFN_xrConvertTimeToTimespecTimeKHR)  # fmt: skip
+            spec = xr.timespec()
+            if self._to_timespec(system.instance, display_time, byref(spec)) >= 0:
+                return spec.tv_sec + spec.tv_nsec * 1e-9
+        return time.monotonic() + period_ns * 1e-9
 
     def _locate(self, frame: FrameInfo) -> None:
         head_location = xr.locate_space(self.view_space, self.space, frame.display_time)
