@@ -50,7 +50,7 @@ def patient_db(tmp_path):
 
 def test_console_commands_take_effect_in_the_next_frame_and_are_logged(showbase, patient_db, tmp_path, monkeypatch):
     monkeypatch.setenv("VRTHERAPY_PLAYLISTS", str(tmp_path))
-    (tmp_path / "tiny.toml").write_text('name = "Tiny"\nlimb = "upper"\n[[exercises]]\nid = "fist_open_close"\nreps = 2\n')
+    (tmp_path / "tiny.toml").write_text('name = "Tiny"\nlimb = "upper"\n[[exercises]]\nid = "fist_open_close"\nreps = 4\n')
     logged: list[tuple[int, ControlEvent]] = []
     degree = console_command("mirror", {"degree": 0.4}, "upper")
     probe = Probe({30: [Command("JS", degree)], 40: [Command("JS", console_command("phantom_only", True, "upper"))],
