@@ -160,6 +160,25 @@ def load_recording(path: Path) -> Recording:
         raise TrackerError(f"{path}: cannot read the recording ({exc.strerror or exc})") from None
 
 
+def read_header(path: Path) -> RecordingHeader:
+    """Only the header of a recording (what it holds, not its samples); TrackerError if it is not one."""
+    path = Path(path)
+    try:
+        with open(path, "rb") as f:
+            if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
+                raise TrackerError(f"{path}: not a regular file")
+            first = f.readline(MAX_LINE_BYTES + 1)
+    except FileNotFoundError:
+        raise TrackerError(f"{path}: recording not found") from None
+    except IsADirectoryError:
+        raise TrackerError(f"{path}: is a folder, not a recording") from None
+    except OSError as exc:
+        raise TrackerError(f"{path}: cannot read the recording ({exc.strerror or exc})") from None
+    if not first:
+        raise TrackerError(f"{path}: empty file, not a vrtherapy recording")
+    return _header(path, _json(path, 1, first))
+
+
 def _read(path: Path, f: BinaryIO) -> Recording:
     first = f.readline(MAX_LINE_BYTES + 1)
     if not first:
