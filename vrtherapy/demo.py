@@ -18,7 +18,7 @@ from vrtherapy.motion.tracking_loss import LossSettings
 from vrtherapy.render.scene_spec import load_scene
 from vrtherapy.therapy.driver import SessionDriver
 from vrtherapy.therapy.orchestrate import run_plan
-from vrtherapy.therapy.playlist import load_playlist
+from vrtherapy.therapy.playlist import DEFAULT_PLAYLIST_FOR_LIMB, load_playlist
 from vrtherapy.therapy.session_plan import SessionPlan
 from vrtherapy.therapy.setup import limb_kind
 from vrtherapy.tracking.sample import Side, other_side
@@ -31,7 +31,7 @@ class DemoOptions:
     output: Path | None = None
     affected_side: Side = "left"  #: the missing (or paretic) side, where the virtual limb is drawn
     show_intact: bool = True
-    playlist: str = "demo"
+    playlist: str | None = None  #: None: the demo, or for a replayed leg recording the lower-limb playlist
     scene: str | None = None
     size: tuple[int, int] = (960, 540)
     fps: float = 30.0
@@ -45,6 +45,15 @@ class DemoOptions:
 _part = {"arm": "hand", "leg": "foot"}
 
 
+def _default_playlist(tracker: str) -> str:
+    """The demo playlist, or the default one for the limb a replayed recording holds."""
+    if tracker.startswith("replay:"):
+        from vrtherapy.tracking.recording import read_header
+
+        return DEFAULT_PLAYLIST_FOR_LIMB[read_header(Path(tracker.partition(":")[2])).limb]
+    return DEFAULT_PLAYLIST_FOR_LIMB["arm"]
+
+
 def default_output_folder() -> Path:
     return Path("vrtherapy-output") / datetime.now().strftime("demo-%Y%m%d-%H%M%S")
 
@@ -52,7 +61,7 @@ def default_output_folder() -> Path:
 def run_demo(options: DemoOptions, say=print) -> Path:
     """Run the demo; returns the output folder (which holds summary.json)."""
     scene_spec = load_scene(options.scene)
-    playlist = load_playlist(options.playlist)
+    playlist = load_playlist(options.playlist or _default_playlist(options.tracker))
     Appearance.from_tone(options.skin_tone)
     intact: Side = other_side(options.affected_side)
     limb = limb_kind(playlist.limb)  # the synthetic patient moves the limb the playlist is for
