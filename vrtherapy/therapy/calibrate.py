@@ -202,5 +202,5 @@ def session_calibration(store, patient_id: str, limb: str, intact: Side, dims, s
             f"the intact side is now {intact}: calibrate again")  # fmt: skip
         return dims, None
     say(f"vrtherapy: the virtual limb follows the calibration of {entry.at:%Y-%m-%d %H:%M} UTC")
-    neutral = np.degrees(np.array(calibration.neutral_angles)) if calibration.neutral_angles else None
+    neutral = tuple(map(tuple, np.degrees(calibration.neutral_angles))) if calibration.neutral_angles else None
     return calibration.dimensions, neutral
