@@ -235,7 +235,7 @@ def test_a_clinic_day_in_the_console(tmp_path):
         history = lambda: css("[data-session]").text  # noqa: E731
         text = wait_for("the session in the history", lambda: "pain 5 → 3" in history() and history())
         assert "fist_open_close" in text and "4 / 4" in text, text
-        assert "mirror.degree 1.0 → 0.5" in text and f"{THERAPIST}: pause" in text, text
+        assert "mirror degree 1.0 → 0.5" in text and f"{THERAPIST}: paused" in text, text
         _shot(driver, "08-history")
         click('[data-sub="report"]')
         click("#make-report")

@@ -126,7 +126,12 @@ def _watch(url: str, code: str) -> list[float]:
     paired = client.post("/api/pair", json={"code": code, "name": "viewer"}, headers={"Origin": url})
     assert paired.status_code == 200, paired.text
     stop = threading.Event()
-    threading.Thread(target=lambda: (sys.stdin.readline(), stop.set()), daemon=True).start()
+
+    def wait_for_stop() -> None:
+        sys.stdin.readline()
+        stop.set()
+
+    threading.Thread(target=wait_for_stop, daemon=True).start()
     received: list[float] = []
     seq, next_state = -1, 0.0
     while not stop.is_set():

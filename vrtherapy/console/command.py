@@ -108,7 +108,7 @@ def build_console(options: ConsoleOptions, say: Callable[[str], None] = print,
     gate = PairingGate(announce=announce)
     bridge = RecordsBridge()
     log = ControlLog(options.db, bridge, say)
-    station = Station(options.db, say=say, base=base, size=options.size, log=log)
+    station = Station(options.db, say=say, base=base, size=options.size, log=log, pairing_code=lambda: gate.code)
     ctx = ConsoleContext(options.db, gate, station, say=say, records=bridge)
     return ctx, create_app(ctx, allowed_hosts(options.host, options.port))
 

@@ -168,7 +168,8 @@ class LiveSession:
     """One session started from the console: its frames, state, commands and control log."""
 
     def __init__(self, patient_id: str, playlist: str, display: str, who: str,
-                 log: Callable[[int, ControlEvent], None] | None = None) -> None:  # fmt: skip
+                 log: Callable[[int, ControlEvent], None] | None = None,
+                 pairing_code: Callable[[], str] | None = None) -> None:  # fmt: skip
         self.who = who
         self.state = LiveState(status="starting", patient_id=patient_id, playlist=playlist, display=display)
         self.stream = FrameStream()
@@ -182,6 +183,8 @@ class LiveSession:
         self._rom: tuple[float, float | None] = (0.0, None)
         self._wrong: tuple[int, float] = (0, -1e9)  # wrong-side samples so far, when the count last grew
         self.done = threading.Event()
+        self._pairing_code = pairing_code
+        self._badge: Any = None
         #: (first frame's time, latest frame's time, frames): the session's own frame rate, for the bench
         self.frame_span: tuple[float, float, int] = (0.0, 0.0, 0)
 
@@ -193,6 +196,10 @@ class LiveSession:
     # -- from the session's loop (main thread) ------------------------------------------------------
 
     def started(self, runner: SessionRunner, session_id: int, display: str) -> None:
+        if self._pairing_code is not None and display != "offscreen":  # a window is up: the code shows there too
+            from vrtherapy.console.code_badge import CodeBadge
+
+            self._badge = CodeBadge(runner.scene.base, self._pairing_code)
         self.state = replace(self.state, status="running", session_id=session_id, display=display,
                              exercise_count=len(runner.playlist.exercises))  # fmt: skip
 
@@ -202,6 +209,8 @@ class LiveSession:
         self._fps_window.append(now)
         self.frame_span = (self.frame_span[0] or now, now, self.frame_span[2] + 1)
         self._grab(runner, now)
+        if self._badge is not None:
+            self._badge.update()
         while self._commands:
             command = self._commands.popleft()
             try:
@@ -211,6 +220,10 @@ class LiveSession:
         self.state = self._snapshot(runner, now)
 
     def finished(self, message: str, failed: bool = False) -> None:
+        """The session is over (called on the loop's thread once `run_session` has returned)."""
+        if self._badge is not None:
+            self._badge.destroy()
+            self._badge = None
         self.state = replace(self.state, status="failed" if failed else "ended", stage="end", message=message,
                              pain_question="", pain_answer="", seconds_left=None)  # fmt: skip
         self.stream.close()
