@@ -17,7 +17,7 @@ class CodeBadge:
         from panda3d.core import TextNode
 
         self._code, self._shown = code, ""
-        self._text = OnscreenText(text="", parent=base.a2dBottomRight, pos=(-0.04, 0.04), scale=0.04,
+        self._text = OnscreenText(text="", parent=base.a2dBottomRight, pos=(-0.04, 0.045), scale=0.05,
                                   align=TextNode.ARight, fg=(0.92, 0.95, 0.94, 0.9), shadow=(0, 0, 0, 0.5),
                                   mayChange=True)  # fmt: skip
         self.update()
