@@ -56,7 +56,7 @@ def _measure(size: tuple[int, int], seconds: float, runs: int) -> dict[str, Any]
     import httpx
     import uvicorn
 
-    from vrtherapy.console.command import ConsoleOptions, build_console
+    from vrtherapy.console.command import ConsoleOptions, build_console, run_web_server
     from vrtherapy.console.live import STREAM_FPS, STREAM_WIDTH
     from vrtherapy.console.station import StartRequest
     from vrtherapy.records.models import PatientProfile
@@ -76,7 +76,7 @@ def _measure(size: tuple[int, int], seconds: float, runs: int) -> dict[str, Any]
     port = sock.getsockname()[1]
     ctx, app = build_console(ConsoleOptions(port=port, db=db, size=size), say=lambda line: None, base=base)
     server = uvicorn.Server(uvicorn.Config(app, log_level="error", access_log=False, lifespan="off"))
-    threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True).start()
+    threading.Thread(target=run_web_server, args=(server, sock), daemon=True).start()
     url = f"http://127.0.0.1:{port}"
     client = httpx.Client(base_url=url, timeout=10)
     while True:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import threading
 import time
 from collections import deque
@@ -35,6 +36,9 @@ STREAM_WIDTH = 640
 STREAM_FPS = 15.0  #: frames a second grabbed for the live view while someone watches
 VIEWER_TIMEOUT_S = 2.0  #: no viewer asked for a frame this long: stop grabbing
 JPEG_QUALITY = 75
+#: The console's threads (JPEG encoder, web server) run below the session's loop: on a machine whose cores
+#: the software rasteriser keeps busy, the patient's frames come first and the live view takes what is left.
+THREAD_NICENESS = 10
 ROM_EVERY_S = 0.25  #: how often the range of motion so far is recomputed
 
 MIRROR_FIELDS = ("degree", "gain", "scope", "delay_ms")
@@ -145,6 +149,7 @@ class FrameStream:
     def _encode_loop(self) -> None:
         import cv2
 
+        lower_this_thread()
         while not self._closed:
             self._wake.wait(1.0)
             self._wake.clear()
@@ -306,6 +311,13 @@ class LiveSession:
             phantom_only=not pipeline.mirror.show_intact, pain_question=pain.when if pain is not None else "",
             pain_answer=pain.display if pain is not None else "", frames=stats.frames,
         )  # fmt: skip
+
+
+def lower_this_thread() -> None:
+    """Run the calling thread below the session's loop (Linux: per-thread niceness; elsewhere nothing)."""
+    if hasattr(os, "setpriority"):
+        with contextlib.suppress(OSError):
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), THREAD_NICENESS)
 
 
 def _tracking(runner: SessionRunner, wrong_hand: bool) -> tuple[str, str]:
