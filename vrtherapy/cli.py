@@ -50,7 +50,8 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--keep-partial", action="store_true",
                       help="exit 0 even if under half of the tracked samples showed the limb")
     demo.add_argument("--phantom-only", action="store_true", help="draw only the virtual limb, not the intact one")
-    demo.add_argument("--playlist", default="demo", help="playlist name in scenes/playlists or a TOML path")
+    demo.add_argument("--playlist", help="playlist name in scenes/playlists or a TOML path (default: demo; lower "
+                                         "for a replayed leg recording)")
     demo.add_argument("--scene", help="scene TOML (default: scenes/clinic_room.toml)")
     demo.add_argument("--size", type=frame_size, default=(960, 540), help="frame size WIDTHxHEIGHT (default 960x540)")
     demo.add_argument("--fps", type=number("--fps"), default=30.0, help="target frame rate (default 30)")

@@ -22,7 +22,7 @@ from vrtherapy.private_files import private_folder
 from vrtherapy.render.display import DisplayChoice, open_showbase, surface_for
 from vrtherapy.render.scene_spec import load_scene
 from vrtherapy.summary_file import write_json
-from vrtherapy.therapy.playlist import load_playlist
+from vrtherapy.therapy.playlist import DEFAULT_PLAYLIST_FOR_LIMB, load_playlist
 from vrtherapy.therapy.session import SessionRunner
 from vrtherapy.therapy.setup import build_skeletons, limb_kind, patient_script, pick_display, prepare_motion
 from vrtherapy.therapy.tracker_factory import open_source
@@ -38,7 +38,7 @@ class DemoOptions:
     output: Path | None = None
     affected_side: Side = "left"  #: the missing (or paretic) side, where the virtual limb is drawn
     show_intact: bool = True
-    playlist: str = "demo"
+    playlist: str | None = None  #: None: the demo, or for a replayed leg recording the lower-limb playlist
     scene: str | None = None
     size: tuple[int, int] = (960, 540)
     fps: float = 30.0
@@ -52,6 +52,15 @@ class DemoOptions:
 _part = {"arm": "hand", "leg": "foot"}
 
 
+def _default_playlist(tracker: str) -> str:
+    """The demo playlist, or the default one for the limb a replayed recording holds."""
+    if tracker.startswith("replay:"):
+        from vrtherapy.tracking.recording import read_header
+
+        return DEFAULT_PLAYLIST_FOR_LIMB[read_header(Path(tracker.partition(":")[2])).limb]
+    return DEFAULT_PLAYLIST_FOR_LIMB["arm"]
+
+
 def default_output_folder() -> Path:
     return Path("vrtherapy-output") / datetime.now().strftime("demo-%Y%m%d-%H%M%S")
 
@@ -59,7 +68,7 @@ def default_output_folder() -> Path:
 def run_demo(options: DemoOptions, say=print) -> Path:
     """Run the demo; returns the output folder (which holds summary.json)."""
     scene_spec = load_scene(options.scene)
-    playlist = load_playlist(options.playlist)
+    playlist = load_playlist(options.playlist or _default_playlist(options.tracker))
     appearance = Appearance.from_tone(options.skin_tone)
     intact: Side = other_side(options.affected_side)
     limb = limb_kind(playlist.limb)  # the synthetic patient moves the limb the playlist is for

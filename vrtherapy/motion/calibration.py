@@ -76,14 +76,17 @@ class Calibration:
     @staticmethod
     def load(path: Path) -> Calibration:
         """The saved calibration; ConfigError (one line naming file and field) when it is unusable."""
-        from vrtherapy.config import parse_dataclass
+        from vrtherapy.config import parse_dataclass, read_limited
 
+        if not Path(path).exists():
+            raise ConfigError(f"{path}: no calibration saved for this patient yet")
+        raw = read_limited(Path(path), 64 * 1024, str(path), ConfigError)  # a calibration is a few hundred bytes
         try:
-            data = json.loads(Path(path).read_text())
-        except FileNotFoundError:
-            raise ConfigError(f"{path}: no calibration saved for this patient yet") from None
-        except (OSError, ValueError) as exc:
+            data = json.loads(raw.decode("utf-8"))
+        except ValueError as exc:  # not UTF-8, not JSON
             raise ConfigError(f"{path}: not a usable calibration ({exc})") from None
+        except RecursionError:
+            raise ConfigError(f"{path}: not a usable calibration (nested too deeply)") from None
         if not isinstance(data, dict):
             raise ConfigError(f"{path}: not a usable calibration (not a JSON object)")
         return parse_dataclass(data, Calibration, str(path))
