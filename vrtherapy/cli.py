@@ -120,6 +120,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--size", type=frame_size, default=(960, 540), help="frame size WIDTHxHEIGHT (default 960x540)")
     run.add_argument("--fps", type=number("--fps"), default=30.0, help="target frame rate (default 30)")
     run.add_argument("--skin-tone", default="medium", help="porcelain, fair, medium, olive, brown, deep or #rrggbb")
+    run.add_argument("--output", type=Path, help="folder for what demo leaves: video, key frames, contact sheet, summary")
     return parser
 
 
@@ -173,7 +174,7 @@ def _dispatch(args: argparse.Namespace) -> int:
             patient=args.patient, playlist=args.playlist, display=args.display, tracker=args.tracker,
             pain_before=args.pain_before, pain_after=args.pain_after, db=args.db, seconds=args.seconds,
             scene=args.scene, size=args.size, fps=args.fps, skin_tone=args.skin_tone,
-            rest_after_s=args.rest_after))  # fmt: skip
+            rest_after_s=args.rest_after, output=args.output))  # fmt: skip
         print("\n".join(format_report(report)))
         return 0
     if args.command == "demo":
