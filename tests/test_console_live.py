@@ -53,9 +53,9 @@ def test_console_commands_take_effect_in_the_next_frame_and_are_logged(showbase,
     (tmp_path / "tiny.toml").write_text('name = "Tiny"\nlimb = "upper"\n[[exercises]]\nid = "fist_open_close"\nreps = 4\n')
     logged: list[tuple[int, ControlEvent]] = []
     degree = console_command("mirror", {"degree": 0.4}, "upper")
-    probe = Probe({30: [Command("JS", degree)], 40: [Command("JS", console_command("phantom_only", True, "upper"))],
-                   45: [Command("JS", console_command("pause", None, "upper"))],
-                   50: [Command("JS", console_command("resume", None, "upper"))]},
+    probe = Probe({30: [Command("JS", degree)], 31: [Command("JS", console_command("phantom_only", True, "upper"))],
+                   32: [Command("JS", console_command("pause", None, "upper"))],
+                   34: [Command("JS", console_command("resume", None, "upper"))]},
                   patient_id="P9", playlist="tiny", display="offscreen", who="JS",
                   log=lambda sid, e: logged.append((sid, e)))  # fmt: skip
     jpegs: list[bytes] = []

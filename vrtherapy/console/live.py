@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import threading
 import time
 from collections import deque
@@ -36,6 +37,9 @@ STREAM_WIDTH = 640
 STREAM_FPS = 15.0  #: frames a second grabbed for the live view while someone watches
 VIEWER_TIMEOUT_S = 2.0  #: no viewer asked for a frame this long: stop grabbing
 JPEG_QUALITY = 75
+#: The console's threads (JPEG encoder, web server) run below the session's loop: on a machine whose cores
+#: the software rasteriser keeps busy, the patient's frames come first and the live view takes what is left.
+THREAD_NICENESS = 10
 
 MIRROR_FIELDS = ("degree", "gain", "scope", "delay_ms")
 SIMPLE_COMMANDS = ("pause", "resume", "skip", "stop")
@@ -145,6 +149,7 @@ class FrameStream:
     def _encode_loop(self) -> None:
         import cv2
 
+        lower_this_thread()
         while not self._closed:
             self._wake.wait(1.0)
             self._wake.clear()
@@ -168,7 +173,8 @@ class LiveSession:
     """One session started from the console: its frames, state, commands and control log."""
 
     def __init__(self, patient_id: str, playlist: str, display: str, who: str,
-                 log: Callable[[int, ControlEvent], None] | None = None) -> None:  # fmt: skip
+                 log: Callable[[int, ControlEvent], None] | None = None,
+                 pairing_code: Callable[[], str] | None = None) -> None:  # fmt: skip
         self.who = who
         self.state = LiveState(status="starting", patient_id=patient_id, playlist=playlist, display=display)
         self.stream = FrameStream()
@@ -182,6 +188,8 @@ class LiveSession:
         self._fps_window: deque[float] = deque(maxlen=31)
         self._wrong: tuple[int, float] = (0, -1e9)  # wrong-side samples so far, when the count last grew
         self.done = threading.Event()
+        self._pairing_code = pairing_code
+        self._badge: Any = None
         #: (first frame's time, latest frame's time, frames): the session's own frame rate, for the bench
         self.frame_span: tuple[float, float, int] = (0.0, 0.0, 0)
 
@@ -193,6 +201,10 @@ class LiveSession:
     # -- from the session's loop (main thread) ------------------------------------------------------
 
     def started(self, runner: SessionDriver, session_id: int, display: str) -> None:
+        if self._pairing_code is not None and display != "offscreen":  # a window is up: the code shows there too
+            from vrtherapy.console.code_badge import CodeBadge
+
+            self._badge = CodeBadge(runner.scene.base, self._pairing_code)
         self.state = replace(self.state, status="running", session_id=session_id, display=display,
                              exercise_count=len(runner.controller.playlist.exercises))  # fmt: skip
         if self._log is not None:
@@ -206,6 +218,8 @@ class LiveSession:
         self._fps_window.append(now)
         self.frame_span = (self.frame_span[0] or now, now, self.frame_span[2] + 1)
         self._grab(runner, now)
+        if self._badge is not None:
+            self._badge.update()
         while self._commands:
             command = self._commands.popleft()
             try:
@@ -215,6 +229,10 @@ class LiveSession:
         self.state = self._snapshot(runner, now)
 
     def finished(self, message: str, failed: bool = False) -> None:
+        """The session is over (called on the loop's thread once `run_session` has returned)."""
+        if self._badge is not None:
+            self._badge.destroy()
+            self._badge = None
         self.state = replace(self.state, status="failed" if failed else "ended", stage="end", message=message,
                              pain_question="", pain_answer="", seconds_left=None)  # fmt: skip
         self.stream.close()
@@ -298,6 +316,13 @@ class LiveSession:
 #: The controller's phase in the console's words.
 STAGES = {"starting": "starting", "pain_before": "pain_before", "exercise": "exercises", "rest": "exercises",
           "reminder": "exercises", "pain_after": "pain_after", "closing": "closing", "ended": "end"}  # fmt: skip
+
+
+def lower_this_thread() -> None:
+    """Run the calling thread below the session's loop (Linux: per-thread niceness; elsewhere nothing)."""
+    if hasattr(os, "setpriority"):
+        with contextlib.suppress(OSError):
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), THREAD_NICENESS)
 
 
 def _tracking(runner: SessionDriver, wrong_hand: bool) -> tuple[str, str]:

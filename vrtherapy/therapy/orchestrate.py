@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from vrtherapy.errors import VrtherapyError
 from vrtherapy.limbs.appearance import Appearance
 from vrtherapy.motion.pipeline import MirrorSettings, PosePipeline
@@ -111,7 +113,9 @@ def _run(plan: SessionPlan, say: Say, base, scene, source: SampleSource | None, 
     from vrtherapy.therapy.session_summary import session_summary, write_summary
 
     mirror = MirrorSettings(intact_side=other_side(plan.affected), show_intact=plan.show_intact)
-    pipeline = PosePipeline(mirror, plan.dims, limb=plan.limb, loss=LossSettings(hold_s=plan.rest_after_s))
+    neutral = None if plan.neutral_deg is None else np.array(plan.neutral_deg)
+    pipeline = PosePipeline(mirror, plan.dims, limb=plan.limb, loss=LossSettings(hold_s=plan.rest_after_s),
+                            neutral_deg=neutral)  # fmt: skip
     interactive = shown != "offscreen"
     controller = SessionController(
         plan.playlist, pipeline.phantom_retargeter.skeleton.names, plan.limb, pipeline.mirror.mode,

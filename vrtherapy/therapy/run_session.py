@@ -29,6 +29,7 @@ from vrtherapy.limbs.appearance import Appearance
 from vrtherapy.motion.tracking_loss import LossSettings
 from vrtherapy.records.models import SessionEnd
 from vrtherapy.render.scene_spec import load_scene
+from vrtherapy.therapy.calibrate import session_calibration
 from vrtherapy.therapy.driver import SessionDriver
 from vrtherapy.therapy.orchestrate import run_plan
 from vrtherapy.therapy.pain import PainWhen, check_pain, pain_question
@@ -162,10 +163,12 @@ def run_session(options: RunOptions, say=print, base=None, observer: SessionObse
         dims, unused = dimensions_for(limb, profile.measurements)
         if unused:
             say(f"vrtherapy: measurements not used for the {limb} model: {', '.join(unused)}")
+        dims, neutral_deg = session_calibration(store, profile.patient_id, profile.limb, intact, dims, say)
         given: dict[PainWhen, int | None] = {"before": options.pain_before, "after": options.pain_after}
         plan = SessionPlan(
             playlist, scene_spec, options.skin_tone, limb, affected, dims, display=options.display,
             tracker=options.tracker, tracker_rate_hz=options.tracker_rate_hz, fps=options.fps, size=options.size,
+            neutral_deg=neutral_deg,
             rest_after_s=options.rest_after_s, max_s=options.seconds,
             ask_pain=tuple(w for w, v in given.items() if v is None),
             pain_question=pain_question(profile.condition), closing_s=CLOSING_S,

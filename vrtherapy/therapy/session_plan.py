@@ -35,6 +35,8 @@ class SessionPlan:
     size: tuple[int, int] = (960, 540)
     show_intact: bool = True
     rest_after_s: float = LossSettings().hold_s
+    #: The patient's relaxed pose (degrees, (J, 3) rows) from their calibration; None: the default one.
+    neutral_deg: tuple[tuple[float, float, float], ...] | None = None
     max_s: float | None = None  #: the session's cap, with the calm reminder (besides the playlist's own)
     limit_s: float | None = None  #: a preview's run time: cut off after this many seconds
     ask_pain: tuple[PainWhen, ...] = ()  #: questions to ask where someone can answer (a window, a headset)
