@@ -29,6 +29,7 @@ hand tracking, which does not have this bias) are not touched.
 from __future__ import annotations
 
 import numpy as np
+from scipy.spatial.transform import Rotation
 
 #: Digit chains in MediaPipe's 21-landmark order: wrist, then base, middle, end joint and tip.
 CHAINS = np.array([[0, 1, 2, 3, 4], [0, 5, 6, 7, 8], [0, 9, 10, 11, 12], [0, 13, 14, 15, 16], [0, 17, 18, 19, 20]])
@@ -48,15 +49,9 @@ MAX_BEND_DEG = 115.0
 
 
 def _axis_angle_matrices(axis: np.ndarray, angle: np.ndarray) -> np.ndarray:
-    """(..., 3) unit axes and (...) angles -> (..., 3, 3) rotation matrices (Rodrigues)."""
-    x, y, z = axis[..., 0], axis[..., 1], axis[..., 2]
-    c, s = np.cos(angle), np.sin(angle)
-    t = 1.0 - c
-    m = np.empty(angle.shape + (3, 3))
-    m[..., 0, 0], m[..., 0, 1], m[..., 0, 2] = c + x * x * t, x * y * t - z * s, x * z * t + y * s
-    m[..., 1, 0], m[..., 1, 1], m[..., 1, 2] = y * x * t + z * s, c + y * y * t, y * z * t - x * s
-    m[..., 2, 0], m[..., 2, 1], m[..., 2, 2] = z * x * t - y * s, z * y * t + x * s, c + z * z * t
-    return m
+    """(..., 3) unit axes and (...) angles -> (..., 3, 3) rotation matrices."""
+    rotvecs = (np.asarray(axis, float) * np.asarray(angle, float)[..., None]).reshape(-1, 3)
+    return Rotation.from_rotvec(rotvecs).as_matrix().reshape(np.shape(angle) + (3, 3))
 
 
 def correct_hand(world: np.ndarray, gain: np.ndarray = BEND_GAIN, depth_gain: float = DEPTH_GAIN) -> np.ndarray:
