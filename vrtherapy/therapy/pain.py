@@ -21,7 +21,7 @@ PainWhen = Literal["before", "after"]
 
 PAIN_QUESTION = "How strong is your phantom pain right now?"
 #: For a patient whose limb is there (after a stroke) or whose condition is not known: no "phantom".
-LIMB_PAIN_QUESTION = "How strong is your pain right now?"
+LIMB_PAIN_QUESTION = "How strong is the pain in your affected arm or leg right now?"
 PAIN_SCALE = "0 = no pain, 10 = worst imaginable"
 PAIN_HINT = "Press a number (1 then 0 for 10), then Enter."
 PAIN_MIN, PAIN_MAX = 0, 10

@@ -127,6 +127,7 @@ function syncMirror(session) {
   const scope = document.getElementById("mirror-scope");
   const scopes = SCOPES[limbOf(session)];
   if (scopes.join() !== limbScopes.join()) { limbScopes = scopes; scope.replaceChildren(...scopes.map((s) => el("option", { value: s }, s))); }
+  document.getElementById("mirror-degree").dataset.applied = String(m.degree); // as the session has it now
   set("mirror-degree", m.degree); set("mirror-gain", m.gain); set("mirror-scope", m.scope); set("mirror-delay", m.delay_ms);
   setText("degree-value", Number(m.degree).toFixed(2)); setText("gain-value", Number(m.gain).toFixed(2));
   const phantom = document.getElementById("phantom-only");
