@@ -24,10 +24,20 @@ class LimbMesh:
     joint_weights: np.ndarray  # (V, 4) float32, sum 1, descending; unused slots 0
     #: (V,) float32 in 0..1: how much of a (finger or toe) nail a vertex is on; None = no nails anywhere.
     nail: np.ndarray | None = None
+    #: (V, 4) float32 skin detail for the shader (`skin_detail.py`): crease distance (mm), crease kind,
+    #: lunula distance (mm), palmar/plantar share; None = none (no creases: distances far).
+    skin: np.ndarray | None = None
+    #: (V,) float32 in 0..1: flush (redder skin over knuckles, fingertips, knees, heels); None = none.
+    tint: np.ndarray | None = None
 
     def __post_init__(self) -> None:
+        n = len(self.vertices)
         if self.nail is None:
-            object.__setattr__(self, "nail", np.zeros(len(self.vertices), np.float32))
+            object.__setattr__(self, "nail", np.zeros(n, np.float32))
+        if self.skin is None:
+            object.__setattr__(self, "skin", np.tile(np.array([8.0, 0.0, 8.0, 0.0], np.float32), (n, 1)))
+        if self.tint is None:
+            object.__setattr__(self, "tint", np.zeros(n, np.float32))
 
     @property
     def vertex_count(self) -> int:
@@ -48,4 +58,6 @@ def mirror_mesh(mesh: LimbMesh) -> LimbMesh:
         joint_indices=mesh.joint_indices.copy(),
         joint_weights=mesh.joint_weights.copy(),
         nail=mesh.nail.copy(),
+        skin=mesh.skin.copy(),
+        tint=mesh.tint.copy(),
     )

@@ -92,6 +92,17 @@ class TherapyScene:
         self.hud = Hud(base.aspect2d, base.getAspectRatio()) if with_hud else None
         self.antialiasing = enable_antialiasing(base)
 
+    def set_appearance(self, appearance: Appearance) -> None:
+        """Dress the limbs and the body anew (another skin tone or clothing)."""
+        for limb in self.limbs.values():
+            limb.set_appearance(appearance)
+        self.body.removeNode()
+        self.body = build_body(self.root, appearance, self.limb)
+
+    def place_eye(self) -> None:
+        """Put the camera back at the scene's seated eye point."""
+        place_camera(self.base.camera, self.base.camLens, self.eye)
+
     def show(self, poses: FramePoses, hud: HudState | None = None) -> None:
         """Set this frame's limb poses and HUD text (drawn by the next `render`)."""
         by_side = {p.side: p for p in (poses.phantom, poses.intact) if p is not None}

@@ -76,6 +76,7 @@ class LimbNode:
         self.node.setShaderInput("u_sleeve", (*appearance.sleeve_color, appearance.sleeve_length))
         self.node.setShaderInput("u_rest_axis", _REST_AXIS[self.skeleton.limb])
         self.node.setShaderInput("u_nail", (*appearance.nail_rgb, 1.0 if appearance.nails else 0.0))
+        self.node.setShaderInput("u_palm_color", appearance.palm_rgb)
 
     def update(self, pose: LimbPose | None) -> bool:
         """Pose the limb (None hides it); False when the pose is the one already shown."""
