@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from vrtherapy.limbs.hinges import hinge_tags
 from vrtherapy.limbs.leg_body import (
     _ANKLE_BLEND,
     _BALL_BLEND,
@@ -83,6 +84,7 @@ def generate_leg_mesh(skeleton: Skeleton, voxel: float = DEFAULT_VOXEL) -> LimbM
         nail=_nail_weights(body, vertices).astype(np.float32),
         skin=skin.astype(np.float32),
         tint=tint.astype(np.float32),
+        hinge=hinge_tags(skeleton, vertices, indices, weights).astype(np.float32),
     )
 
 

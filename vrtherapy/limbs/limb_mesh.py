@@ -29,6 +29,8 @@ class LimbMesh:
     skin: np.ndarray | None = None
     #: (V,) float32 in 0..1: flush (redder skin over knuckles, fingertips, knees, heels); None = none.
     tint: np.ndarray | None = None
+    #: (V,) float32: the hinge joint a vertex folds beside, (joint index + 1) * side (`hinges.py`); 0 = none.
+    hinge: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         n = len(self.vertices)
@@ -38,6 +40,8 @@ class LimbMesh:
             object.__setattr__(self, "skin", np.tile(np.array([8.0, 0.0, 8.0, 0.0], np.float32), (n, 1)))
         if self.tint is None:
             object.__setattr__(self, "tint", np.zeros(n, np.float32))
+        if self.hinge is None:
+            object.__setattr__(self, "hinge", np.zeros(n, np.float32))
 
     @property
     def vertex_count(self) -> int:
@@ -60,4 +64,5 @@ def mirror_mesh(mesh: LimbMesh) -> LimbMesh:
         nail=mesh.nail.copy(),
         skin=mesh.skin.copy(),
         tint=mesh.tint.copy(),
+        hinge=mesh.hinge.copy(),
     )

@@ -41,6 +41,7 @@ from vrtherapy.limbs.arm_body import (
     ArmBody,
     Chain,
 )
+from vrtherapy.limbs.hinges import hinge_tags
 from vrtherapy.limbs.limb_mesh import LimbMesh, mirror_mesh
 from vrtherapy.limbs.sdf import smoothstep
 from vrtherapy.limbs.skin_detail import arm_skin_detail
@@ -69,6 +70,7 @@ def generate_arm_mesh(skeleton: Skeleton, voxel: float = DEFAULT_VOXEL) -> LimbM
         nail=_nail_weights(body, vertices).astype(np.float32),
         skin=skin.astype(np.float32),
         tint=tint.astype(np.float32),
+        hinge=hinge_tags(skeleton, vertices, indices, weights).astype(np.float32),
     )
 
 

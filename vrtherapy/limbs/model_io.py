@@ -3,7 +3,8 @@
 The BAM holds one GeomNode whose vertex columns are what `render/shaders/skin.vert.glsl` reads
 (`vertex`, `normal`, `texcoord`, `joint_indices` / `joint_weights` as four floats each, so GLSL 1.30
 sees them as `in vec4`, `nail`, one float: the fingernail/toenail weight, and the skin detail
-`skin` (four floats) and `tint` (one), see `skin_detail.py`).
+`skin` (four floats) and `tint` (one), see `skin_detail.py`, and `hinge` (one: the fold a vertex lies
+beside, `hinges.py`)).
 The node carries a JSON tag `vrtherapy_limb` naming the side, the limb kind
 ("arm" or "leg"), the joint order the skin weights refer to and the dimensions the mesh was built for;
 loading checks it, so a model built for another skeleton fails with one clear line instead of a
@@ -37,7 +38,7 @@ from vrtherapy.motion.skeleton import ARM_JOINTS, ArmDimensions, Skeleton, build
 from vrtherapy.resources import models_dir
 
 MODEL_TAG = "vrtherapy_limb"
-#: 2: added the `nail` vertex column; 3: `skin` and `tint`. Older files are refused (rebuild them with
+#: 2: added the `nail` vertex column; 3: `skin`, `tint` and `hinge`. Older files are refused (rebuild them with
 #: `vrtherapy models build`).
 MODEL_FORMAT_VERSION = 3
 _SIDES = ("left", "right")
@@ -75,6 +76,7 @@ def limb_vertex_format() -> GeomVertexFormat:
     array.addColumn(InternalName.make("nail"), 1, Geom.NT_float32, Geom.C_other)
     array.addColumn(InternalName.make("skin"), 4, Geom.NT_float32, Geom.C_other)
     array.addColumn(InternalName.make("tint"), 1, Geom.NT_float32, Geom.C_other)
+    array.addColumn(InternalName.make("hinge"), 1, Geom.NT_float32, Geom.C_other)
     return GeomVertexFormat.registerFormat(GeomVertexFormat(array))
 
 
@@ -83,7 +85,8 @@ def make_geom_node(mesh: LimbMesh, name: str) -> GeomNode:
     fmt = limb_vertex_format()
     interleaved = np.concatenate(
         [mesh.vertices, mesh.normals, mesh.uvs, mesh.joint_indices.astype(np.float32), mesh.joint_weights,
-         mesh.nail[:, None], mesh.skin, mesh.tint[:, None]],
+         mesh.nail[:, None], mesh.skin, mesh.tint[:, None],
+         mesh.hinge[:, None]],
         axis=1,
         dtype=np.float32,
     )
@@ -147,7 +150,7 @@ def load_limb_model(path: Path, loader) -> LimbModel:
         for geom in np_.node().getGeoms():
             vdata = geom.getVertexData()
             fmt = vdata.getFormat()
-            for column in ("joint_indices", "joint_weights", "nail", "skin", "tint"):
+            for column in ("joint_indices", "joint_weights", "nail", "skin", "tint", "hinge"):
                 if not fmt.hasColumn(InternalName.make(column)):
                     raise ConfigError(f"{path}: limb mesh lacks the '{column}' vertex column")
             vertex_count += vdata.getNumRows()

@@ -1,8 +1,9 @@
 """A skinned virtual limb in the scene, posed each frame from a LimbPose.
 
-The mesh is skinned on the GPU (`shaders/skin.*.glsl`). Each frame the pose's joint angles go through
-forward kinematics to world-space skinning matrices, which are written straight into the memory of the
-shader's joint-matrix array: one numpy copy per limb per frame, no per-joint calls into Panda3D.
+The mesh is skinned on the GPU (`shaders/skin.*.glsl`, dual quaternions and hinge creases). Each frame the
+pose's joint angles go through forward kinematics to world-space skinning matrices, which are written
+straight into the memory of the shader's joint-matrix array, and their dual quaternions into the
+shader's dual-quaternion array: numpy copies per limb per frame, no per-joint calls into Panda3D.
 """
 
 from __future__ import annotations
@@ -10,11 +11,13 @@ from __future__ import annotations
 from importlib import resources
 
 import numpy as np
-from panda3d.core import NodePath, OmniBoundingVolume, PTA_LMatrix4f, Shader
+from panda3d.core import NodePath, OmniBoundingVolume, PTA_float, PTA_LMatrix4f, PTA_LVecBase3f, PTA_LVecBase4f, Shader
 
 from vrtherapy.errors import ConfigError
 from vrtherapy.limbs.appearance import Appearance
+from vrtherapy.limbs.hinges import hinge_tables
 from vrtherapy.limbs.model_io import LimbModel
+from vrtherapy.limbs.skinning import dual_quaternions
 from vrtherapy.motion.kinematics import inverse_bind_matrices, write_shader_joint_matrices
 from vrtherapy.motion.pose import LimbPose
 from vrtherapy.motion.skeleton import Skeleton
@@ -62,6 +65,21 @@ class LimbNode:
         self._matrices = np.frombuffer(self._pta, dtype=np.float32).reshape(MAX_JOINTS, 4, 4)
         self._matrices[:] = np.eye(4, dtype=np.float32)
         self.node.setShaderInput("u_joints", self._pta)
+        self._dq_pta = PTA_LVecBase4f.emptyArray(2 * MAX_JOINTS)
+        self._dq = np.frombuffer(self._dq_pta, dtype=np.float32).reshape(MAX_JOINTS, 2, 4)
+        self._dq[:] = (0.0, 0.0, 0.0, 1.0)
+        self._dq[:, 1] = 0.0
+        self.node.setShaderInput("u_dq", self._dq_pta)
+        rest, axis, parents = hinge_tables(skeleton)
+        for name, values, pta_type, width in (("u_joint_rest", rest, PTA_LVecBase3f, 3),
+                                              ("u_joint_axis", axis, PTA_LVecBase3f, 3),
+                                              ("u_joint_parent", parents, PTA_float, 1)):  # fmt: skip
+            pta = pta_type.emptyArray(MAX_JOINTS)
+            view = np.frombuffer(pta, dtype=np.float32).reshape(MAX_JOINTS, width)
+            view[:] = 0.0
+            view[: len(values)] = np.asarray(values, np.float32).reshape(len(values), width)
+            self.node.setShaderInput(name, pta)
+        self._joint_count = len(skeleton.names)
         self._inverse_bind = inverse_bind_matrices(skeleton)
         rest_positions = skeleton.rest_globals[1]
         # Where the contact shadows go (see _SHADOW_JOINTS).
@@ -87,6 +105,8 @@ class LimbNode:
             self.node.hide()
             return True
         write_shader_joint_matrices(self.skeleton, pose, self._inverse_bind, self._matrices)
+        n = self._joint_count
+        self._dq[:n] = dual_quaternions(self._matrices[:n].transpose(0, 2, 1).astype(np.float64))
         self.node.show()
         return True
 

@@ -38,7 +38,7 @@ FOOT_EYE, FOOT_TARGET = (0.55, 0.95, 0.45), (0.09, 0.50, 0.06)
 def _hand(shape: str) -> np.ndarray:
     sk = build_arm_skeleton("right")
     deg = relaxed_arm_degrees(sk.names)
-    curl = {"open": (0, 0, 0), "fist": (85, 100, 62), "pinch": (42, 48, 28), "rest": (35, 45, 30)}
+    curl = {"open": (0, 0, 0), "fist": (78, 90, 45), "pinch": (42, 48, 28), "rest": (35, 45, 30)}
     for f in FINGERS:
         kind = {"open": "open", "fist": "fist", "point": "open" if f == "index" else "fist",
                 "pinch": "pinch" if f == "index" else "rest"}[shape]  # fmt: skip
@@ -47,7 +47,7 @@ def _hand(shape: str) -> np.ndarray:
         deg[sk.index(f"{f}_proximal")] = (mcp, spread, 0)
         deg[sk.index(f"{f}_intermediate")] = (pip, 0, 0)
         deg[sk.index(f"{f}_distal")] = (dip, 0, 0)
-    thumb = {"open": (-5, 25, 0, 0), "fist": (38, 5, 45, 55), "point": (35, 5, 40, 45)}.get(shape)
+    thumb = {"open": (-5, 25, 0, 0), "fist": (15, 35, 25, 20), "point": (35, 5, 40, 45)}.get(shape)
     if shape == "pinch":
         thumb = _pinch_thumb(deg)
     assert thumb is not None
