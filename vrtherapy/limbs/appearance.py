@@ -51,6 +51,8 @@ class Appearance:
     sleeve_color: tuple[float, float, float] = (0.32, 0.42, 0.52)
     #: Trousers: the body's lap and hips (and the legs' clothing edge).
     trouser_color: tuple[float, float, float] = (0.24, 0.26, 0.31)
+    #: Distance from the hip (metres along the thigh) the trousers cover: rolled up above the knee.
+    trouser_length: float = 0.30
     #: Distance from the shoulder (metres along the arm) that the sleeve covers; 0 = no sleeve.
     sleeve_length: float = 0.20
     #: Draw finger- and toenails.
