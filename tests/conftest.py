@@ -1,15 +1,62 @@
-"""Shared fixtures: one offscreen Panda3D ShowBase for the whole run, a clean scene per test."""
+"""Shared fixtures: every test kept off the user's real records and folders, one offscreen Panda3D ShowBase
+for the whole run, a clean scene per test, a fake clock, the real data folder.
+
+The records database fixtures for both engines come from `tests/records_backends.py`, loaded as a plugin.
+"""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
-pytest_plugins = ("tests.ci_required",)
+from vrtherapy.motion.numba_cache import kernel_cache_dir
+
+pytest_plugins = ("tests.ci_required", "tests.records_backends")
+
+# The compiled motion kernels stay where `vrtherapy prepare` put them, for this process and the commands
+# the tests start, while each test gets its own per-user folders below.
+os.environ.setdefault("NUMBA_CACHE_DIR", str(kernel_cache_dir()))
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SHARED_DATA = PROJECT_ROOT.parent / "shared" / "data"
+
+
+@pytest.fixture(autouse=True)
+def _isolated_user_folders(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Every test, whatever it runs (in process or as a command), writes its records, data, cache and
+    settings under a temporary folder, never into the user's own."""
+    home = tmp_path_factory.mktemp("user")
+    monkeypatch.setenv("VRTHERAPY_DB", str(home / "records.sqlite3"))
+    for variable, folder in (("XDG_DATA_HOME", "data"), ("XDG_CACHE_HOME", "cache"), ("XDG_CONFIG_HOME", "config"),
+                             ("XDG_STATE_HOME", "state")):  # fmt: skip
+        (home / folder).mkdir()
+        monkeypatch.setenv(variable, str(home / folder))
+
+
+class FakeClock:
+    """A monotonic clock that moves only when slept on."""
+
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.now += seconds
+
+
+@pytest.fixture
+def make_clock() -> type[FakeClock]:
+    """Makes fake clocks (`clock = make_clock()`; `clock.sleep(s)` moves it on)."""
+    return FakeClock
+
+
+@pytest.fixture(scope="session")
+def project_root() -> Path:
+    return PROJECT_ROOT
 
 
 @pytest.fixture(scope="session")

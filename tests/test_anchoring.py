@@ -69,13 +69,15 @@ def test_below_knee_stump_carries_the_mirrored_foot():
     points = np.zeros((5, 3))
     points[0], points[1], points[2] = hip, knee, stump_end
     residual = TrackedSample("leg", "left", 0.0, points, np.array([True, True, True, False, False]))
-    out = PosePipeline(MirrorSettings(intact_side="right", show_intact=False, stump="shank"), limb="leg").process(intact, residual)
+    pipeline = PosePipeline(MirrorSettings(intact_side="right", show_intact=False, stump="shank"), limb="leg")
+    out = pipeline.process(intact, residual)
     sk = build_leg_skeleton("left")
     _, joints = to_world(*forward_kinematics(sk, out.phantom.angles), out.phantom.root_rotation, out.phantom.root_position)
     np.testing.assert_allclose(joints[sk.index("shank")], knee, atol=0.004)
     assert np.degrees(out.phantom.angles[sk.index("foot"), 0]) == pytest.approx(15.0, abs=1.0)  # the mirrored ankle
     ankle_dir = joints[sk.index("foot")] - knee
-    assert np.degrees(np.arccos(ankle_dir @ (stump_end - knee) / np.linalg.norm(ankle_dir) / np.linalg.norm(stump_end - knee))) < 1.0
+    stump_dir = stump_end - knee
+    assert np.degrees(np.arccos(ankle_dir @ stump_dir / np.linalg.norm(ankle_dir) / np.linalg.norm(stump_dir))) < 1.0
 
 
 def _stump_setup():

@@ -4,11 +4,13 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
 
-from tests.conftest import PROJECT_ROOT
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
 
 
 def run_cli(*args, cwd=None, timeout=240):

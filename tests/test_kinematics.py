@@ -8,21 +8,32 @@ from vrtherapy.motion.kinematics import forward_kinematics, landmarks_from_pose
 from vrtherapy.motion.mirror import MirrorPlane, reflect_points, reflect_rotation
 from vrtherapy.motion.pose import LimbPose
 from vrtherapy.motion.retarget import Retargeter
-from vrtherapy.motion.rotations import euler_to_matrix, matrix_to_euler
-from vrtherapy.motion.skeleton import ARM_JOINTS, build_arm_skeleton
+from vrtherapy.motion.skeleton import ARM_JOINTS, FOREARM_TWIST_SHARE, build_arm_skeleton
 from vrtherapy.therapy.synthetic_patient import MOTIONS, SyntheticArmMotion, build_schedule
 from vrtherapy.tracking.sample import ARM_POINTS, TrackedSample
 
 
-@pytest.mark.parametrize("sign", [1.0, -1.0])
-def test_euler_matches_scipy_intrinsic_yzx(sign):
-    rng = np.random.default_rng(0)
-    angles = rng.uniform(-1.2, 1.2, size=(100, 3))
-    ours = euler_to_matrix(angles, sign)
-    # intrinsic Y (twist), then Z (deviation), then X (flexion)
-    ref = Rotation.from_euler("YZX", np.stack([sign * angles[:, 2], -sign * angles[:, 1], angles[:, 0]], 1)).as_matrix()
-    np.testing.assert_allclose(ours, ref, atol=1e-12)
-    np.testing.assert_allclose(matrix_to_euler(ours, sign), angles, atol=1e-9)
+# The oracle for the joint-angle convention (`motion.rotations`): scipy's intrinsic Y (twist), then Z
+# (deviation), then X (flexion), the twist and deviation signed by the side.
+def euler_to_matrix(angles: np.ndarray, sign: float) -> np.ndarray:
+    a = np.asarray(angles, float)
+    return Rotation.from_euler("YZX", np.stack([sign * a[..., 2], -sign * a[..., 1], a[..., 0]], -1)).as_matrix()
+
+
+def matrix_to_euler(m: np.ndarray, sign: float) -> np.ndarray:
+    yzx = Rotation.from_matrix(m).as_euler("YZX")
+    return np.stack([yzx[..., 2], -sign * yzx[..., 1], sign * yzx[..., 0]], -1)
+
+
+def local_rotations(sk, angles: np.ndarray) -> np.ndarray:
+    """(J, 3, 3) local rotations: rest rotation then the joint's own motion, the wrist's forearm
+    rotation shared with the forearm_twist joint as the skin shows it."""
+    angles = angles.copy()
+    if sk.twist_pair is not None:
+        twist_joint, wrist = sk.twist_pair
+        twist = angles[wrist, 2]
+        angles[twist_joint, 2], angles[wrist, 2] = FOREARM_TWIST_SHARE * twist, (1.0 - FOREARM_TWIST_SHARE) * twist
+    return sk.rest_rotations @ euler_to_matrix(angles, sk.side_sign)
 
 
 def test_skeleton_has_every_joint_and_left_mirrors_right():
@@ -117,8 +128,8 @@ def test_random_poses_round_trip_and_respect_limits():
         assert (rough >= lo - 1e-12).all() and (rough <= hi + 1e-12).all()
 
 
-def test_world_skinning_matrices_follow_the_root_and_the_joints():
-    from vrtherapy.motion.kinematics import chain_transforms, inverse_bind_matrices, to_world, world_skinning_matrices
+def test_shader_joint_matrices_follow_the_root_and_the_joints():
+    from vrtherapy.motion.kinematics import chain_transforms, inverse_bind_matrices, to_world, write_shader_joint_matrices
 
     rng = np.random.default_rng(11)
     sk = build_arm_skeleton("left")
@@ -132,15 +143,17 @@ def test_world_skinning_matrices_follow_the_root_and_the_joints():
     np.testing.assert_allclose(chained[:, :3, :3], frames, atol=1e-12)
     np.testing.assert_allclose(chained[:, :3, 3], positions, atol=1e-12)
     # A rest-pose point glued to a bone ends up where that bone has carried it.
-    skin = world_skinning_matrices(sk, pose, inverse_bind_matrices(sk))
+    shader = np.zeros((len(sk.names) + 3, 4, 4), np.float32)
+    write_shader_joint_matrices(sk, pose, inverse_bind_matrices(sk), shader)
+    skin = np.swapaxes(shader, 1, 2).astype(float)  # Panda3D's row-vector layout back to column vectors
     rest_frames, rest_positions = sk.rest_globals
     j = sk.index("index_distal")
     rest_point = rest_positions[j] + rest_frames[j] @ [0.0, 0.01, 0.004]
     expected = positions[j] + frames[j] @ [0.0, 0.01, 0.004]
-    np.testing.assert_allclose((skin[j] @ np.append(rest_point, 1.0))[:3], expected, atol=1e-12)
+    np.testing.assert_allclose((skin[j] @ np.append(rest_point, 1.0))[:3], expected, atol=1e-6)  # float32
 
 
-def test_scalar_rotation_helpers_match_the_array_versions():
+def test_compiled_rotation_helpers_match_scipy_and_the_array_versions():
     from vrtherapy.motion.rotations import euler3, frame3, frame_from_y_and_z_hint, matrix_to_euler3
 
     rng = np.random.default_rng(12)
@@ -208,9 +221,7 @@ def test_degenerate_landmarks_never_produce_nan_or_crash(broken):
 
 @pytest.mark.parametrize("side", ["right", "left"])
 def test_compiled_chain_matches_the_numpy_reference(side):
-    """forward_kinematics (compiled) against a plain numpy walk down the tree over local_rotations."""
-    from vrtherapy.motion.kinematics import local_rotations
-
+    """forward_kinematics (compiled) against a plain numpy walk down the tree over scipy's rotations."""
     rng = np.random.default_rng(21)
     sk = build_arm_skeleton(side)
     angles = np.where(sk.free, rng.uniform(sk.limits[..., 0], sk.limits[..., 1]), 0.0)

@@ -1,11 +1,11 @@
-"""The records store: round trips, validation before writing, schema migrations, file safety, crash safety."""
+"""The records store on both engines (SQLite and PostgreSQL): round trips, validation before writing,
+refused calls that write nothing, crash safety. File specifics (migrations, modes, damage) are in
+test_records_sqlite_file.py; corrections in test_records_corrections.py."""
 
 from __future__ import annotations
 
-import os
 import select
 import signal
-import sqlite3
 import subprocess
 import sys
 import textwrap
@@ -15,27 +15,16 @@ from pathlib import Path
 
 import pytest
 
-from vrtherapy.records import (
-    SCHEMA_VERSION,
-    ExerciseResult,
-    PatientProfile,
-    RecordsError,
-    RecordStore,
-    default_db_path,
-)
-from vrtherapy.records.schema import MIGRATIONS, connect
+from tests.records_backends import row_count
+from vrtherapy.records import ExerciseResult, PatientProfile, RecordsError, RecordStore
 
 T0 = datetime(2024, 3, 4, 9, 0, tzinfo=UTC)
-
-
-@pytest.fixture(autouse=True)
-def _no_real_db(monkeypatch, tmp_path):
-    monkeypatch.setenv("VRTHERAPY_DB", str(tmp_path / "env-default.sqlite3"))
+TABLES = ("patients", "sessions", "pain", "exercises", "audit", "session_events")
 
 
 @pytest.fixture
-def db(tmp_path) -> Path:
-    return tmp_path / "records.sqlite3"
+def db(records_db) -> str:
+    return records_db
 
 
 @pytest.fixture
@@ -54,28 +43,24 @@ def result(exercise: str = "wrist_flexion", at: datetime = T0, **kw) -> Exercise
     return ExerciseResult(exercise, at, **values)
 
 
-def row_counts(path: Path) -> dict[str, int]:
-    conn = sqlite3.connect(path)
-    try:
-        return {t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
-                for t in ("patients", "sessions", "pain", "exercises")}  # fmt: skip
-    finally:
-        conn.close()
+def row_counts(db: str) -> dict[str, int]:
+    return {t: row_count(str(db), t) for t in TABLES}
 
 
 def test_patient_round_trip_update_and_list(store):
     p1 = store.patient("P001")
     assert p1 == PatientProfile("P001", "left", "upper", "transradial", date(2023, 5, 1),
                                 {"forearm": 0.26, "hand": 0.19}, 90.0, "right-handed")  # fmt: skip
-    store.update_patient(PatientProfile("P001", "left", "upper", "transhumeral", prescribed_minutes_per_week=120))
+    store.update_patient(PatientProfile("P001", "left", "upper", "transhumeral", prescribed_minutes_per_week=120),
+                         reason="revision surgery")
     assert store.patient("P001").level == "transhumeral"
     assert store.patient("P001").prescribed_minutes_per_week == 120.0
     assert [p.patient_id for p in store.patients()] == ["P001", "P002"]
-    with pytest.raises(RecordsError, match="^patient 'P002' already exists$"):
-        store.add_patient(PatientProfile("P002", "left", "upper", "hand"))
-    with pytest.raises(RecordsError, match="^unknown patient 'P404'$"):
-        store.update_patient(PatientProfile("P404", "left", "upper", "hand"))
-    with pytest.raises(RecordsError, match="^unknown patient 'P404'$"):
+    with pytest.raises(RecordsError, match="^patient_id: patient 'P002' already exists"):
+        store.add_patient(PatientProfile("p002", "left", "upper", "hand"))
+    with pytest.raises(RecordsError, match="^patient_id: unknown patient 'P404'$"):
+        store.update_patient(PatientProfile("P404", "left", "upper", "hand"), reason="x")
+    with pytest.raises(RecordsError, match="^patient_id: unknown patient 'P404'$"):
         store.patient("P404")
 
 
@@ -135,7 +120,7 @@ def test_bad_pain_scores_are_refused_and_write_nothing(store, db, score):
     before = row_counts(db)
     with pytest.raises(RecordsError) as err:
         store.add_pain("P001", score, "between")
-    assert str(err.value) == f"pain must be a whole number from 0 to 10 (got {score!r})"
+    assert str(err.value) == f"score: pain must be a whole number from 0 to 10 (got {score!r})"
     assert row_counts(db) == before
 
 
@@ -148,9 +133,9 @@ def test_pain_scale_ends_are_accepted(store, score):
 @pytest.mark.parametrize("patient_id", ["", "P 1", "x" * 33, "P/1", "Ünï", "P1;DROP", None, 7])
 def test_bad_patient_ids_are_refused(store, db, patient_id):
     before = row_counts(db)
-    with pytest.raises(RecordsError, match="^patient ID .* is not valid"):
+    with pytest.raises(RecordsError, match="^patient_id: .* is not a valid patient ID"):
         PatientProfile(patient_id, "left", "upper", "hand")
-    with pytest.raises(RecordsError, match="^patient ID .* is not valid"):
+    with pytest.raises(RecordsError, match="^patient_id: .* is not a valid patient ID"):
         store.add_pain(patient_id, 5, "between")
     assert row_counts(db) == before
 
@@ -162,21 +147,31 @@ def test_refused_calls_write_nothing(store, db):
     tomorrow = datetime.now() + timedelta(days=1)
     before = row_counts(db)
     refused = [
-        ("^unknown patient 'P999'$", lambda: store.add_pain("P999", 5, "between")),
-        ("^unknown patient 'P999'$", lambda: store.start_session("P999", "demo", "offscreen")),
+        ("^patient_id: unknown patient 'P999'$", lambda: store.add_pain("P999", 5, "between")),
+        ("^patient_id: unknown patient 'P999'$", lambda: store.start_session("P999", "demo", "offscreen")),
         ("^kind: must be one of before, after, between", lambda: store.add_pain("P001", 5, "during")),
         ("a 'between' rating is not part of a session", lambda: store.add_pain("P001", 5, "between", session_id=sid)),
         ("a 'after' rating needs the session", lambda: store.add_pain("P001", 5, "after")),
-        (r"already has a pain-before rating \(6\)", lambda: store.add_pain("P001", 2, "before", session_id=sid)),
+        (r"already has a pain-before rating \(6, entry \d+\): edit or void that entry instead$",
+         lambda: store.add_pain("P001", 2, "before", session_id=sid)),
         ("belongs to patient 'P002', not 'P001'", lambda: store.add_pain("P001", 2, "after", session_id=p2_session)),
-        ("^unknown session 999$", lambda: store.add_pain("P001", 2, "after", session_id=999)),
+        ("^session_id: there is no session 999$", lambda: store.add_pain("P001", 2, "after", session_id=999)),
         ("^triggers: must be a list", lambda: store.add_pain("P001", 2, "between", triggers="stress")),
         ("^medications: must not be empty", lambda: store.add_pain("P001", 2, "between", medications=[" "])),
         ("^duration_min: must be above 0", lambda: store.add_pain("P001", 2, "between", duration_min=0)),
         ("^duration_min: must be a number", lambda: store.add_pain("P001", 2, "between", duration_min=float("nan"))),
         ("^at: .* is in the future$", lambda: store.add_pain("P001", 2, "between", at=tomorrow)),
         ("^playlist: must not be empty$", lambda: store.start_session("P001", "", "offscreen")),
-        ("^unknown session 999$", lambda: store.add_exercise(999, result())),
+        ("^session_id: there is no session 999$", lambda: store.add_exercise(999, result())),
+        ("^level: .* not a level for amputation of the lower limb",
+         lambda: store.update_patient("P002", {"level": "transradial"}, reason="x")),
+        ("^measurements: forearm: not a measurement of the lower limb .a measurement of the upper limb",
+         lambda: store.update_patient("P002", {"measurements": {"forearm": 0.25}}, reason="x")),
+        ("^entry_id: there is no entry 999$", lambda: store.edit_pain(999, {"score": 3}, reason="typo")),
+        ("^entry_id: there is no entry 999$", lambda: store.void_pain(999, reason="typo")),
+        ("^reason: must not be empty", lambda: store.void_pain(1, reason=" ")),
+        ("^at: 9999-12-31T23:00:00-05:00 is outside the dates that can be recorded",
+         lambda: store.add_pain("P001", 2, "between", at=datetime.fromisoformat("9999-12-31T23:00-05:00"))),
     ]
     for pattern, call in refused:
         with pytest.raises(RecordsError, match=pattern):
@@ -186,7 +181,7 @@ def test_refused_calls_write_nothing(store, db):
 
 def test_finishing_rules(store, db):
     sid = store.start_session("P001", "demo", "offscreen", started_at=T0)
-    with pytest.raises(RecordsError, match="^status: must be one of completed, stopped, crashed"):
+    with pytest.raises(RecordsError, match="^status: must be one of completed, stopped, crashed, capped"):
         store.finish_session(sid, T0 + timedelta(minutes=5), "done")
     with pytest.raises(RecordsError, match="is before the session started"):
         store.finish_session(sid, T0 - timedelta(minutes=5), "completed")
@@ -210,7 +205,11 @@ def test_finishing_rules(store, db):
         ({"level": ""}, "^level: must not be empty$"),
         ({"affected_side": "middle"}, "^affected_side: must be one of left, right"),
         ({"limb": "arm"}, "^limb: must be one of upper, lower"),
-        ({"measurements": {"forearm": 25.0}}, r"^measurements.forearm: must be above 0 and at most 2.5 m"),
+        ({"measurements": {"forearm": 25.0}}, r"^measurements.forearm: must be at least 0.15 and at most 0.38 m"),
+        ({"measurements": {"thigh": 0.4}}, r"^measurements.thigh: not a measurement of the upper limb"),
+        ({"level": "transtibial"}, r"^level: .transtibial. is not a level for amputation of the upper limb: use one of "),
+        ({"level": "hemiparesis"}, r"^level: .hemiparesis. is not a level for amputation"),
+        ({"condition": "burns"}, r"^condition: must be one of amputation, stroke"),
         ({"measurements": {"forearm": "long"}}, "^measurements.forearm: must be a number"),
         ({"prescribed_minutes_per_week": 0}, "^prescribed_minutes_per_week: must be above 0"),
         ({"amputation_date": date.today() + timedelta(days=3)}, "^amputation_date: .* is in the future$"),
@@ -241,112 +240,6 @@ def test_exercise_result_validation(kwargs, message):
         ExerciseResult("x", "2024-01-01", 1.0, True)  # type: ignore[arg-type]
 
 
-def _v1_file(path: Path) -> None:
-    """A records file as the first released schema wrote it, with data in it."""
-    conn = connect(path, MIGRATIONS[:1])
-    conn.execute("INSERT INTO patients VALUES ('P001', 'left', 'upper', 'transradial', NULL, '{}', 60, '', ?)",
-                 (T0.isoformat(),))  # fmt: skip
-    conn.execute("INSERT INTO sessions (patient_id, playlist, display, started_at, ended_at, status)"
-                 " VALUES ('P001', 'demo', 'offscreen', ?, ?, 'completed')",
-                 (T0.isoformat(timespec="microseconds"), (T0 + timedelta(minutes=15)).isoformat()))  # fmt: skip
-    conn.execute("INSERT INTO pain (patient_id, session_id, kind, score, at) VALUES ('P001', 1, 'before', 6, ?)",
-                 (T0.isoformat(timespec="microseconds"),))  # fmt: skip
-    conn.execute("INSERT INTO pain (patient_id, kind, score, at, triggers) VALUES ('P001', 'between', 4, ?, ?)",
-                 ((T0 + timedelta(days=1)).isoformat(timespec="microseconds"), '["stress"]'))  # fmt: skip
-    assert conn.execute("PRAGMA user_version").fetchone()[0] == 1
-    conn.close()
-
-
-def test_a_version_1_file_is_migrated_and_keeps_its_data(db):
-    assert SCHEMA_VERSION >= 2
-    _v1_file(db)
-    with RecordStore.open(db) as store:
-        (session,) = store.sessions("P001")
-        assert (session.pain_before, session.status, session.minutes) == (6, "completed", 15.0)
-        before, between = store.pain_entries("P001")
-        assert (between.score, between.triggers, between.duration_min) == (4, ("stress",), None)
-        store.add_pain("P001", 5, "between", at=T0 + timedelta(days=2), duration_min=20)
-        assert store.pain_entries("P001")[-1].duration_min == 20.0
-    conn = sqlite3.connect(db)
-    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
-    indexes = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
-    assert {"pain_by_patient", "sessions_by_patient"} <= indexes
-    assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-    conn.close()
-
-
-def test_a_newer_database_is_refused_in_one_line(db):
-    RecordStore.open(db).close()
-    conn = sqlite3.connect(db)
-    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
-    conn.close()
-    with pytest.raises(RecordsError) as err:
-        RecordStore.open(db)
-    message = str(err.value)
-    assert "\n" not in message and message.startswith(f"{db}: written by a newer vrtherapy")
-    assert f"schema version {SCHEMA_VERSION + 1}" in message
-
-
-def test_a_file_that_is_not_a_database_is_refused_in_one_line(db):
-    db.write_bytes(b"these are my notes, not a database\n" * 200)
-    with pytest.raises(RecordsError) as err:
-        RecordStore.open(db)
-    message = str(err.value)
-    assert "\n" not in message and message.startswith(f"{db}: ") and "not a usable" in message
-    assert db.read_bytes().startswith(b"these are my notes")
-
-
-def test_another_programs_sqlite_file_is_refused_untouched(db):
-    conn = sqlite3.connect(db)
-    conn.execute("CREATE TABLE photos (name TEXT)")
-    conn.commit()
-    conn.close()
-    data = db.read_bytes()
-    with pytest.raises(RecordsError, match="is an SQLite database but not a vrtherapy records database"):
-        RecordStore.open(db)
-    assert db.read_bytes() == data
-
-
-def test_a_folder_is_refused(tmp_path):
-    with pytest.raises(RecordsError, match="is a folder"):
-        RecordStore.open(tmp_path)
-
-
-@pytest.mark.parametrize("umask", [0o000, 0o022])
-def test_files_and_created_folders_are_private_whatever_the_umask(tmp_path, umask):
-    path = tmp_path / "clinic" / "data" / "records.sqlite3"
-    old = os.umask(umask)
-    try:
-        with RecordStore.open(path) as store:
-            store.add_patient(PatientProfile("P001", "left", "upper", "hand"))
-        # the rollback journal exists only during a write: hold one open and look at it
-        conn = sqlite3.connect(path, isolation_level=None)
-        conn.execute("BEGIN IMMEDIATE")
-        conn.execute("UPDATE patients SET notes = 'x'")
-        journal = Path(f"{path}-journal")
-        assert journal.exists()
-        journal_mode = journal.stat().st_mode & 0o777
-        conn.execute("ROLLBACK")
-        conn.close()
-    finally:
-        os.umask(old)
-    assert path.stat().st_mode & 0o777 == 0o600
-    assert journal_mode == 0o600
-    assert (tmp_path / "clinic").stat().st_mode & 0o777 == 0o700
-    assert (tmp_path / "clinic" / "data").stat().st_mode & 0o777 == 0o700
-    assert not Path(f"{path}-wal").exists()
-
-
-def test_default_path_follows_the_environment(monkeypatch, tmp_path):
-    assert default_db_path() == tmp_path / "env-default.sqlite3"
-    with RecordStore.open() as store:
-        assert store.path == tmp_path / "env-default.sqlite3"
-    assert (tmp_path / "env-default.sqlite3").exists()
-    monkeypatch.delenv("VRTHERAPY_DB")
-    path = default_db_path()
-    assert path.name == "records.sqlite3" and path.parent.name == "vrtherapy"
-
-
 def test_the_store_can_be_used_from_another_thread(store):
     errors: list[BaseException] = []
 
@@ -364,12 +257,12 @@ def test_the_store_can_be_used_from_another_thread(store):
 
 _CRASHING_SESSION = textwrap.dedent(
     """
-    import sys, time
+    import os, sys, time
     from datetime import datetime, timezone
     from pathlib import Path
     from vrtherapy.records import ExerciseResult, PatientProfile, RecordStore
 
-    store = RecordStore.open(Path(sys.argv[1]))
+    store = RecordStore.open(sys.argv[1])
     store.add_patient(PatientProfile("P001", "left", "upper", "transradial"))
     sid = store.start_session("P001", "upper_basic", "offscreen")
     store.add_pain("P001", 7, "before", session_id=sid)
@@ -382,8 +275,15 @@ _CRASHING_SESSION = textwrap.dedent(
 )
 
 
+def _child_env() -> dict[str, str]:
+    import os
+
+    root = str(Path(__file__).resolve().parent.parent)
+    return {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")]))}
+
+
 def test_sigkill_mid_session_loses_nothing_recorded(db):
-    child = subprocess.Popen([sys.executable, "-c", _CRASHING_SESSION, str(db)], stdout=subprocess.PIPE,
+    child = subprocess.Popen([sys.executable, "-c", _CRASHING_SESSION, str(db)], env=_child_env(), stdout=subprocess.PIPE,
                              stderr=subprocess.PIPE, text=True)  # fmt: skip
     try:
         readable, _, _ = select.select([child.stdout], [], [], 60)
@@ -407,6 +307,9 @@ def test_sigkill_mid_session_loses_nothing_recorded(db):
         assert session.pain_before == 7 and session.pain_after is None
         assert [e.exercise_id for e in session.exercises] == ["wrist_flexion", "finger_tapping"]
         assert session.minutes > 0
-    conn = sqlite3.connect(db)
-    assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-    conn.close()
+    if not db.startswith("postgresql"):
+        import sqlite3
+
+        conn = sqlite3.connect(db)
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        conn.close()

@@ -4,7 +4,6 @@ recorded, pause, skip, the session cap with its reminder, the pain questions, th
 import numpy as np
 import pytest
 
-from tests.test_session import FakeClock
 from vrtherapy.limbs.appearance import Appearance
 from vrtherapy.motion.pipeline import MirrorSettings, PosePipeline
 from vrtherapy.render.scene_spec import load_scene
@@ -33,7 +32,7 @@ class PatientTracker:
 
     name, running, error = "synthetic", True, None
 
-    def __init__(self, motion, clock: FakeClock, on_frame=None) -> None:
+    def __init__(self, motion, clock, on_frame=None) -> None:
         self.motion, self.clock, self.on_frame = motion, clock, on_frame
         self.side = motion.side
         self.runner: SessionRunner | None = None
@@ -47,7 +46,7 @@ class PatientTracker:
 
 
 @pytest.fixture
-def session_for(showbase, tmp_path):
+def session_for(showbase, tmp_path, make_clock):
     from vrtherapy.render.app import TherapyScene
 
     scenes = []
@@ -60,7 +59,7 @@ def session_for(showbase, tmp_path):
         kind = "arm" if limb == "upper" else "leg"
         scene = TherapyScene(showbase, load_scene(), build_skeletons(kind, "left", None), Appearance())
         scenes.append(scene)
-        clock = FakeClock()
+        clock = make_clock()
         motion_cls = SyntheticArmMotion if kind == "arm" else SyntheticLegMotion
         motion = motion_cls("right", build_schedule(patient_script(playlist)), seed=2)
         tracker = PatientTracker(motion, clock, on_frame)

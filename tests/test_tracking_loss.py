@@ -6,7 +6,6 @@ from pathlib import Path
 
 import numpy as np
 
-from tests.test_session import FakeClock
 from vrtherapy.motion.pipeline import MirrorSettings, PosePipeline
 from vrtherapy.motion.tracking_loss import LossSettings
 from vrtherapy.therapy.synthetic_patient import SyntheticArmMotion, build_schedule
@@ -31,9 +30,8 @@ def _recording_with_gap(path: Path) -> None:
             writer.write(sample)
 
 
-def _run(path: Path) -> list[tuple[float, str, np.ndarray, np.ndarray]]:
+def _run(path: Path, clock) -> list[tuple[float, str, np.ndarray, np.ndarray]]:
     """Replay in (simulated) real time and render at FRAME_HZ, each frame taking the newest sample."""
-    clock = FakeClock()
     replay = ReplaySource(path, realtime=True, clock=clock, sleep=clock.sleep)
     samples = list(iter(replay.next_sample, None))  # stamped on the replay clock, recorded spacing kept
     stamps = np.array([s.t_capture for s in samples])
@@ -47,10 +45,10 @@ def _run(path: Path) -> list[tuple[float, str, np.ndarray, np.ndarray]]:
     return frames
 
 
-def test_a_gap_holds_then_eases_to_rest_and_recovers_without_a_jump(tmp_path: Path) -> None:
+def test_a_gap_holds_then_eases_to_rest_and_recovers_without_a_jump(tmp_path: Path, make_clock) -> None:
     path = tmp_path / "gap.vtrec"
     _recording_with_gap(path)
-    frames = _run(path)
+    frames = _run(path, make_clock())
     rest = np.degrees(PosePipeline(MirrorSettings(intact_side="right")).modes.neutral)
     times = np.array([f[0] for f in frames])
     states = [f[1] for f in frames]

@@ -36,9 +36,11 @@ def _hand(side: str, wrist_xy: tuple[float, float], size: float = 0.1) -> HandOb
 
 
 def _pose(right_wrist_xy: tuple[float, float]) -> PoseObservation:
-    image, visibility = np.zeros((33, 3)), np.ones(33)
+    image, world, visibility = np.zeros((33, 3)), np.zeros((33, 3)), np.ones(33)
     image[POSE_WRIST["right"], :2] = right_wrist_xy
-    return PoseObservation(image, np.zeros((33, 3)), visibility)
+    image[11, :2], image[12, :2] = (0.65, 0.3), (0.35, 0.3)  # shoulders of a body at webcam distance
+    world[11], world[12] = (0.18, -0.45, 0.0), (-0.18, -0.45, 0.0)
+    return PoseObservation(image, world, visibility)
 
 
 def test_the_hand_at_the_patients_wrist_is_chosen_and_a_therapists_is_ignored() -> None:

@@ -13,7 +13,8 @@ import pytest
 import xr
 from panda3d.core import CardMaker
 
-from vrtherapy.xr import stereo_display, xr_session
+from tests.gl_readback import gl_texture, read_gl_texture
+from vrtherapy.xr import headset_driver, xr_session
 from vrtherapy.xr.commands import Buttons
 from vrtherapy.xr.controllers import ControllerState
 from vrtherapy.xr.instance import XrStartError, XrSystem
@@ -160,11 +161,11 @@ def headset(request, showbase, scene_root, monkeypatch):
     wall.setPos(0, 2.0, 1.2)  # ahead of the eye point the display recentres the head to
     wall.setColor(1, 0, 0, 1)
     wall.setLightOff(1)
-    display, note = stereo_display.open_headset_display(showbase, Scene(), _Eye(), "xr", "right", None, "offscreen",
+    display, note = headset_driver.open_headset_display(showbase, Scene(), _Eye(), "xr", "right", None, "offscreen",
                                                         say=print)  # fmt: skip
     assert note is None
     runner = Runner()
-    stereo_display.connect_runner(display, runner)
+    headset_driver.connect_runner(display, runner)
     yield runtime, display, runner, showbase
     display.finish()
 
@@ -214,41 +215,8 @@ def test_each_frame_waits_begins_locates_fills_both_eyes_and_ends(headset):
 
 def assert_red(runtime):
     for name in runtime.images:
-        rgba = read_gl_texture(name)
+        rgba = read_gl_texture(name, EYE)
         assert (rgba[..., 0] > 200).mean() > 0.9 and (rgba[..., 1] < 40).mean() > 0.9
-
-
-def gl(name: str, *argtypes, restype=None):
-    from vrtherapy.xr.graphics_binding import current_gl_context
-
-    return ctypes.CFUNCTYPE(restype, *argtypes)(current_gl_context().get_proc_address(name.encode()))
-
-
-def gl_texture(width: int, height: int, complete: bool) -> int:
-    """A new RGBA8 GL texture in Panda3D's context, zero-filled; without mipmaps it is only complete
-    (usable by glCopyImageSubData) when its minification filter does not ask for them."""
-    name = ctypes.c_uint(0)
-    gl("glGenTextures", ctypes.c_int, ctypes.POINTER(ctypes.c_uint))(1, ctypes.byref(name))
-    gl("glBindTexture", ctypes.c_uint, ctypes.c_uint)(0x0DE1, name.value)
-    zeros = np.zeros((height, width, 4), np.uint8)
-    gl("glTexImage2D", ctypes.c_uint, ctypes.c_int, ctypes.c_int, ctypes.c_int, ctypes.c_int, ctypes.c_int,
-       ctypes.c_uint, ctypes.c_uint, ctypes.c_void_p)(0x0DE1, 0, 0x8058, width, height, 0, 0x1908, 0x1401,
-                                                      zeros.ctypes.data)  # fmt: skip
-    if complete:
-        gl("glTexParameteri", ctypes.c_uint, ctypes.c_uint, ctypes.c_int)(0x0DE1, 0x2801, 0x2601)  # MIN_FILTER LINEAR
-    gl("glBindTexture", ctypes.c_uint, ctypes.c_uint)(0x0DE1, 0)
-    return name.value
-
-
-def read_gl_texture(name: int, size: tuple[int, int] = EYE) -> np.ndarray:
-    """A GL texture's RGBA8 pixels (bottom row first), read in Panda3D's context (current after a frame)."""
-    pixels = np.zeros((size[1], size[0], 4), np.uint8)
-    bind = gl("glBindTexture", ctypes.c_uint, ctypes.c_uint)
-    bind(0x0DE1, name)  # GL_TEXTURE_2D
-    gl("glGetTexImage", ctypes.c_uint, ctypes.c_int, ctypes.c_uint, ctypes.c_uint, ctypes.c_void_p)(
-        0x0DE1, 0, 0x1908, 0x1401, pixels.ctypes.data)  # GL_RGBA, GL_UNSIGNED_BYTE
-    bind(0x0DE1, 0)
-    return pixels
 
 
 @pytest.mark.parametrize("headset", [False], ids=["incomplete-images"], indirect=True)
@@ -318,11 +286,16 @@ def test_a_lost_instance_whose_runtime_is_gone_falls_back_without_further_calls(
 
     monkeypatch.setattr(xr, "wait_frame", lost)
     monkeypatch.setattr(xr_session, "create_system", gone)
+    display.headset.lifecycle.reconnect_window_s = 0.0  # no waiting for it to come back
     base.taskMgr.step()
     # Torn down, one try at a new instance, and no session call on the instance that never came.
     assert runtime.calls[-3:] == ["destroy_session", "destroy_instance", "create_instance"]
     assert runtime.calls.count("create_session") == 1
-    assert not display.active and "could not be started again" in display.fell_back
+    assert not display.active and display.fell_back == ("the OpenXR runtime was lost and did not come back within 0 s "
+                                                        "(last try: no usable OpenXR runtime (RuntimeUnavailableError))")
+    summary = display.display_summary()
+    assert summary["used"] == "offscreen" and summary["displays"] == ["xr", "offscreen"]
+    assert summary["fallbacks"] == [f"headset: {display.fell_back}; continuing on the offscreen display"]
     assert runner.calls[-2:] == ["pause", "resume"]  # the session goes on at the desktop
     assert display.summary()["session_recreations"] == 1
 
@@ -332,11 +305,11 @@ def test_a_runtime_failing_at_start_is_one_line_and_auto_falls_back(showbase, mo
         raise XrStartError("the OpenXR runtime is running but no headset is connected")
 
     monkeypatch.setattr(xr_session, "create_system", refuse)
-    display, note = stereo_display.open_headset_display(showbase, Scene(), _Eye(), "auto", "right", None, "offscreen")
+    display, note = headset_driver.open_headset_display(showbase, Scene(), _Eye(), "auto", "right", None, "offscreen")
     assert display is None and note == ("headset: the OpenXR runtime is running but no headset is connected; "
                                         "using the offscreen display instead")  # fmt: skip
     assert showbase.camNode.isActive()
     from vrtherapy.errors import DisplayUnavailable
 
     with pytest.raises(DisplayUnavailable, match=r"^--display xr: the OpenXR runtime is running but no headset"):
-        stereo_display.open_headset_display(showbase, Scene(), _Eye(), "xr", "right", None, "offscreen")
+        headset_driver.open_headset_display(showbase, Scene(), _Eye(), "xr", "right", None, "offscreen")

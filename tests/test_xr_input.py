@@ -36,7 +36,8 @@ from vrtherapy.xr.swapchains import (
 )
 
 HEAD = Pose(np.array([0.0, -0.05, 1.2]), np.array([0.0, 0.0, 0.0, 1.0]))
-FINGER_JOINTS = [n for n in build_arm_skeleton("right").names if n.split("_")[0] in ("thumb", "index", "middle", "ring", "little")]
+FINGER_JOINTS = [n for n in build_arm_skeleton("right").names
+                 if n.split("_")[0] in ("thumb", "index", "middle", "ring", "little")]  # fmt: skip
 
 
 def locations(positions_xr, flags, active=True):
@@ -149,7 +150,8 @@ def test_palm_faces_the_controller_handle():
     axes = grip_axes_in_world(grip)
     for side in ("right", "left"):
         s = sample_from_grip(grip, 0.0, side, HEAD, 0.0)
-        thumb = s.points[HAND_OFFSET + HAND_LANDMARKS.index("thumb_mcp")] - s.points[HAND_OFFSET + HAND_LANDMARKS.index("pinky_mcp")]
+        landmark = {name: s.points[HAND_OFFSET + i] for i, name in enumerate(HAND_LANDMARKS)}
+        thumb = landmark["thumb_mcp"] - landmark["pinky_mcp"]
         assert thumb @ axes[:, 2] < -0.02
 
 
@@ -213,9 +215,10 @@ def test_swapchain_format_and_eye_size_choices():
 
 def test_blend_mode_and_extensions_from_what_the_runtime_offers():
     assert choose_blend_mode([3, 1]) == 1 and choose_blend_mode([2, 3]) == 3 and choose_blend_mode([2]) == 2
-    offered = {"XR_MNDX_egl_enable", "XR_KHR_opengl_enable", "XR_EXT_hand_tracking", "XR_EXT_debug_utils"}
+    offered = {"XR_MNDX_egl_enable", "XR_KHR_opengl_enable", "XR_EXT_hand_tracking", "XR_EXT_debug_utils",
+               "XR_KHR_convert_timespec_time"}  # fmt: skip
     assert wanted_extensions(offered, "XR_MNDX_egl_enable", debug=False) == [
-        "XR_EXT_hand_tracking", "XR_KHR_opengl_enable", "XR_MNDX_egl_enable"]
+        "XR_EXT_hand_tracking", "XR_KHR_convert_timespec_time", "XR_KHR_opengl_enable", "XR_MNDX_egl_enable"]
     assert "XR_EXT_debug_utils" in wanted_extensions(offered, "XR_MNDX_egl_enable", debug=True)
     with pytest.raises(XrStartError, match="XR_MNDX_egl_enable"):
         wanted_extensions({"XR_KHR_opengl_enable"}, "XR_MNDX_egl_enable", debug=False)
@@ -227,13 +230,13 @@ SPEC_COMPONENTS = {
     "oculus/touch_controller": {"left": {"input/x/click", "input/y/click", "input/menu/click"},
                                 "right": {"input/a/click", "input/b/click"},
                                 "both": {"input/squeeze/value", "input/trigger/value", "input/thumbstick/click",
-                                         "input/grip/pose", "input/aim/pose"}},
+                                         "input/thumbstick", "input/grip/pose", "input/aim/pose"}},
     "valve/index_controller": {"input/a/click", "input/b/click", "input/squeeze/value", "input/trigger/value",
-                               "input/thumbstick/click", "input/grip/pose"},
+                               "input/thumbstick/click", "input/thumbstick", "input/grip/pose"},
     "htc/vive_controller": {"input/menu/click", "input/squeeze/click", "input/trigger/value", "input/trackpad/click",
-                            "input/grip/pose"},
+                            "input/trackpad", "input/grip/pose"},
     "microsoft/motion_controller": {"input/menu/click", "input/squeeze/click", "input/trigger/value",
-                                    "input/thumbstick/click", "input/trackpad/click", "input/grip/pose"},
+                                    "input/thumbstick/click", "input/thumbstick", "input/trackpad/click", "input/grip/pose"},
 }  # fmt: skip
 
 
@@ -261,3 +264,26 @@ def test_debug_messages_from_the_runtime_are_printed_as_one_line():
     assert lines == ["vrtherapy: OpenXR runtime error: xrEndFrame: layer has no views"]
     assert keep == [info]  # kept alive as long as the instance
 
+
+
+def test_the_controller_answers_the_pain_question_with_one_hand():
+    commands = ButtonCommands()
+    pushes = ((0.0, 0.0), (0.1, 0.9), (0.2, 0.5), (0.3, 0.1), (0.4, -0.8), (0.5, 0.0))
+    asking = [commands.update(Buttons(stick_y=y), t, asking_pain=True) for t, y in pushes]
+    assert asking == [[], ["pain_up"], [], [], ["pain_down"], []]  # a push steps once; releasing past 0.3 re-arms
+    held = [commands.update(Buttons(stick_y=1.0), 1.0 + 0.1 * i, asking_pain=True) for i in range(12)]
+    assert sum(held, []) == ["pain_up"] * 3  # held: the first step, then after 0.6 s, then every 0.3 s
+    assert commands.update(Buttons(trigger=0.9), 3.0, asking_pain=True) == ["pain_confirm"]
+    assert commands.update(Buttons(trigger=0.6), 3.1, asking_pain=True) == []  # still held (hysteresis)
+    assert commands.update(Buttons(trigger=0.2), 3.2, asking_pain=True) == []
+    assert commands.update(Buttons(next=True), 3.3, asking_pain=True) == ["pain_skip"]
+    assert commands.update(Buttons(menu=True), 4.0, asking_pain=True) + commands.update(Buttons(), 4.2, True) == []
+    held_menu = commands.update(Buttons(menu=True), 5.0, True) + commands.update(Buttons(menu=True), 5.0 + HOLD_TO_STOP_S, True)
+    assert held_menu == ["stop"]
+
+
+def test_outside_the_pain_question_the_stick_and_trigger_command_nothing():
+    commands = ButtonCommands()
+    inputs = [(1.0, 0.0), (0.0, 1.0), (-1.0, 0.0)]
+    out = [commands.update(Buttons(stick_y=y, trigger=t), i * 0.1) for i, (y, t) in enumerate(inputs)]
+    assert out == [[], [], []]  # the trigger closes the virtual hand, nothing more

@@ -9,6 +9,7 @@ from vrtherapy.xr.lifecycle import (
     InstanceLost,
     Recreated,
     RecreateFailed,
+    RetryDue,
     SessionLifecycle,  # fmt: skip
     SessionLost,
     SessionState,
@@ -104,8 +105,61 @@ def test_instance_loss_recreates_instance_and_session_or_falls_back(loss):
     to_focus(lc)
     assert lc.handle(loss) == [A.PAUSE, A.DESTROY_SESSION, A.DESTROY_INSTANCE, A.CREATE_INSTANCE, A.CREATE_SESSION]
     # The runtime is gone for good: recreating fails, the session goes on at the desktop.
+    lc.reconnect_window_s = 0.0
     assert lc.handle(RecreateFailed()) == [A.DESTROY_INSTANCE, A.FALL_BACK, A.RESUME]
     assert lc.finished
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_a_lost_runtime_is_tried_again_with_backoff_and_picked_up_when_it_returns():
+    clock = Clock()
+    lc = SessionLifecycle(reconnect_window_s=15.0, clock=clock)
+    to_focus(lc)
+    assert lc.handle(InstanceLost())[-2:] == [A.CREATE_INSTANCE, A.CREATE_SESSION]
+    tries_at = []
+    for _ in range(4):  # the runtime is restarting: each try fails
+        assert lc.handle(RecreateFailed()) == [A.DESTROY_INSTANCE] and lc.reconnecting and not lc.finished
+        clock.now = lc.retry_at - 0.01
+        assert not lc.retry_due()
+        clock.now = lc.retry_at
+        assert lc.retry_due()
+        tries_at.append(round(clock.now - 100.0, 3))
+        assert lc.handle(RetryDue()) == [A.CREATE_INSTANCE, A.CREATE_SESSION]
+    assert tries_at == [0.5, 1.5, 3.5, 7.5]  # 0.5, 1, 2, 4 s apart
+    assert lc.handle(Recreated()) == [] and not lc.reconnecting  # it came back
+    assert to_focus(lc)[-1] == [A.RESUME]  # and the exercise goes on in the headset
+
+
+def test_a_runtime_that_stays_away_past_the_window_falls_back_once():
+    clock = Clock()
+    lc = SessionLifecycle(reconnect_window_s=5.0, clock=clock)
+    to_focus(lc)
+    lc.handle(SessionLost())
+    actions = []
+    while not lc.finished:
+        actions.append(lc.handle(RecreateFailed()))
+        clock.now = lc.retry_at if lc.retry_at is not None else clock.now
+        if not lc.finished:
+            lc.handle(RetryDue())
+    assert actions[-1] == [A.DESTROY_INSTANCE, A.FALL_BACK, A.RESUME] and clock.now - 100.0 >= 5.0
+    assert sum(a.count(A.FALL_BACK) for a in actions) == 1 and not lc.retry_due()
+
+
+def test_leaving_while_reconnecting_ends_the_headset_without_falling_back():
+    clock = Clock()
+    lc = SessionLifecycle(clock=clock)
+    to_focus(lc)
+    lc.handle(InstanceLost())
+    lc.handle(RecreateFailed())
+    lc.handle(ExitRequested())
+    assert lc.finished and not lc.retry_due()
 
 
 def test_exit_before_the_session_ever_ran_and_loss_while_leaving():
@@ -124,6 +178,7 @@ def test_the_lifecycle_module_does_not_import_xr():
     import vrtherapy.xr.lifecycle as module
 
     tree = ast.parse(inspect.getsource(module))
-    imported = {alias.name for node in ast.walk(tree) if isinstance(node, (ast.Import, ast.ImportFrom))
-                for alias in node.names} | {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}  # fmt: skip
+    nodes = [node for node in ast.walk(tree) if isinstance(node, (ast.Import, ast.ImportFrom))]
+    imported = {alias.name for node in nodes for alias in node.names}
+    imported |= {node.module for node in nodes if isinstance(node, ast.ImportFrom)}
     assert not any(name == "xr" or (name or "").startswith("xr.") for name in imported)

@@ -7,6 +7,7 @@ import math
 import numpy as np
 import pytest
 from panda3d.core import PerspectiveLens, Point2, Point3, Quat
+from scipy.spatial.transform import Rotation
 
 from vrtherapy.xr.projection import FovAngles, apply_to_lens, lens_film, projection_matrix
 from vrtherapy.xr.reference_space import (
@@ -102,9 +103,7 @@ def test_recentre_puts_the_head_at_the_eye_point_facing_the_scene_but_keeps_its_
     yaw, pitch = math.radians(35), math.radians(-20)  # turned left, looking down
     q_yaw = np.array([0, math.sin(yaw / 2), 0, math.cos(yaw / 2)])
     q_pitch = np.array([math.sin(pitch / 2), 0, 0, math.cos(pitch / 2)])
-    from vrtherapy.xr.reference_space import quaternion_multiply
-
-    head_q = quaternion_multiply(q_yaw, q_pitch)
+    head_q = (Rotation.from_quat(q_yaw) * Rotation.from_quat(q_pitch)).as_quat()
     head_p = (0.3, 1.25, -0.4)
     eye, look = (0.0, -0.05, 1.2), (0.0, 0.55, 0.78)
     anchor = recentre(head_p, head_q, eye, look)

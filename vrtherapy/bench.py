@@ -9,6 +9,9 @@ machine noise hits each alike:
   * static: our room and limbs drawn with no per-frame work of ours (what Panda3D alone costs for
     this scene);
   * full: the session's frame: tracker hand-over, pose pipeline, skinning upload, HUD, drawing.
+Start-up: a fresh process, the kernels already prepared, from spawning it to its first offscreen frame
+(`startup`).
+
 Frames are timed to completion (`gl-finish`): under software GL, `renderFrame` otherwise returns
 before anything is drawn. Under software GL filling the screen with a room costs several times a
 clear, so `full / bare` measures the rasteriser; `full / static` is our per-frame overhead.
@@ -20,17 +23,19 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
+from vrtherapy.errors import VrtherapyError
 from vrtherapy.motion.kernel_prep import prepare_kernels
 from vrtherapy.motion.mirror import mirror_sample
 from vrtherapy.motion.one_euro import OneEuroFilter
 from vrtherapy.motion.pipeline import MirrorSettings, PosePipeline
 from vrtherapy.motion.retarget import Retargeter
-from vrtherapy.motion.skeleton import build_arm_skeleton
+from vrtherapy.motion.skeleton import Skeleton, build_arm_skeleton
 from vrtherapy.therapy.synthetic_patient import SyntheticArmMotion, build_schedule
-from vrtherapy.tracking.sample import ARM_SPEED_GROUPS
+from vrtherapy.tracking.sample import ARM_SPEED_GROUPS, Side
 
 TARGET_POSE_MS_PER_LIMB = 0.2
 TARGET_FRAME_RATIO = 1.5
@@ -44,6 +49,7 @@ class BenchOptions:
     blocks: int = 4
     tracking: bool = True
     tracking_video: Path | None = None  #: default: bench_tracking.DEFAULT_VIDEO
+    console: bool = True  #: the console's live view and the session's frame rate with it (`console/bench_console.py`)
 
 
 def _median_ms(fn: Callable[[int], object], n: int) -> float:
@@ -134,7 +140,7 @@ def bench_frame(options: BenchOptions) -> dict:
     loadPrcFileData("vrtherapy-bench", "gl-finish true\n")
     base = open_showbase("offscreen", options.size)
     mirror = MirrorSettings(show_intact=True)
-    skeletons = {s: build_arm_skeleton(s) for s in ("left", "right")}
+    skeletons: dict[Side, Skeleton[Any]] = {"left": build_arm_skeleton("left"), "right": build_arm_skeleton("right")}
     scene = TherapyScene(base, load_scene(), skeletons, Appearance())
     playlist = load_playlist("demo")
     samples = _synthetic_samples(options.render_frames)
@@ -149,7 +155,7 @@ def bench_frame(options: BenchOptions) -> dict:
         base.graphicsEngine.renderFrame()
 
     def show_scene(visible: bool) -> None:
-        for node in (scene.root, scene.hud.root):
+        for node in (scene.root, *([scene.hud.root] if scene.hud is not None else [])):
             node.unstash() if visible else node.stash()
 
     for i in range(10):  # warm up: shader compile, first uploads
@@ -164,11 +170,12 @@ def bench_frame(options: BenchOptions) -> dict:
         draw_only(0)
         times["static"].append(_median_ms(draw_only, n))
         times["full"].append(_median_ms(full, n))
-    tracking = None
+    tracking = latency = None
     if options.tracking:
         from vrtherapy.bench_tracking import bench_tracking
 
         tracking = bench_tracking(full, options.tracking_video)
+        latency = _bench_latency(scene, base, playlist, mirror, options)
     scene.destroy()
     renderer = base.win.gsg.getDriverRenderer()
     base.destroy()
@@ -185,12 +192,41 @@ def bench_frame(options: BenchOptions) -> dict:
         "meets_target": full_v / bare_v <= TARGET_FRAME_RATIO,
         "overhead_meets_target": full_v / static_v <= TARGET_FRAME_RATIO,
         "tracking": tracking,
+        "latency": latency,
     }
 
 
+def _bench_latency(scene, base, playlist, mirror: MirrorSettings, options: BenchOptions) -> dict:
+    """Capture-to-screen delay of the webcam path with this frame loop (`bench_latency`)."""
+    from vrtherapy.bench_latency import bench_latency
+    from vrtherapy.bench_tracking import DEFAULT_VIDEO
+    from vrtherapy.therapy.session import hud_for
+
+    pipeline = PosePipeline(mirror)
+    started = time.monotonic()
+
+    def show(sample, now: float) -> None:
+        scene.show(pipeline.process(sample, now=now), hud_for(playlist, now - started))
+        base.graphicsEngine.renderFrame()
+
+    return bench_latency(show, options.tracking_video or DEFAULT_VIDEO)
+
+
 def run_bench(options: BenchOptions) -> dict:
-    prepare_kernels()  # compile time is not frame time
-    return {"pose_pipeline": bench_pose_pipeline(options.pose_frames), "frame": bench_frame(options)}
+    from vrtherapy.startup import measure_startup
+
+    video = options.tracking_video
+    if options.tracking and video is not None and not video.is_file():  # said before, not after, the bench
+        problem = "is a folder, not a video" if video.is_dir() else "no such video file"
+        raise VrtherapyError(f"--tracking-video: {video}: {problem}")
+    prepare_kernels()  # compile time is not frame time (and start-up is measured after it, as after `prepare`)
+    startup = measure_startup()  # first, in a fresh process, before this one loads the machine further
+    result = {"pose_pipeline": bench_pose_pipeline(options.pose_frames), "frame": bench_frame(options), "startup": startup}
+    if options.console:
+        from vrtherapy.console.bench_console import bench_console
+
+        result["console"] = bench_console(options.size)
+    return result
 
 
 def format_report(result: dict) -> str:
@@ -210,6 +246,18 @@ def format_report(result: dict) -> str:
     lines.append(f"  full / bare    {frame['ratio']:8.3f}  (target <= {frame['target_ratio']}: {ok[frame['meets_target']]})")
     lines.append(f"  full / static  {frame['ratio_vs_static_scene']:8.3f}  (our per-frame overhead: "
                  f"{ok[frame['overhead_meets_target']]})")
+    if frame.get("latency"):
+        from vrtherapy.bench_latency import format_latency
+
+        lines += format_latency(frame["latency"])
+    startup = result.get("startup")
+    if startup and "skipped" in startup:
+        lines.append(f"start-up: skipped, {startup['skipped']}")
+    elif startup:
+        steps = ", ".join(f"{k.replace('_', ' ')} {v:.2f}" for k, v in startup["steps_s"].items())
+        lines.append("start-up to the first frame (fresh process, after `vrtherapy prepare`, offscreen):")
+        lines.append(f"  {startup['seconds_to_first_frame']:8.2f} s  (target <= {startup['target_s']:.0f} s: "
+                     f"{ok[startup['meets_target']]}): {steps}")
     tracking = frame.get("tracking")
     if tracking and "skipped" in tracking:
         lines.append(f"webcam tracking: skipped, {tracking['skipped']}")
@@ -223,4 +271,8 @@ def format_report(result: dict) -> str:
                      f"{ok_low[tracking['meets_target']]})")
         lines.append(f"  unpaced fps    {tracking['max_fps_tracking_off']:8.2f} tracking off, "
                      f"{tracking['max_fps_tracking_on']:.2f} on ({tracking['max_fps_ratio']:.3f}: headroom left)")
+    if result.get("console"):
+        from vrtherapy.console.bench_console import format_console
+
+        lines += format_console(result["console"])
     return "\n".join(lines)

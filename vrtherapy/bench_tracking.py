@@ -22,6 +22,7 @@ from vrtherapy.motion.hand_only import arm_points_from_hand
 from vrtherapy.tracking.base import ThreadedTracker
 from vrtherapy.tracking.frame_sources import VideoFileSource
 from vrtherapy.tracking.mediapipe_source import MediaPipeSource
+from vrtherapy.tracking.sample import Side
 
 #: The real video the bench tracks when no other is given (`../shared/data`, beside the project).
 DEFAULT_VIDEO = Path(__file__).resolve().parents[2] / "shared" / "data" / "motion" / "handpose3d" / "cam1.mp4"
@@ -34,7 +35,8 @@ class _GatedLoopingSource:
 
     def __init__(self, video: Path) -> None:
         self.video, self.gate = video, threading.Event()
-        self.name, self.side = "mediapipe-bench", "right"
+        self.name = "mediapipe-bench"
+        self.side: Side = "right"
         self.inference_s: list[float] = []
         self._source = self._open()
 

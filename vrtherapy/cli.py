@@ -1,44 +1,29 @@
 """The `vrtherapy` command line.
 
 Errors a user can act on (a bad file, a missing display) print one line, `vrtherapy: ...`, and exit
-with status 2; no traceback.
+with status 2; no traceback. Numeric options and their ranges are in `cli_options`.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
+from typing import NoReturn
 
+from vrtherapy.cli_options import frame_size, number
+from vrtherapy.console import command as console_command
 from vrtherapy.errors import VrtherapyError
 from vrtherapy.records import cli as records_cli
+from vrtherapy.records.safe_text import for_terminal
 from vrtherapy.render.display import DISPLAY_MODES
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # one line instead of usage + message
+    def error(self, message: str) -> NoReturn:  # one line instead of usage + message
         self.exit(2, f"{self.prog}: {message} (see {self.prog} --help)\n")
-
-
-def _size(text: str) -> tuple[int, int]:
-    try:
-        w, h = (int(v) for v in text.lower().split("x"))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"size {text!r}: use WIDTHxHEIGHT, e.g. 960x540") from None
-    if not (64 <= w <= 7680 and 64 <= h <= 4320):
-        raise argparse.ArgumentTypeError(f"size {text!r}: out of range")
-    return w, h
-
-
-def _positive(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if not 0 < value <= 1000:
-        raise argparse.ArgumentTypeError(f"{text!r} must be above 0 (and at most 1000)")
-    return value
 
 
 def _display(text: str) -> str:
@@ -47,18 +32,8 @@ def _display(text: str) -> str:
     return text
 
 
-def _rest_after(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
-    if not 0 <= value <= 30:
-        raise argparse.ArgumentTypeError(f"{text!r} must be from 0 to 30 seconds")
-    return value
-
-
 def _add_tracking_loss_option(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--rest-after", type=_rest_after, default=1.0, metavar="SECONDS",
+    parser.add_argument("--rest-after", type=number("--rest-after"), default=1.0, metavar="SECONDS",
                         help="when the limb leaves the view, hold its pose this long before it eases to rest (default 1)")
 
 
@@ -68,15 +43,18 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo = sub.add_parser("demo", help="run the demo playlist with a synthetic patient")
     demo.add_argument("--display", type=_display, default="auto", help="auto (default), xr, window or offscreen")
-    demo.add_argument("--seconds", type=_positive, help="how long to run (default: the whole playlist)")
+    demo.add_argument("--seconds", type=number("--seconds"), help="how long to run (default: the whole playlist)")
     demo.add_argument("--output", type=Path, help="folder for the video, frames and summary.json")
     demo.add_argument("--affected-side", choices=("left", "right"), default="left",
                       help="the missing or paretic side, where the virtual limb appears (default: left)")
+    demo.add_argument("--keep-partial", action="store_true",
+                      help="exit 0 even if under half of the tracked samples showed the limb")
     demo.add_argument("--phantom-only", action="store_true", help="draw only the virtual limb, not the intact one")
-    demo.add_argument("--playlist", default="demo", help="playlist name in scenes/playlists or a TOML path")
+    demo.add_argument("--playlist", help="playlist name in scenes/playlists or a TOML path (default: demo; lower "
+                                         "for a replayed leg recording)")
     demo.add_argument("--scene", help="scene TOML (default: scenes/clinic_room.toml)")
-    demo.add_argument("--size", type=_size, default=(960, 540), help="frame size WIDTHxHEIGHT (default 960x540)")
-    demo.add_argument("--fps", type=_positive, default=30.0, help="target frame rate (default 30)")
+    demo.add_argument("--size", type=frame_size, default=(960, 540), help="frame size WIDTHxHEIGHT (default 960x540)")
+    demo.add_argument("--fps", type=number("--fps"), default=30.0, help="target frame rate (default 30)")
     demo.add_argument("--skin-tone", default="medium", help="porcelain, fair, medium, olive, brown, deep or #rrggbb")
     _add_tracking_loss_option(demo)
     demo.add_argument("--tracker", default="synthetic",
@@ -89,12 +67,14 @@ def build_parser() -> argparse.ArgumentParser:
     record.add_argument("--tracker", default="synthetic",
                         help="synthetic (default), or mediapipe:SOURCE (a camera index, video, image or folder; "
                              "add ,mirrored for a selfie-view camera, ,view=top for a camera above the table)")
-    record.add_argument("--seconds", type=_positive,
+    record.add_argument("--seconds", type=number("--seconds"),
                         help="how long to record (default: 10 s live; a whole video or folder of images)")
     record.add_argument("--side", choices=("left", "right"), default="right", help="the tracked (intact) side")
     record.add_argument("--limb", choices=("arm", "leg"), default="arm", help="the tracked limb (default arm)")
     record.add_argument("--playlist", help="what the synthetic patient performs (default: demo for an arm, lower for a leg)")
     record.add_argument("--output", type=Path, required=True, help="the recording file to write (.vtrec)")
+    record.add_argument("--keep-partial", action="store_true",
+                        help="keep the recording even if under half of its samples tracked the limb")
 
     track = sub.add_parser("track", help="find hands in an image, a folder of images or a video; joint angles per frame")
     track.add_argument("source", help="an image, a folder of images, or a video file")
@@ -106,10 +86,11 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("prepare", help="compile the motion kernels for this machine ahead of the first session")
     bench = sub.add_parser("bench", help="measure the per-frame cost of each stage")
     bench.add_argument("--json", action="store_true", help="print the figures as one JSON object")
-    bench.add_argument("--size", type=_size, default=(960, 540))
+    bench.add_argument("--size", type=frame_size, default=(960, 540))
     bench.add_argument("--tracking-video", type=Path,
                        help="video for the webcam-tracking figures (default: ../shared/data's handpose3d cam1.mp4)")
     bench.add_argument("--no-tracking", action="store_true", help="leave out the webcam-tracking figures")
+    bench.add_argument("--no-console", action="store_true", help="leave out the console's live-view figures")
 
     models = sub.add_parser("models", help="the limb models")
     models_sub = models.add_subparsers(dest="models_command", required=True, parser_class=_Parser)
@@ -122,6 +103,7 @@ def build_parser() -> argparse.ArgumentParser:
     shots.add_argument("--skin-tone", help="only this tone: porcelain, fair, medium, olive, brown, deep or #rrggbb "
                        "(default: every preset)")
     records_cli.add_parsers(sub, _Parser)
+    console_command.add_parser(sub)
 
     run = sub.add_parser("run", help="run and record a therapy session for a patient")
     run.add_argument("--patient", required=True, help="the patient's ID in the records (see vrtherapy patient)")
@@ -131,33 +113,31 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--tracker", default="synthetic",
                      help="synthetic (default), replay:FILE, mediapipe:SOURCE (a camera, video or images) "
                           "or headset (its hand tracking or controller)")
-    run.add_argument("--pain-before", type=_pain_score, help="pain before the session, 0-10 (else asked on screen)")
-    run.add_argument("--pain-after", type=_pain_score, help="pain after the session, 0-10 (else asked on screen)")
-    run.add_argument("--db", type=Path, help="the records file (default: per-user; VRTHERAPY_DB overrides)")
-    run.add_argument("--seconds", type=_positive, help="the session's maximum length (the playlist's own cap also applies)")
+    run.add_argument("--pain-before", type=number("--pain-before"), help="pain before the session, 0-10 (else asked on screen)")
+    run.add_argument("--pain-after", type=number("--pain-after"), help="pain after the session, 0-10 (else asked on screen)")
+    run.add_argument("--db", help="the records: an SQLite file or a postgresql:// URL (default: $VRTHERAPY_DB, else per-user)")
+    run.add_argument("--seconds", type=number("--seconds"),
+                     help="the session's maximum length (the playlist's own cap also applies)")
     run.add_argument("--scene", help="scene TOML (default: scenes/clinic_room.toml)")
-    run.add_argument("--size", type=_size, default=(960, 540), help="frame size WIDTHxHEIGHT (default 960x540)")
-    run.add_argument("--fps", type=_positive, default=30.0, help="target frame rate (default 30)")
+    run.add_argument("--size", type=frame_size, default=(960, 540), help="frame size WIDTHxHEIGHT (default 960x540)")
+    run.add_argument("--fps", type=number("--fps"), default=30.0, help="target frame rate (default 30)")
     run.add_argument("--skin-tone", default="medium", help="porcelain, fair, medium, olive, brown, deep or #rrggbb")
     return parser
 
 
-def _pain_score(text: str) -> int:
-    if not text.strip().isdigit() or not 0 <= int(text) <= 10:
-        raise argparse.ArgumentTypeError(f"pain {text!r}: a whole number from 0 (no pain) to 10 (worst imaginable)")
-    return int(text)
-
-
 def main(argv: list[str] | None = None) -> int:
+    # FFmpeg inside OpenCV prints its own error ("moov atom not found") before ours about an unreadable
+    # video: the line the user gets is ours alone (set here, at the command's edge, unless already set).
+    os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")
     args = build_parser().parse_args(argv)
     try:
         return _dispatch(args)
-    except VrtherapyError as exc:
-        print(f"vrtherapy: {exc}", file=sys.stderr)
+    except VrtherapyError as exc:  # file names and values in it are shown as typed, escapes made visible
+        print(f"vrtherapy: {for_terminal(str(exc))}", file=sys.stderr)
         return 2
     except OSError as exc:  # a folder that cannot be written, a full disk: the user's to fix
         where = f"{exc.filename}: " if exc.filename else ""
-        print(f"vrtherapy: {where}{exc.strerror or exc}", file=sys.stderr)
+        print(f"vrtherapy: {for_terminal(f'{where}{exc.strerror or exc}')}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("vrtherapy: stopped", file=sys.stderr)
@@ -166,7 +146,14 @@ def main(argv: list[str] | None = None) -> int:
 
 def _dispatch(args: argparse.Namespace) -> int:
     if args.command in records_cli.COMMANDS:
-        return records_cli.run(args)
+        from vrtherapy.therapy.rom_joints import exercise_joint
+
+        return records_cli.run(args, joint_of=exercise_joint)
+    if args.command == "console":
+        from vrtherapy.prepare import ready_for_frames
+
+        ready_for_frames()
+        return console_command.run(args)
     if args.command == "prepare":
         from vrtherapy.prepare import prepare
 
@@ -209,12 +196,15 @@ def _dispatch(args: argparse.Namespace) -> int:
         print(f"vrtherapy: rendered {summary['frames_rendered']} frames at {summary['fps']} fps "
               f"on the {summary['display']['used']} display")  # fmt: skip
         print(f"vrtherapy: output written to {folder.resolve()}")
+        from vrtherapy.tracking.tracking_advice import demo_usable_line
+
+        print(f"vrtherapy: {demo_usable_line(summary, args.affected_side, args.keep_partial)}")
         return 0
     if args.command == "record":
         from vrtherapy.record import record
 
         count = record(args.tracker, args.side, args.playlist, args.seconds, args.output, args.limb,
-                       say=lambda line: print(line, file=sys.stderr))  # fmt: skip
+                       say=lambda line: print(line, file=sys.stderr), keep_partial=args.keep_partial)  # fmt: skip
         print(f"vrtherapy: recorded {count} samples to {args.output}")
         return 0
     if args.command == "track":
@@ -225,11 +215,12 @@ def _dispatch(args: argparse.Namespace) -> int:
             print(json.dumps(frame) if args.json else format_frame(frame), flush=True)
         return 0
     if args.command == "bench":
-        from vrtherapy.bench import BenchOptions, format_report, run_bench
+        from vrtherapy.bench import BenchOptions, run_bench
+        from vrtherapy.bench import format_report as format_bench_report
 
-        result = run_bench(BenchOptions(size=args.size, tracking=not args.no_tracking,
+        result = run_bench(BenchOptions(size=args.size, tracking=not args.no_tracking, console=not args.no_console,
                                         tracking_video=args.tracking_video))  # fmt: skip
-        print(json.dumps(result) if args.json else format_report(result))
+        print(json.dumps(result) if args.json else format_bench_report(result))
         return 0
     if args.command == "models" and args.models_command == "screenshots":
         from vrtherapy.limbs.appearance import parse_skin_tone

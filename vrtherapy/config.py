@@ -201,17 +201,38 @@ def _convert_tuple(value: Any, tp: Any, args: tuple, metadata: Mapping[str, Any]
 
 
 def _check_range(value: float, metadata: Mapping[str, Any], source: str, path: str) -> None:
+    problem = range_problem(value, metadata)
+    if problem:
+        raise _error(source, path, problem)
+
+
+def range_problem(value: float, metadata: Mapping[str, Any]) -> str | None:
+    """What is wrong with `value` under a field's "min"/"max"/"gt"/"lt" metadata, or None."""
     lo, hi = metadata.get("min"), metadata.get("max")
+    if not math.isfinite(value) and {"min", "max", "gt", "lt"} & metadata.keys():
+        return f"must be a finite number, got {value}"
     if (lo is not None and value < lo) or (hi is not None and value > hi):
         if lo is not None and hi is not None:
             wanted = f"between {lo} and {hi}"
         else:
             wanted = f"at least {lo}" if lo is not None else f"at most {hi}"
-        raise _error(source, path, f"must be {wanted}, got {value}")
+        return f"must be {wanted}, got {value}"
     if "gt" in metadata and not value > metadata["gt"]:
-        raise _error(source, path, f"must be greater than {metadata['gt']}, got {value}")
+        return f"must be greater than {metadata['gt']}, got {value}"
     if "lt" in metadata and not value < metadata["lt"]:
-        raise _error(source, path, f"must be less than {metadata['lt']}, got {value}")
+        return f"must be less than {metadata['lt']}, got {value}"
+    return None
+
+
+def check_bounds(instance: Any) -> None:
+    """Hold a dataclass instance's numeric fields to their metadata bounds (the one place each bound
+    is stated), whoever built it; call from `__post_init__`. Raises `InvalidValue` naming the field."""
+    for f in dataclasses.fields(instance):
+        value = getattr(instance, f.name)
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            problem = range_problem(value, f.metadata)
+            if problem:
+                raise InvalidValue(f.name, problem)
 
 
 @functools.cache

@@ -22,12 +22,13 @@ from vrtherapy.private_files import private_folder
 from vrtherapy.render.display import DisplayChoice, open_showbase, surface_for
 from vrtherapy.render.scene_spec import load_scene
 from vrtherapy.summary_file import write_json
-from vrtherapy.therapy.playlist import load_playlist
+from vrtherapy.therapy.playlist import DEFAULT_PLAYLIST_FOR_LIMB, load_playlist
 from vrtherapy.therapy.session import SessionRunner
 from vrtherapy.therapy.setup import build_skeletons, limb_kind, patient_script, pick_display, prepare_motion
 from vrtherapy.therapy.tracker_factory import open_source
 from vrtherapy.tracking.base import ThreadedTracker
 from vrtherapy.tracking.sample import Side, other_side
+from vrtherapy.xr.display_outcome import display_entry
 
 
 @dataclass(frozen=True)
@@ -37,7 +38,7 @@ class DemoOptions:
     output: Path | None = None
     affected_side: Side = "left"  #: the missing (or paretic) side, where the virtual limb is drawn
     show_intact: bool = True
-    playlist: str = "demo"
+    playlist: str | None = None  #: None: the demo, or for a replayed leg recording the lower-limb playlist
     scene: str | None = None
     size: tuple[int, int] = (960, 540)
     fps: float = 30.0
@@ -51,6 +52,15 @@ class DemoOptions:
 _part = {"arm": "hand", "leg": "foot"}
 
 
+def _default_playlist(tracker: str) -> str:
+    """The demo playlist, or the default one for the limb a replayed recording holds."""
+    if tracker.startswith("replay:"):
+        from vrtherapy.tracking.recording import read_header
+
+        return DEFAULT_PLAYLIST_FOR_LIMB[read_header(Path(tracker.partition(":")[2])).limb]
+    return DEFAULT_PLAYLIST_FOR_LIMB["arm"]
+
+
 def default_output_folder() -> Path:
     return Path("vrtherapy-output") / datetime.now().strftime("demo-%Y%m%d-%H%M%S")
 
@@ -58,7 +68,7 @@ def default_output_folder() -> Path:
 def run_demo(options: DemoOptions, say=print) -> Path:
     """Run the demo; returns the output folder (which holds summary.json)."""
     scene_spec = load_scene(options.scene)
-    playlist = load_playlist(options.playlist)
+    playlist = load_playlist(options.playlist or _default_playlist(options.tracker))
     appearance = Appearance.from_tone(options.skin_tone)
     intact: Side = other_side(options.affected_side)
     limb = limb_kind(playlist.limb)  # the synthetic patient moves the limb the playlist is for
@@ -72,10 +82,10 @@ def run_demo(options: DemoOptions, say=print) -> Path:
         rate_hz=options.tracker_rate_hz)  # fmt: skip
     for note in getattr(source, "notes", ()):
         say(f"vrtherapy: {note}")
-    choice = pick_display(options.display, say)
-    seconds = playlist.duration_s if options.seconds is None else options.seconds
     folder = options.output or default_output_folder()
     private_folder(folder)  # it may show a patient's own recorded motion
+    choice = pick_display(options.display, say)
+    seconds = playlist.duration_s if options.seconds is None else options.seconds
 
     prepare_motion(say)
     mirror = MirrorSettings(intact_side=intact, show_intact=options.show_intact)
@@ -87,7 +97,7 @@ def run_demo(options: DemoOptions, say=print) -> Path:
     scene = TherapyScene(base, scene_spec, skeletons, appearance)
     headset = None
     if choice.mode == "xr":  # the headset, or one line saying why the desktop is used instead
-        from vrtherapy.xr.stereo_display import open_headset_display
+        from vrtherapy.xr.headset_driver import open_headset_display
 
         hand_dims = dims if isinstance(dims, ArmDimensions) else ArmDimensions()
         headset, note = open_headset_display(base, scene, scene.eye, options.display, intact, hand_dims,
@@ -102,7 +112,7 @@ def run_demo(options: DemoOptions, say=print) -> Path:
     runner = SessionRunner(scene, tracker, pipeline, playlist, fps=options.fps,
                            sleep=headset.pace if headset is not None else time.sleep)  # xrWaitFrame paces a headset
     if headset is not None:
-        from vrtherapy.xr.stereo_display import connect_runner
+        from vrtherapy.xr.headset_driver import connect_runner
 
         connect_runner(headset, runner)
     # Reading frames back from software GL costs about as much as drawing them, so the video keeps
@@ -120,6 +130,7 @@ def run_demo(options: DemoOptions, say=print) -> Path:
         if headset is not None:
             headset.finish()
     files = recorder.finish(stats.elapsed_s) if recorder is not None else []
+    advisor = getattr(getattr(tracker, "source", None), "advisor", None)  # the webcam's: what was wrong
     summary = {
         "frames_rendered": stats.frames,
         "seconds": round(stats.elapsed_s, 3),
@@ -128,11 +139,12 @@ def run_demo(options: DemoOptions, say=print) -> Path:
         "video_fps": None if recorder is None else options.fps / capture_every,
         "video": None if recorder is None else recorder.video_summary(),
         "limb": limb,
-        "display": {"requested": options.display, "used": choice.mode, "fallbacks": list(choice.notes),
-                    **({"headset": headset.summary()} if headset is not None else {})},
+        "display": display_entry(options.display, choice.mode, choice.notes, stats.frames, headset),
         "window_size": list(options.size),
         "tracker": {"name": tracker.name, "rate_hz": options.tracker_rate_hz,
-                    "samples": tracker.samples_received, "error": stats.tracker_error},
+                    "samples": tracker.samples_received, "error": stats.tracker_error,
+                    "usable_samples": getattr(tracker, "samples_usable", tracker.samples_received),
+                    "advice": advisor.last_advice if advisor is not None else ""},
         "mirror": {**asdict(mirror), "affected_side": options.affected_side,
                    "phantom_side": mirror.phantom_side},
         "mirror_modes_used": [{"from_s": t, **asdict(mode)} for t, mode in stats.modes],

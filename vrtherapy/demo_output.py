@@ -1,7 +1,8 @@
 """What the demo leaves for a person to look at: a video, an animated preview, key frames, a contact sheet.
 
 Frames arrive while the session runs and are streamed to disk (the video is written as it goes; only
-the small preview frames and one key frame per exercise are kept in memory). The video is H.264, lasts
+the small preview frames and one key frame per exercise are kept in memory). Every file is owner-only
+from its creation: with a replayed recording, these pictures show a patient's own movements. The video is H.264, lasts
 as long as the session and plays in a browser (`vrtherapy.video`); where no H.264 encoder is found the
 pictures are still written and `video_note` says why there is no video.
 """
@@ -13,6 +14,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from vrtherapy.private_files import private_folder, private_path
 from vrtherapy.therapy.playlist import Playlist
 from vrtherapy.therapy.session import item_at
 from vrtherapy.video import SessionVideo, VideoUnavailable
@@ -58,7 +60,7 @@ class DemoRecorder:
     def _write_video(self, t: float, rgb: np.ndarray) -> None:
         if self._video is None and self.video_note is None:
             try:
-                self._video = SessionVideo(self.folder / "demo.mp4", self.fps)
+                self._video = SessionVideo(private_path(self.folder / "demo.mp4"), self.fps)
                 self.files.append(self._video.path)
             except VideoUnavailable as exc:  # the PNGs and the GIF still get written
                 self.video_note = f"no video: {exc}"
@@ -77,15 +79,14 @@ class DemoRecorder:
         if self._video is not None:
             self._video.close(until_s)
         if self._preview:
-            path = self.folder / "preview.gif"
+            path = private_path(self.folder / "preview.gif")
             self._preview[0].save(path, save_all=True, append_images=self._preview[1:],
                                   duration=int(1000 / PREVIEW_FPS), loop=0)  # fmt: skip
             self.files.append(path)
-        frames_dir = self.folder / "frames"
-        frames_dir.mkdir(exist_ok=True)
+        frames_dir = private_folder(self.folder / "frames")
         thumbs = []
         for name, rgb in (self._key_frames[k] for k in sorted(self._key_frames)):
-            path = frames_dir / f"{name}.png"
+            path = private_path(frames_dir / f"{name}.png")
             Image.fromarray(rgb).save(path)
             self.files.append(path)
             thumbs.append(Image.fromarray(rgb))
@@ -101,6 +102,6 @@ class DemoRecorder:
         sheet = Image.new("RGB", (cols * w, rows * h), (255, 255, 255))
         for i, img in enumerate(images):
             sheet.paste(img.resize((w, h), Image.Resampling.LANCZOS), ((i % cols) * w, (i // cols) * h))
-        path = self.folder / "contact_sheet.png"
+        path = private_path(self.folder / "contact_sheet.png")
         sheet.save(path)
         return path

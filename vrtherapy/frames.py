@@ -67,21 +67,11 @@ def openxr_quaternion_to_world(q_xyzw: np.ndarray) -> np.ndarray:
 
 
 def quaternion_xyzw_to_matrix(q_xyzw: np.ndarray) -> np.ndarray:
-    """(..., 4) unit quaternions (x, y, z, w) -> (..., 3, 3) rotation matrices."""
+    """(..., 4) quaternions (x, y, z, w; normalised here) -> (..., 3, 3) rotation matrices."""
+    from scipy.spatial.transform import Rotation  # 0.4 s to import: only the headset needs it, not start-up
+
     q = np.asarray(q_xyzw, dtype=float)
-    q = q / np.linalg.norm(q, axis=-1, keepdims=True)
-    x, y, z, w = q[..., 0], q[..., 1], q[..., 2], q[..., 3]
-    m = np.empty(q.shape[:-1] + (3, 3))
-    m[..., 0, 0] = 1 - 2 * (y * y + z * z)
-    m[..., 0, 1] = 2 * (x * y - z * w)
-    m[..., 0, 2] = 2 * (x * z + y * w)
-    m[..., 1, 0] = 2 * (x * y + z * w)
-    m[..., 1, 1] = 1 - 2 * (x * x + z * z)
-    m[..., 1, 2] = 2 * (y * z - x * w)
-    m[..., 2, 0] = 2 * (x * z - y * w)
-    m[..., 2, 1] = 2 * (y * z + x * w)
-    m[..., 2, 2] = 1 - 2 * (x * x + y * y)
-    return m
+    return Rotation.from_quat(q.reshape(-1, 4)).as_matrix().reshape(q.shape[:-1] + (3, 3))
 
 
 def camera_points_to_world(

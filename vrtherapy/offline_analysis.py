@@ -23,9 +23,9 @@ from vrtherapy.motion.hand_only import arm_points_from_hand
 from vrtherapy.motion.retarget import Retargeter
 from vrtherapy.motion.skeleton import build_arm_skeleton
 from vrtherapy.tracking.frame_sources import ImageFolderSource, open_frame_source
-from vrtherapy.tracking.hand_selection import MAX_WRIST_GAP, wrist_gaps
+from vrtherapy.tracking.hand_selection import pose_holding
 from vrtherapy.tracking.mediapipe_detect import Detection, HandObservation, MediaPipeDetector
-from vrtherapy.tracking.mediapipe_source import CameraSettings, arm_with_hand
+from vrtherapy.tracking.mediapipe_source import DEFAULT_CAMERA, CameraSettings, arm_with_hand
 from vrtherapy.tracking.sample import TrackedSample
 
 ARM_JOINTS = ("upper_arm", "forearm", "wrist")
@@ -38,15 +38,13 @@ def _round(a: np.ndarray, digits: int) -> list:
 class HandAnalyser:
     """Retargets the hands of one detection; build once, reuse for every frame."""
 
-    def __init__(self, camera: CameraSettings = CameraSettings()) -> None:
+    def __init__(self, camera: CameraSettings = DEFAULT_CAMERA) -> None:
         self.camera = camera
         self._retargeters = {side: Retargeter(build_arm_skeleton(side)) for side in ("left", "right")}
 
     def _arm_from_pose(self, hand: HandObservation, detection: Detection, hand_world: np.ndarray) -> np.ndarray | None:
-        gaps = wrist_gaps((hand,), hand.side, detection.pose)
-        if gaps is None or gaps[0] > MAX_WRIST_GAP:
-            return None  # no arm in view, or the pose's wrist on that side is not this hand
-        return arm_with_hand(hand_world, detection.pose, hand.side, self.camera.view)
+        # None: no body that holds this hand in view (no arm, another person's, a "body" inside a close-up)
+        return arm_with_hand(hand_world, pose_holding(hand, detection.pose), hand.side, self.camera.view)
 
     def hand(self, hand: HandObservation, detection: Detection) -> dict:
         retargeter = self._retargeters[hand.side]
@@ -57,8 +55,8 @@ class HandAnalyser:
         pose = retargeter.solve(TrackedSample("arm", hand.side, 0.0, points))
         degrees = np.degrees(pose.angles)
         curl = finger_curl(skeleton, pose.angles)
-        angles = {name: _round(degrees[j], 1) for j, name in enumerate(skeleton.names)
-                  if name not in ARM_JOINTS or arm is not None}  # fmt: skip
+        angles: dict[str, list | None] = {name: _round(degrees[j], 1) for j, name in enumerate(skeleton.names)
+                                          if name not in ARM_JOINTS or arm is not None}  # fmt: skip
         angles.update({name: None for name in ARM_JOINTS if arm is None})
         return {
             "side": hand.side,
@@ -74,7 +72,7 @@ class HandAnalyser:
         }
 
 
-def track_frames(spec: str, camera: CameraSettings = CameraSettings(), pose: bool = True) -> Iterator[dict]:
+def track_frames(spec: str, camera: CameraSettings = DEFAULT_CAMERA, pose: bool = True) -> Iterator[dict]:
     """One dict per frame of `spec` (an image, a folder of images or a video file)."""
     frames = open_frame_source(spec, camera.mirrored, realtime=False)
     still = isinstance(frames, ImageFolderSource)

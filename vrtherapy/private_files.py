@@ -11,6 +11,7 @@ nothing from the rest of the package.
 
 from __future__ import annotations
 
+import errno
 import os
 from pathlib import Path
 
@@ -25,6 +26,8 @@ def private_folder(folder: Path) -> Path:
     while not parent.exists():
         missing.append(parent)
         parent = parent.parent
+    if not parent.is_dir():  # a file where a folder should be
+        raise NotADirectoryError(errno.ENOTDIR, "not a folder", str(parent))
     for path in reversed(missing):
         try:
             path.mkdir(mode=FOLDER_MODE)
@@ -45,6 +48,16 @@ def create_private(path: Path) -> int:
         os.close(fd)
         raise
     return fd
+
+
+def private_path(path: Path) -> Path:
+    """`path` made ready for a library that writes it by name (a video, an image): created empty and
+    owner-only if missing, made owner-only if there (it is about to be replaced); returns it."""
+    try:
+        os.close(create_private(Path(path)))
+    except FileExistsError:
+        os.chmod(path, FILE_MODE)
+    return Path(path)
 
 
 def write_private_bytes(path: Path, data: bytes) -> Path:

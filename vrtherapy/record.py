@@ -21,14 +21,19 @@ from vrtherapy.therapy.setup import limb_kind, patient_script
 from vrtherapy.therapy.tracker_factory import open_source, parse_tracker_spec
 from vrtherapy.tracking.recording import MAX_SAMPLES, RecordingWriter
 from vrtherapy.tracking.sample import LimbKind, Side
+from vrtherapy.tracking.tracking_advice import usable_report
 
 LIVE_DEFAULT_S = 10.0
 
 
 def record(tracker: str, side: Side, playlist: str | None, seconds: float | None, output: Path,
-           limb: LimbKind = "arm", say=lambda _line: None) -> int:  # fmt: skip
+           limb: LimbKind = "arm", say=lambda _line: None, keep_partial: bool = False) -> int:  # fmt: skip
     """Record `tracker` into `output` for at most `seconds` (None: a whole video or folder of images, or
-    LIVE_DEFAULT_S of a live source); returns the number of samples written."""
+    LIVE_DEFAULT_S of a live source); returns the number of samples written.
+
+    Ends by saying how many samples tracked the limb; under half, the recording is not kept (it would
+    replay as a limb missing most of the time) and VrtherapyError says why and what to change, unless
+    `keep_partial`."""
     spec = parse_tracker_spec(tracker)
     if spec.kind == "replay":
         raise VrtherapyError("--tracker: a recording is already a recording (copy the file instead)")
@@ -48,6 +53,7 @@ def record(tracker: str, side: Side, playlist: str | None, seconds: float | None
     source = open_source(spec, side, limb, schedule=schedule, realtime=live)
     metadata = getattr(source, "metadata", {"tracker": tracker, "playlist": playlist})
     deadline = None if seconds is None else time.monotonic() + seconds
+    usable = 0
     try:
         with RecordingWriter(output, limb, side, metadata) as writer:
             while deadline is None or time.monotonic() < deadline:
@@ -55,11 +61,19 @@ def record(tracker: str, side: Side, playlist: str | None, seconds: float | None
                 if sample is None:
                     break
                 writer.write(sample)
+                usable += sample.confidence > 0 and bool(sample.valid.any())
                 if writer.full:
                     say(f"vrtherapy: the recording holds {MAX_SAMPLES} samples, as many as one may; it ends here")
                     break
                 if writer.count % 100 == 0:
                     say(f"vrtherapy: {writer.count} samples recorded")
-            return writer.count
+            count = writer.count
     finally:
         source.close()
+    advisor = getattr(source, "advisor", None)
+    line, too_few = usable_report(usable, count, side, limb, advisor.last_advice if advisor is not None else "")
+    if too_few and not keep_partial:
+        output.unlink(missing_ok=True)
+        raise VrtherapyError(f"{output} not kept: {line}; record again, or pass --keep-partial to keep it")
+    say(f"vrtherapy: {line}")
+    return count

@@ -41,7 +41,8 @@ def palm_color_for(skin_color: tuple[float, float, float]) -> tuple[float, float
 
 def nail_color_for(skin_color: tuple[float, float, float]) -> tuple[float, float, float]:
     """The default nail colour over `skin_color`: mostly NAIL_BASE_COLOR, tinted by the skin."""
-    return tuple(NAIL_SKIN_SHARE * s + (1.0 - NAIL_SKIN_SHARE) * n for s, n in zip(skin_color, NAIL_BASE_COLOR, strict=False))
+    r, g, b = (NAIL_SKIN_SHARE * s + (1.0 - NAIL_SKIN_SHARE) * n for s, n in zip(skin_color, NAIL_BASE_COLOR, strict=True))
+    return r, g, b
 
 
 @dataclass(frozen=True)

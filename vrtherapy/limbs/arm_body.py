@@ -228,11 +228,8 @@ class ArmBody:
         origin = self.digit_cones[digit][0][0]
         local = (p - origin) @ frame
         local[:, 2] /= _DIGIT_THICKNESS  # flatten the cross-section palmar-dorsally
-        d = None
-        for a, b, r1, r2 in self.digit_cones[digit]:
-            la, lb = (a - origin) @ frame, (b - origin) @ frame
-            dc = round_cone(local, la, lb, r1, r2)
-            d = dc if d is None else np.minimum(d, dc)
+        d = np.min([round_cone(local, (a - origin) @ frame, (b - origin) @ frame, r1, r2)
+                    for a, b, r1, r2 in self.digit_cones[digit]], axis=0)  # fmt: skip
         for centre, r in self.digit_bulges[digit]:
             lc = (centre - origin) @ frame
             lc[2] /= _DIGIT_THICKNESS

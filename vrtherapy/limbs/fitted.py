@@ -13,12 +13,14 @@ import json
 import os
 from dataclasses import asdict
 from pathlib import Path
+from typing import Any
 
 import platformdirs
 
 from vrtherapy.limbs.model_io import default_model_path, save_limb_model
 from vrtherapy.motion.leg_skeleton import LegDimensions, build_leg_skeleton
-from vrtherapy.motion.skeleton import ArmDimensions, build_arm_skeleton
+from vrtherapy.motion.skeleton import ArmDimensions, Skeleton, build_arm_skeleton
+from vrtherapy.tracking.sample import LimbKind, Side
 
 
 def fitted_models_dir() -> Path:
@@ -27,7 +29,7 @@ def fitted_models_dir() -> Path:
     return Path(env) if env else Path(platformdirs.user_cache_dir("vrtherapy")) / "models"
 
 
-def model_path_for(side: str, limb: str, dims: ArmDimensions | LegDimensions) -> Path:
+def model_path_for(side: Side, limb: LimbKind, dims: ArmDimensions | LegDimensions) -> Path:
     """The model file for a `side` `limb` of these measurements, generating it on first use."""
     default = ArmDimensions() if limb == "arm" else LegDimensions()
     if dims == default:
@@ -39,8 +41,9 @@ def model_path_for(side: str, limb: str, dims: ArmDimensions | LegDimensions) ->
     return path
 
 
-def _generate(side: str, limb: str, dims, path: Path) -> None:
-    if limb == "arm":
+def _generate(side: Side, limb: LimbKind, dims: ArmDimensions | LegDimensions, path: Path) -> None:
+    skeleton: Skeleton[Any]
+    if isinstance(dims, ArmDimensions):
         from vrtherapy.limbs.mesh_generator import generate_arm_mesh
 
         skeleton = build_arm_skeleton(side, dims)

@@ -232,8 +232,8 @@ class LegBody:
     def _build_foot(self) -> None:
         shift = self.dims.ball_fraction * 0.26 - _DESIGN_BALL  # move the toes' bases with the ball
         toes = []
-        for base, mid, end, radii in _TOES:
-            base, mid, end = np.array(base), np.array(mid), np.array(end)
+        for design_base, design_mid, design_end, radii in _TOES:
+            base, mid, end = np.array(design_base), np.array(design_mid), np.array(design_end)
             new_base = base + (0.0, shift, 0.0)
             frac = (mid[1] - base[1]) / (end[1] - base[1])  # the middle joint keeps its place along the toe
             toes.append(_Toe(np.stack([new_base, new_base + frac * (end - new_base), end]), np.array(radii)))
@@ -271,12 +271,8 @@ class LegBody:
         """Union of the five toes; each flattened top-to-bottom."""
         squash = np.array([1.0, 1.0, 1.0 / _TOE_THICKNESS])
         q = f * squash
-        d = None
-        for toe in self.toes:
-            pts = toe.points * squash
-            for i in range(2):
-                dc = round_cone(q, pts[i], pts[i + 1], toe.radii[i], toe.radii[i + 1])
-                d = dc if d is None else np.minimum(d, dc)
+        d = np.min([round_cone(q, toe.points[i] * squash, toe.points[i + 1] * squash, toe.radii[i], toe.radii[i + 1])
+                    for toe in self.toes for i in range(2)], axis=0)  # fmt: skip
         return d * _TOE_THICKNESS
 
     def foot_sdf(self, p: np.ndarray) -> np.ndarray:

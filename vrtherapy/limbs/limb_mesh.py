@@ -5,7 +5,8 @@ Shared by the arm and leg generators, the model files and the CPU skinning used 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import cast
 
 import numpy as np
 
@@ -22,15 +23,16 @@ class LimbMesh:
     triangles: np.ndarray  # (T, 3) int32, counter-clockwise seen from outside
     joint_indices: np.ndarray  # (V, 4) int32, by descending weight; unused slots 0
     joint_weights: np.ndarray  # (V, 4) float32, sum 1, descending; unused slots 0
-    #: (V,) float32 in 0..1: how much of a (finger or toe) nail a vertex is on; None = no nails anywhere.
-    nail: np.ndarray | None = None
+    #: (V,) float32 in 0..1: how much of a (finger or toe) nail a vertex is on; left out: no nails anywhere
+    #: (`__post_init__` fills in zeros, so it is always an array).
+    nail: np.ndarray = field(default=cast(np.ndarray, None))
     #: (V, 4) float32 skin detail for the shader (`skin_detail.py`): crease distance (mm), crease kind,
-    #: lunula distance (mm), palmar/plantar share; None = none (no creases: distances far).
-    skin: np.ndarray | None = None
-    #: (V,) float32 in 0..1: flush (redder skin over knuckles, fingertips, knees, heels); None = none.
-    tint: np.ndarray | None = None
+    #: lunula distance (mm), palmar/plantar share; left out: none (distances far, no creases).
+    skin: np.ndarray = field(default=cast(np.ndarray, None))
+    #: (V,) float32 in 0..1: flush (redder skin over knuckles, fingertips, knees, heels); left out: none.
+    tint: np.ndarray = field(default=cast(np.ndarray, None))
     #: (V,) float32: the hinge joint a vertex folds beside, (joint index + 1) * side (`hinges.py`); 0 = none.
-    hinge: np.ndarray | None = None
+    hinge: np.ndarray = field(default=cast(np.ndarray, None))
 
     def __post_init__(self) -> None:
         n = len(self.vertices)

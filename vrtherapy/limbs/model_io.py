@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from panda3d.core import (
@@ -31,11 +32,11 @@ from panda3d.core import (
 )
 
 from vrtherapy.errors import ConfigError
-from vrtherapy.limbs.leg_mesh import generate_leg_mesh
-from vrtherapy.limbs.mesh_generator import LimbMesh, generate_arm_mesh, mirror_mesh
+from vrtherapy.limbs.limb_mesh import LimbMesh, mirror_mesh
 from vrtherapy.motion.leg_skeleton import LEG_JOINTS, LegDimensions, build_leg_skeleton
 from vrtherapy.motion.skeleton import ARM_JOINTS, ArmDimensions, Skeleton, build_arm_skeleton
 from vrtherapy.resources import models_dir
+from vrtherapy.tracking.sample import LimbKind
 
 MODEL_TAG = "vrtherapy_limb"
 #: 2: added the `nail` vertex column; 3: `skin`, `tint` and `hinge`. Older files are refused (rebuild them with
@@ -211,14 +212,19 @@ def build_default_models(
     out_dir = Path(out_dir) if out_dir is not None else models_dir()
     arm_dims = arm_dims or ArmDimensions()
     leg_dims = leg_dims or LegDimensions()
+    # The generators (scipy's interpolators, marching cubes) load only here: a session just loads models.
+    from vrtherapy.limbs.leg_mesh import generate_leg_mesh
+    from vrtherapy.limbs.mesh_generator import generate_arm_mesh
+
+    skeletons: dict[LimbKind, tuple[Skeleton[Any], Skeleton[Any]]] = {
+        "arm": (build_arm_skeleton("right", arm_dims), build_arm_skeleton("left", arm_dims)),
+        "leg": (build_leg_skeleton("right", leg_dims), build_leg_skeleton("left", leg_dims)),
+    }
     paths = []
-    for limb, build, generate, dims in (
-        ("arm", build_arm_skeleton, generate_arm_mesh, arm_dims),
-        ("leg", build_leg_skeleton, generate_leg_mesh, leg_dims),
-    ):
-        right = generate(build("right", dims))
-        for side, mesh in (("right", right), ("left", mirror_mesh(right))):
+    for limb, (right_skeleton, left_skeleton) in skeletons.items():
+        right = generate_arm_mesh(right_skeleton) if limb == "arm" else generate_leg_mesh(right_skeleton)
+        for side, mesh, skeleton in (("right", right, right_skeleton), ("left", mirror_mesh(right), left_skeleton)):
             path = out_dir / f"{side}_{limb}.bam"
-            save_limb_model(mesh, build(side, dims), path)
+            save_limb_model(mesh, skeleton, path)
             paths.append(path)
     return paths

@@ -15,7 +15,7 @@ def smoothstep(x: np.ndarray) -> np.ndarray:
     return x * x * (3.0 - 2.0 * x)
 
 
-def smin(a: np.ndarray, b: np.ndarray, k: float) -> np.ndarray:
+def smin(a: np.ndarray, b: np.ndarray, k: float | np.ndarray) -> np.ndarray:
     """Polynomial smooth minimum: a union whose crease is filleted over about `k` metres."""
     h = np.maximum(k - np.abs(a - b), 0.0) / k
     return np.minimum(a, b) - h * h * k * 0.25

@@ -76,14 +76,17 @@ class Calibration:
     @staticmethod
     def load(path: Path) -> Calibration:
         """The saved calibration; ConfigError (one line naming file and field) when it is unusable."""
-        from vrtherapy.config import parse_dataclass
+        from vrtherapy.config import parse_dataclass, read_limited
 
+        if not Path(path).exists():
+            raise ConfigError(f"{path}: no calibration saved for this patient yet")
+        raw = read_limited(Path(path), 64 * 1024, str(path), ConfigError)  # a calibration is a few hundred bytes
         try:
-            data = json.loads(Path(path).read_text())
-        except FileNotFoundError:
-            raise ConfigError(f"{path}: no calibration saved for this patient yet") from None
-        except (OSError, ValueError) as exc:
+            data = json.loads(raw.decode("utf-8"))
+        except ValueError as exc:  # not UTF-8, not JSON
             raise ConfigError(f"{path}: not a usable calibration ({exc})") from None
+        except RecursionError:
+            raise ConfigError(f"{path}: not a usable calibration (nested too deeply)") from None
         if not isinstance(data, dict):
             raise ConfigError(f"{path}: not a usable calibration (not a JSON object)")
         return parse_dataclass(data, Calibration, str(path))
@@ -197,8 +200,9 @@ def measure_arm(samples: Sequence[TrackedSample]) -> ArmDimensions:
         forearm=length(1, h),
         palm_length=palm_length * rest["palm_length"],
         palm_breadth=length(h + 5, h + 17) * rest["palm_breadth"],
-        thumb=tuple(length(h + a, h + a + 1) for a in (1, 2, 3)),  # type: ignore[arg-type]
-        phalanges=tuple(tuple(length(h + m + k, h + m + k + 1) for k in range(3)) for m in (5, 9, 13, 17)),  # type: ignore[arg-type]
+        thumb=(length(h + 1, h + 2), length(h + 2, h + 3), length(h + 3, h + 4)),
+        phalanges=tuple((length(h + m, h + m + 1), length(h + m + 1, h + m + 2), length(h + m + 2, h + m + 3))
+                        for m in (5, 9, 13, 17)),  # fmt: skip
     )
 
 

@@ -52,9 +52,11 @@ def _run_pipeline(limb: LimbKind) -> FramePoses:
 
 
 def _shader_matrices() -> None:
-    poses = _run_pipeline("arm")
-    skeleton = build_arm_skeleton(poses.phantom.side)
-    write_shader_joint_matrices(skeleton, poses.phantom, inverse_bind_matrices(skeleton), np.zeros((64, 4, 4), np.float32))
+    phantom = _run_pipeline("arm").phantom
+    if phantom is None:
+        raise RuntimeError("the warm-up arm gave the pipeline no usable sample")
+    skeleton = build_arm_skeleton(phantom.side)
+    write_shader_joint_matrices(skeleton, phantom, inverse_bind_matrices(skeleton), np.zeros((64, 4, 4), np.float32))
 
 
 #: What a session runs, in order; each step compiles the kernels it reaches first.

@@ -1,9 +1,9 @@
 """Forward kinematics: joint angles -> bone frames, joint positions and skinning matrices.
 
-Chaining the transforms down the tree runs as a numba-compiled loop (`kernels.chain`): numpy would need a step per
-level of the tree (or log2 of them by pointer doubling), each costing more than the whole compiled
-pass. `local_rotations` states the same conventions vectorised in numpy; the tests hold the compiled
-chain to it.
+Chaining the transforms down the tree runs as a numba-compiled loop (`kernels.chain`): numpy would
+need a step per level of the tree (or log2 of them by pointer doubling), each costing more than the
+whole compiled pass. The tests hold the compiled chain to a plain walk down the tree over scipy's
+rotations.
 """
 
 from __future__ import annotations
@@ -12,25 +12,7 @@ import numpy as np
 
 from vrtherapy.frames import to_homogeneous
 from vrtherapy.motion.kernels import chain, chain_into_shader
-from vrtherapy.motion.rotations import euler_to_matrix
 from vrtherapy.motion.skeleton import FOREARM_TWIST_SHARE, Skeleton
-
-
-def rendered_angles(skeleton: Skeleton, angles: np.ndarray) -> np.ndarray:
-    """Spread the wrist's forearm rotation over the forearm_twist joint as the skin should show it."""
-    if skeleton.twist_pair is None:
-        return angles
-    twist_joint, wrist = skeleton.twist_pair
-    out = angles.copy()
-    twist = angles[wrist, 2]
-    out[twist_joint, 2] = FOREARM_TWIST_SHARE * twist
-    out[wrist, 2] = (1.0 - FOREARM_TWIST_SHARE) * twist
-    return out
-
-
-def local_rotations(skeleton: Skeleton, angles: np.ndarray) -> np.ndarray:
-    """(J, 3, 3) local rotations: rest rotation then the joint's own motion."""
-    return skeleton.rest_rotations @ euler_to_matrix(rendered_angles(skeleton, angles), skeleton.side_sign)
 
 
 def forward_kinematics(skeleton: Skeleton, angles: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -65,17 +47,10 @@ def skinning_matrices(frames: np.ndarray, positions: np.ndarray, inverse_bind: n
     return to_homogeneous(frames, positions) @ inverse_bind
 
 
-def world_skinning_matrices(skeleton: Skeleton, pose, inverse_bind: np.ndarray) -> np.ndarray:
-    """Skinning matrices for `pose` straight into the world (the root transform rides the chain)."""
-    root = np.eye(4)
-    root[:3, :3] = pose.root_rotation
-    root[:3, 3] = pose.root_position
-    return chain_transforms(skeleton, pose.angles, root) @ inverse_bind
-
-
 def write_shader_joint_matrices(skeleton: Skeleton, pose, inverse_bind: np.ndarray, out: np.ndarray) -> None:
-    """`world_skinning_matrices` written straight into a float32 (>= J, 4, 4) shader array in Panda3D's
-    row-vector layout: the per-frame joint update in one compiled call."""
+    """Skinning matrices for `pose` straight into the world (the root transform rides the chain), written
+    into a float32 (>= J, 4, 4) shader array in Panda3D's row-vector layout: the per-frame joint update in
+    one compiled call."""
     twist_joint, wrist = skeleton.twist_pair or (-1, -1)
     chain_into_shader(np.ascontiguousarray(pose.angles, dtype=np.float64), skeleton.side_sign,
                        skeleton.rest_rotations_c, skeleton.offsets_c, skeleton.parents, twist_joint, wrist,
@@ -90,6 +65,6 @@ def landmarks_from_pose(skeleton: Skeleton, pose, n_points: int) -> np.ndarray:
     points = np.zeros((n_points, 3))
     has = skeleton.landmark >= 0
     points[skeleton.landmark[has]] = world[has]
-    if skeleton.limb == "arm":
+    if skeleton.limb == "arm" and skeleton.twist_pair is not None:
         points[2] = world[skeleton.twist_pair[1]]  # the body-pose wrist sits at the hand's wrist
     return points

@@ -49,7 +49,7 @@ class LegDimensions:
     ball_fraction: float = 0.72  #: where the toes bend, as a fraction of the foot's length from the heel
 
 
-def build_leg_skeleton(side: Side = "right", dims: LegDimensions | None = None) -> Skeleton:
+def build_leg_skeleton(side: Side = "right", dims: LegDimensions | None = None) -> Skeleton[LegDimensions]:
     """The leg + foot skeleton for `side`, sized by `dims`; the root (hip joint) is at the origin."""
     dims = dims or LegDimensions()
     names = LEG_JOINTS

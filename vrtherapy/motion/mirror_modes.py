@@ -23,6 +23,7 @@ from typing import Literal
 
 import numpy as np
 
+from vrtherapy.config import InvalidValue, check_bounds
 from vrtherapy.motion.pose import LimbPose
 from vrtherapy.motion.skeleton import Skeleton
 
@@ -49,14 +50,9 @@ class MirrorMode:
     copy: bool = False
 
     def __post_init__(self) -> None:
-        from vrtherapy.config import InvalidValue
-
         if self.scope not in SCOPES:
             raise InvalidValue("scope", f"must be one of {', '.join(SCOPES)}, got {self.scope!r}")
-        for name, lo, hi in (("degree", 0.0, 1.0), ("gain", 0.0, 3.0), ("delay_ms", 0.0, 1000.0)):
-            value = getattr(self, name)
-            if not lo <= value <= hi:
-                raise InvalidValue(name, f"must be between {lo} and {hi}, got {value}")
+        check_bounds(self)
 
     @property
     def is_identity(self) -> bool:

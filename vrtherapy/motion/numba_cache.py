@@ -15,14 +15,16 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import numba
-from platformdirs import user_cache_dir
 
-from vrtherapy import __version__
+from vrtherapy.resources import version_cache_dir
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+#: numba's settings (read at run time from its config module, which declares no types)
+_config: Any = numba.config
 
 
 def kernel_cache_dir() -> Path:
@@ -31,15 +33,15 @@ def kernel_cache_dir() -> Path:
     own = os.environ.get("NUMBA_CACHE_DIR")
     if own:
         return Path(own)
-    return Path(user_cache_dir()) / f"vrtherapy-{__version__}" / "numba"
+    return version_cache_dir() / "numba"
 
 
 def kernel(function: F) -> F:
     """`numba.njit(cache=True)`, cached in `kernel_cache_dir()`."""
-    previous = numba.config.CACHE_DIR
-    numba.config.CACHE_DIR = str(kernel_cache_dir())
+    previous = _config.CACHE_DIR
+    _config.CACHE_DIR = str(kernel_cache_dir())
     try:
-        compiled: F = numba.njit(cache=True)(function)
+        compiled = numba.njit(cache=True)(function)
     finally:
-        numba.config.CACHE_DIR = previous
-    return compiled
+        _config.CACHE_DIR = previous
+    return cast(F, compiled)  # called like the Python function it compiles

@@ -75,7 +75,7 @@ class OneEuroFilter:
         x = np.ascontiguousarray(x, dtype=np.float64)
         if valid is None:
             valid = np.ones(len(x), bool)
-        if self._x is None:
+        if self._x is None or self._dx is None or self._t_last is None or self._t_seen is None:
             self._x = np.where(valid[:, None], x, np.nan)
             self._dx = np.zeros_like(x)
             self._t_last = t
@@ -94,7 +94,7 @@ class OneEuroFilter:
     def filter_sample(self, sample: TrackedSample) -> TrackedSample:
         """The sample with its points filtered; points never seen stay marked invalid."""
         points = self.filter(sample.points, sample.t_capture, sample.valid)
-        if self._t_seen.min() > -np.inf:  # every point seen at least once: all finite
+        if self._t_seen is not None and self._t_seen.min() > -np.inf:  # every point seen at least once: all finite
             return sample.replace(points=points)
         seen = np.isfinite(points).all(axis=1)
         return sample.replace(points=np.where(seen[:, None], points, 0.0), valid=seen)

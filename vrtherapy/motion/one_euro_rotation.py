@@ -2,37 +2,33 @@
 
 Rotations are not vectors: smoothing quaternion components separately leaves the unit sphere and
 bends the path. Here each step slerps from the previous estimate towards the new rotation by the One
-Euro filter's alpha, whose cutoff rises with the (low-passed) angular speed. Vectorised over joints.
+Euro filter's alpha, whose cutoff rises with the (low-passed) angular speed. Vectorised over joints,
+with scipy's `Rotation` doing the rotation arithmetic.
 """
 
 from __future__ import annotations
 
 import numpy as np
+from scipy.spatial.transform import Rotation
 
 from vrtherapy.motion.one_euro import OneEuroParams, _alpha
-from vrtherapy.motion.rotations import normalize
 
 
 def slerp(q0: np.ndarray, q1: np.ndarray, t: np.ndarray) -> np.ndarray:
-    """Spherical interpolation between (N, 4) unit quaternions by (N,) fractions, shortest way."""
-    dot = np.sum(q0 * q1, axis=-1)
-    q1 = np.where(dot[:, None] < 0.0, -q1, q1)  # q and -q are the same rotation
-    dot = np.abs(dot)
-    theta = np.arccos(np.clip(dot, -1.0, 1.0))
-    sin = np.sin(theta)
-    small = sin < 1e-6
-    w0 = np.where(small, 1.0 - t, np.sin((1.0 - t) * theta) / np.where(small, 1.0, sin))
-    w1 = np.where(small, t, np.sin(t * theta) / np.where(small, 1.0, sin))
-    return normalize(w0[:, None] * q0 + w1[:, None] * q1)
+    """(N, 4) unit quaternions (x, y, z, w) moved from q0 the fraction t ((N,)) of the way to q1, the
+    short way round."""
+    start = Rotation.from_quat(q0)
+    step = (start.inv() * Rotation.from_quat(q1)).as_rotvec()  # the short way: at most half a turn
+    return (start * Rotation.from_rotvec(step * np.asarray(t, float)[:, None])).as_quat()
 
 
 def angle_between(q0: np.ndarray, q1: np.ndarray) -> np.ndarray:
     """(N,) rotation angle (radians) from q0 to q1."""
-    return 2.0 * np.arccos(np.clip(np.abs(np.sum(q0 * q1, axis=-1)), 0.0, 1.0))
+    return (Rotation.from_quat(q0).inv() * Rotation.from_quat(q1)).magnitude()
 
 
 class OneEuroRotationFilter:
-    """Filters (N, 4) unit quaternions (any fixed component order) frame by frame.
+    """Filters (N, 4) unit quaternions (x, y, z, w) frame by frame.
 
     min_cutoff (Hz) smooths a still joint; beta (per rad/s) raises the cutoff with angular speed.
     """
@@ -51,8 +47,8 @@ class OneEuroRotationFilter:
         length = np.linalg.norm(q, axis=-1)
         seen = (length > 1e-9) & (np.ones(len(q), bool) if valid is None else np.asarray(valid, bool))
         q = np.where(seen[:, None], q / np.where(seen, length, 1.0)[:, None], 0.0)
-        if self._q is None:
-            # a joint never seen yet starts at the identity (any fixed component order keeps it unit)
+        if self._q is None or self._speed is None or self._t is None:
+            # a joint never seen yet starts at the identity
             self._q = np.where(seen[:, None], q, np.eye(4)[3])
             self._speed, self._t = np.zeros(len(q)), t
             return self._q.copy()
@@ -63,5 +59,5 @@ class OneEuroRotationFilter:
         a_d = _alpha(self.params.d_cutoff, self._rate)
         self._speed = a_d * angle_between(self._q, q) * self._rate + (1.0 - a_d) * self._speed
         a = _alpha(self.params.min_cutoff + self.params.beta * self._speed, self._rate)
-        self._q = slerp(self._q, q, a)
+        self._q = slerp(self._q, q, np.asarray(a))
         return self._q.copy()

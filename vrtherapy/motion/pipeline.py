@@ -12,7 +12,9 @@ pose and the rejection is counted, so a glitch in tracking never flings the virt
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 import numpy as np
 
@@ -26,14 +28,26 @@ from vrtherapy.motion.one_euro import OneEuroFilter, OneEuroParams
 from vrtherapy.motion.pose import LimbPose
 from vrtherapy.motion.retarget import Retargeter
 from vrtherapy.motion.retarget_leg import LegRetargeter
-from vrtherapy.motion.skeleton import ArmDimensions, build_arm_skeleton
+from vrtherapy.motion.skeleton import ArmDimensions, Skeleton, build_arm_skeleton
 from vrtherapy.motion.tracking_loss import LossEaser, LossSettings, TrackingState
 from vrtherapy.tracking.sample import ARM_SPEED_GROUPS, LEG_SPEED_GROUPS, LimbKind, Side, TrackedSample, other_side
 
-#: Per limb: skeleton builder, retargeter, the filter's speed groups, the default neutral pose.
-_LIMBS = {
-    "arm": (build_arm_skeleton, Retargeter, ARM_SPEED_GROUPS, relaxed_arm_degrees),
-    "leg": (build_leg_skeleton, LegRetargeter, LEG_SPEED_GROUPS, relaxed_leg_degrees),
+_SIDES: tuple[Side, Side] = ("left", "right")
+
+
+@dataclass(frozen=True)
+class _LimbParts:
+    """What the pipeline builds a limb kind from."""
+
+    build_skeleton: Callable[[Side, Any], Skeleton[Any]]  #: (side, its dimensions or None)
+    retargeter: Callable[[Skeleton[Any]], Retargeter | LegRetargeter]
+    speed_groups: Sequence[int]  #: the filter's group per landmark (`one_euro`)
+    relaxed_degrees: Callable[[Sequence[str]], np.ndarray]  #: the default neutral pose, per joint name
+
+
+_LIMBS: dict[LimbKind, _LimbParts] = {
+    "arm": _LimbParts(build_arm_skeleton, Retargeter, ARM_SPEED_GROUPS, relaxed_arm_degrees),
+    "leg": _LimbParts(build_leg_skeleton, LegRetargeter, LEG_SPEED_GROUPS, relaxed_leg_degrees),
 }
 
 
@@ -79,21 +93,22 @@ class PosePipeline:
         self.mirror = mirror
         self.limb = limb
         self._plane = mirror.plane
-        build, retargeter, groups, relaxed = _LIMBS[limb]
-        self.filter = OneEuroFilter(filter_params, speed_groups=np.array(groups))
-        self._retargeters = {side: retargeter(build(side, dims)) for side in ("left", "right")}
+        parts = _LIMBS[limb]
+        groups = np.array(parts.speed_groups)
+        self.filter = OneEuroFilter(filter_params, speed_groups=groups)
+        self._retargeters = {side: parts.retargeter(parts.build_skeleton(side, dims)) for side in _SIDES}
         # The trunk frame (identity until calibration) as each side's skeleton sees it.
         reflected_root = self._plane.reflection @ SAGITTAL_REFLECTION
         self._roots = {mirror.intact_side: np.eye(3), other_side(mirror.intact_side): reflected_root}
         skeleton = self._retargeters[mirror.phantom_side].skeleton
-        neutral = relaxed(skeleton.names) if neutral_deg is None else neutral_deg
+        neutral = parts.relaxed_degrees(skeleton.names) if neutral_deg is None else neutral_deg
         locked: tuple[int, ...] = ()
         if mirror.stump is not None:
             level = LEVELS[mirror.stump]
             if level.limb != limb:
                 raise ValueError(f"a {mirror.stump} stump belongs to a {level.limb}, not a {limb}")
             locked = tuple(skeleton.index(n) for n in level.residual_joints)
-            self.residual_filter = OneEuroFilter(filter_params, speed_groups=np.array(groups))
+            self.residual_filter = OneEuroFilter(filter_params, speed_groups=groups)
         self.modes = MirrorModeApplier(skeleton, np.radians(neutral), mirror.mode, locked)
         self.rejected: Counter[str] = Counter()
         self._last = FramePoses(None, None, None)
@@ -156,7 +171,8 @@ class PosePipeline:
         filtered = self.filter.filter_sample(sample)
         copy = self.mirror.mode.copy
         mirrored = filtered if copy else mirror_sample(filtered, self._plane)
-        anchored = self._anchored(mirrored, residual) if self.mirror.stump is not None and not copy else mirrored
+        stump = None if copy else self.mirror.stump
+        anchored = mirrored if stump is None else self._anchored(mirrored, residual, stump)
         root = self._roots[mirrored.side]
         tracked = self.phantom_retargeter.solve(anchored, root)
         if not np.isfinite(tracked.angles).all():
@@ -169,22 +185,23 @@ class PosePipeline:
         self.movement = whole
         return FramePoses(self.modes.apply(tracked), intact, sample.t_capture), False
 
-    def _anchored(self, mirrored: TrackedSample, residual: TrackedSample | None) -> TrackedSample:
-        level = LEVELS[self.mirror.stump]
+    def _anchored(self, mirrored: TrackedSample, residual: TrackedSample | None, stump: AmputationLevel) -> TrackedSample:
+        level = LEVELS[stump]
         needed = [level.parent, level.stump_end, *level.tracked]
         usable = (residual is not None and residual.side == mirrored.side and residual.limb == mirrored.limb
                   and residual.valid[needed].all() and np.isfinite(residual.points[needed]).all())  # fmt: skip
-        if not usable:
+        if residual is None or not usable:
             self.rejected["residual limb not tracked"] += 1
             return mirrored
         length = getattr(self.phantom_retargeter.skeleton.dimensions, level.segment)
-        return anchor_at_stump(mirrored, self.residual_filter.filter_sample(residual), self.mirror.stump, length)
+        return anchor_at_stump(mirrored, self.residual_filter.filter_sample(residual), stump, length)
 
     @staticmethod
     def from_calibration(calibration: Calibration, show_intact: bool = True, mode: MirrorMode = MirrorMode()) -> PosePipeline:
         """A pipeline for a calibrated patient: their midline, their limb's size, their neutral pose."""
-        mirror = MirrorSettings(intact_side=calibration.intact_side, show_intact=show_intact,
-                                plane_point=calibration.plane_point, plane_normal=calibration.plane_normal, mode=mode)  # fmt: skip
+        c = calibration
+        mirror = MirrorSettings(intact_side=c.intact_side, show_intact=show_intact, plane_point=c.plane_point,
+                                plane_normal=c.plane_normal, mode=mode)  # fmt: skip
         neutral = np.degrees(np.array(calibration.neutral_angles)) if calibration.neutral_angles else None
         return PosePipeline(mirror, calibration.dimensions, neutral_deg=neutral, limb=calibration.limb)
 

@@ -35,8 +35,9 @@ Joint-limit table (degrees, right-side conventions; left mirrors them):
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
+from typing import Any, Generic, TypeVar
 
 import numpy as np
 
@@ -113,8 +114,12 @@ class ArmDimensions:
         return self.palm_length + sum(self.phalanges[1])
 
 
+#: The limb's measurements a skeleton was built from: `ArmDimensions` or `leg_skeleton.LegDimensions`.
+D = TypeVar("D")
+
+
 @dataclass(frozen=True, eq=False)
-class Skeleton:
+class Skeleton(Generic[D]):
     """A limb's joint tree in its rest pose, relative to the limb's root frame.
 
     Arrays are indexed by joint. `offsets[j]` is joint j's origin in its parent's bone frame (for the
@@ -129,7 +134,7 @@ class Skeleton:
     free: np.ndarray  # (J, 3) bool: which of (flexion, deviation, twist) the joint can move
     limits: np.ndarray  # (J, 3, 2) radians, [low, high]
     landmark: np.ndarray  # (J,) index into the tracker's points, -1 where none
-    dimensions: object = field(default_factory=ArmDimensions)  #: ArmDimensions or LegDimensions
+    dimensions: D  #: ArmDimensions or LegDimensions
     limb: LimbKind = "arm"
 
     @property
@@ -164,7 +169,7 @@ class Skeleton:
         return self.index("forearm_twist"), self.index("wrist")
 
 
-def build_arm_skeleton(side: Side = "right", dims: ArmDimensions | None = None) -> Skeleton:
+def build_arm_skeleton(side: Side = "right", dims: ArmDimensions | None = None) -> Skeleton[ArmDimensions]:
     """The arm + hand skeleton for `side`, sized by `dims`."""
     dims = dims or ArmDimensions()
     names, parents, positions, frames = _design_right_arm(dims)
@@ -173,7 +178,7 @@ def build_arm_skeleton(side: Side = "right", dims: ArmDimensions | None = None) 
 
 
 def assemble_skeleton(limb: LimbKind, side: Side, names: tuple[str, ...], parents: list[int], positions: np.ndarray,
-                      frames: np.ndarray, limits_deg: dict, landmarks: list[int], dims) -> Skeleton:  # fmt: skip
+                      frames: np.ndarray, limits_deg: dict[str, Any], landmarks: list[int], dims: D) -> Skeleton[D]:  # fmt: skip
     """A Skeleton from a right limb's rest design (global joint positions and bone frames).
 
     The left limb is the right one reflected across the sagittal plane, its bone frames kept
@@ -219,13 +224,13 @@ def _design_right_arm(dims: ArmDimensions) -> tuple[tuple[str, ...], list[int], 
     arm_frame = np.eye(3)  # X lateral, Y forward, Z up (the front of the arm)
     wrist_y = dims.upper_arm + dims.forearm
     for name, y, parent in (
-        ("upper_arm", 0.0, -1),
+        ("upper_arm", 0.0, None),
         ("forearm", dims.upper_arm, "upper_arm"),
         ("forearm_twist", dims.upper_arm + dims.forearm / 2, "forearm"),
     ):
         pos[idx[name]] = (0.0, y, 0.0)
         frm[idx[name]] = arm_frame
-        parents[idx[name]] = -1 if parent == -1 else idx[parent]
+        parents[idx[name]] = -1 if parent is None else idx[parent]
 
     # Hand frame: X radial (thumb up), Y distal, Z palmar (towards the midline for the right hand).
     hand_frame = np.array([[0.0, 0.0, -1.0], [0.0, 1.0, 0.0], [1.0, 0.0, 0.0]])

@@ -18,6 +18,7 @@ from typing import Literal
 
 import numpy as np
 
+from vrtherapy.config import check_bounds
 from vrtherapy.motion.pose import LimbPose
 
 TrackingState = Literal["waiting", "tracking", "holding", "resting", "recovering"]
@@ -26,9 +27,12 @@ TrackingState = Literal["waiting", "tracking", "holding", "resting", "recovering
 @dataclass(frozen=True)
 class LossSettings:
     stale_s: float = field(default=0.3, metadata={"gt": 0.0, "max": 5.0})  #: no new sample this long = lost
-    hold_s: float = field(default=1.0, metadata={"ge": 0.0, "max": 30.0})  #: hold the last pose this long
+    hold_s: float = field(default=1.0, metadata={"min": 0.0, "max": 30.0})  #: hold the last pose this long
     ease_s: float = field(default=1.5, metadata={"gt": 0.0, "max": 30.0})  #: then ease to rest over this long
     blend_s: float = field(default=0.35, metadata={"gt": 0.0, "max": 5.0})  #: blend back over this long
+
+    def __post_init__(self) -> None:
+        check_bounds(self)
 
 
 def _smoothstep(x: float) -> float:

@@ -9,6 +9,7 @@ whatever pyplot's backend is, no display is needed, and no global figure state i
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 import matplotlib.dates as mdates
 from matplotlib.figure import Figure
@@ -36,14 +37,15 @@ def local(when: datetime) -> datetime:
 
 def pain_trend(data: ReportData) -> Figure:
     fig, ax = _figure(data, "Pain over time (NRS 0-10)")
-    if not data.pain:
+    pain = data.pain_valid
+    if not pain:
         return _empty(fig, ax, "No pain ratings recorded yet.")
     for kind, style in KIND_STYLE.items():
-        entries = [e for e in data.pain if e.kind == kind]
+        entries = [e for e in pain if e.kind == kind]
         if entries:
             ax.scatter([local(e.at) for e in entries], [e.score for e in entries], s=42, zorder=3,
                        **style)  # fmt: skip
-    rated = {(e.session_id, e.kind): e for e in data.pain if e.session_id is not None}
+    rated = {(e.session_id, e.kind): e for e in pain if e.session_id is not None}
     for s in data.sessions:  # each session's effect: a line from its before to its after rating
         before, after = rated.get((s.id, "before")), rated.get((s.id, "after"))
         if before and after:
@@ -53,11 +55,13 @@ def pain_trend(data: ReportData) -> Figure:
         if w.mean_pain is not None:
             start = datetime.combine(w.week_start, datetime.min.time())
             ax.plot([start, start + timedelta(days=7)], [w.mean_pain] * 2, color="#424242", linewidth=2,
-                    alpha=0.5, label="weekly mean" if i == 0 else None)  # fmt: skip
+                    alpha=0.5, label="weekly diary mean" if i == 0 else None)  # fmt: skip
     ax.set_ylim(-0.5, 10.5)
     ax.set_yticks(range(11))
     ax.set_ylabel("pain (NRS)")
     _time_axis(ax)
+    if data.voided:
+        ax.set_title(f"{len(data.voided)} voided entries left out", fontsize=9, loc="right")
     ax.legend(loc="upper right")
     return fig
 
@@ -76,10 +80,10 @@ def pain_drop(data: ReportData) -> Figure:
     ax.axhline(0, color="black", linewidth=0.8)
     step = max(1, len(rated) // 30)
     ax.set_xticks(list(x)[::step])
-    ax.set_xticklabels([f"#{s.id}\n{local(s.started_at):%d %b}" for s in rated][::step], fontsize=8)
+    ax.set_xticklabels([f"#{s.number}\n{local(s.started_at):%d %b}" for s in rated][::step], fontsize=8)
     ax.set_xlim(-0.7, len(rated) - 0.3)
-    low = min(0, *(s.drop for s in rated)) - 1
-    ax.set_ylim(low, max(CLINICALLY_IMPORTANT_DROP, *(s.drop for s in rated)) + 1)
+    drops = [s.drop for s in rated if s.drop is not None]
+    ax.set_ylim(min(0, *drops) - 1, max(CLINICALLY_IMPORTANT_DROP, *drops) + 1)
     ax.set_ylabel("pain before - pain after (NRS points)")
     handles = [Patch(color=PLAIN_COLOR, label="session"),
                Line2D([], [], color="black", linestyle="--",
@@ -91,7 +95,18 @@ def pain_drop(data: ReportData) -> Figure:
 
 
 def triggers(data: ReportData) -> Figure:
-    return _frequency(data, "Pain triggers", data.triggers, "No triggers logged yet.", "#fb8c00")
+    """Mean pain of the entries naming each trigger, with how many entries that is."""
+    fig, ax = _figure(data, "Pain triggers: mean pain of the entries naming each (n entries)")
+    if not data.triggers:
+        return _empty(fig, ax, "No triggers logged yet.")
+    shown = data.triggers[:25][::-1]
+    bars = ax.barh([t.label for t in shown], [t.mean_pain for t in shown], color="#fb8c00")
+    ax.bar_label(bars, labels=[f"{t.mean_pain:.1f} (n={t.entries})" for t in shown], padding=3, fontsize=8)
+    ax.set_xlim(0, 10.5)
+    ax.set_xlabel("mean pain (NRS 0-10)")
+    if len(data.triggers) > len(shown):
+        ax.set_title(f"the {len(shown)} most frequent of {len(data.triggers)}", fontsize=9, loc="right")
+    return fig
 
 
 def medications(data: ReportData) -> Figure:
@@ -99,17 +114,12 @@ def medications(data: ReportData) -> Figure:
 
 
 def range_of_motion(data: ReportData) -> Figure:
-    fig, ax = _figure(data, "Range of motion per exercise")
+    fig, ax = _figure(data, "Range of motion per exercise and joint (completed exercises)")
     if not data.rom:
         return _empty(fig, ax, "No range-of-motion measurements yet.")
     for name, points in data.rom.items():
-        (line,) = ax.plot([local(p.at) for p in points], [p.rom_deg for p in points], marker="o", markersize=5,
-                          label=name)  # fmt: skip
-        stopped = [p for p in points if not p.completed]
-        if stopped:
-            ax.scatter([local(p.at) for p in stopped], [p.rom_deg for p in stopped], s=60, zorder=3,
-                       facecolor="white", edgecolor=line.get_color())  # fmt: skip
-    ax.set_ylabel("range of motion (degrees); hollow: exercise not completed")
+        ax.plot([local(p.at) for p in points], [p.rom_deg for p in points], marker="o", markersize=5, label=name)
+    ax.set_ylabel("range of motion (degrees); skipped exercises left out")
     ax.set_ylim(bottom=0)
     _time_axis(ax)
     ax.legend(loc="best", fontsize=8)
@@ -167,7 +177,7 @@ def _frequency(data: ReportData, title: str, counts: tuple[tuple[str, int], ...]
     return fig
 
 
-def _figure(data: ReportData, title: str):  # type: ignore[no-untyped-def]
+def _figure(data: ReportData, title: str) -> tuple[Figure, Any]:
     fig = Figure(figsize=PAGE_INCHES, dpi=DPI, layout="constrained")
     fig.suptitle(f"Patient {data.profile.patient_id}: {title}", fontsize=14)
     ax = fig.add_subplot()
@@ -176,13 +186,13 @@ def _figure(data: ReportData, title: str):  # type: ignore[no-untyped-def]
     return fig, ax
 
 
-def _empty(fig: Figure, ax, message: str) -> Figure:  # type: ignore[no-untyped-def]
+def _empty(fig: Figure, ax: Any, message: str) -> Figure:
     ax.set_axis_off()
     ax.text(0.5, 0.5, message, ha="center", va="center", fontsize=16, transform=ax.transAxes)
     return fig
 
 
-def _time_axis(ax) -> None:  # type: ignore[no-untyped-def]
+def _time_axis(ax: Any) -> None:
     locator = mdates.AutoDateLocator()
     ax.xaxis.set_major_locator(locator)
     ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))

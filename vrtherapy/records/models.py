@@ -1,51 +1,65 @@
-"""The patient-record data types and the checks every value passes before it is stored.
+"""The patient-record data types: profiles, sessions, exercise results, pain entries, audit rows and
+session events, each checked when made (see `checks` and `profiles`).
 
-Each check raises `RecordsError` with one line a clinician can act on; nothing is written until every
-value of a call has passed. Times are kept as timezone-aware datetimes in UTC: a naive datetime is
-taken as the machine's local time (what a clinician typing "09:30" means).
+Times are timezone-aware datetimes in UTC: a naive datetime is taken as the machine's local time
+(what a clinician typing "09:30" means).
 """
 
 from __future__ import annotations
 
-import math
-import numbers
-import re
-from collections.abc import Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Literal, get_args
 
-from vrtherapy.errors import VrtherapyError
+from vrtherapy.records.checks import (
+    MAX_MINUTES_PER_WEEK,
+    MAX_NOTE,
+    PAIN_MAX,
+    PAIN_MIN,
+    PAIN_SCORE_RULE,
+    FieldError,
+    FieldErrors,
+    RecordsError,
+    as_utc,
+    check_duration_min,
+    check_labels,
+    check_note,
+    check_number,
+    check_one_of,
+    check_pain_score,
+    check_patient_id,
+    check_text,
+    is_int,
+)
+from vrtherapy.records.profiles import CONDITIONS, LEVELS, check_condition, check_level, check_measurements
 
 Side = Literal["left", "right"]
 Limb = Literal["upper", "lower"]
 PainKind = Literal["before", "after", "between"]
-SessionEnd = Literal["completed", "stopped", "crashed"]
+#: where the pain is felt: in the missing (or paretic) limb, or in the residual limb (stump)
+PainLocation = Literal["phantom", "residual"]
+SessionEnd = Literal["completed", "stopped", "crashed", "capped"]
 #: A session with no recorded end: still running, or the program died (reports count it as incomplete).
-SessionStatus = Literal["completed", "stopped", "crashed", "unfinished"]
+SessionStatus = Literal["completed", "stopped", "crashed", "capped", "unfinished"]
 
 SIDES: tuple[str, ...] = get_args(Side)
 LIMBS: tuple[str, ...] = get_args(Limb)
 PAIN_KINDS: tuple[str, ...] = get_args(PainKind)
+PAIN_LOCATIONS: tuple[str, ...] = get_args(PainLocation)
 SESSION_ENDS: tuple[str, ...] = get_args(SessionEnd)
-#: Amputation levels the rest of vrtherapy knows; others are accepted (the record is the clinician's).
-KNOWN_LEVELS = ("hand", "transradial", "wrist", "elbow", "transhumeral", "shoulder",
-                "foot", "transtibial", "knee", "transfemoral", "hip", "stroke")  # fmt: skip
-
-PAIN_MIN, PAIN_MAX = 0, 10
-PAIN_SCORE_RULE = f"pain must be a whole number from {PAIN_MIN} to {PAIN_MAX}"
+#: exercise id -> the joint (and axis) its range of motion measures, e.g. "wrist flexion"; supplied by a
+#: caller that knows the exercise catalogue (records sit below the therapy layer and do not import it)
+JointLookup = Callable[[str], "str | None"]
 #: Before-minus-after NRS drop regarded as clinically important (about 2 points on the 0-10 scale).
 CLINICALLY_IMPORTANT_DROP = 2
 
-_PATIENT_ID = re.compile(r"[A-Za-z0-9_-]{1,32}")
-_MAX_TEXT = 200
-_MAX_NOTE = 4000
-_MAX_MEASUREMENT_M = 2.5
-_MAX_MINUTES_PER_WEEK = 7 * 24 * 60.0
-
-
-class RecordsError(VrtherapyError):
-    """A patient-record value or file is invalid; the message is one line and nothing was written."""
+__all__ = [
+    "CLINICALLY_IMPORTANT_DROP", "CONDITIONS", "LEVELS", "LIMBS", "PAIN_KINDS", "PAIN_LOCATIONS", "PAIN_MAX",
+    "PAIN_MIN", "PAIN_SCORE_RULE", "SESSION_ENDS", "SIDES", "AuditEntry", "ExerciseResult", "FieldError",
+    "FieldErrors", "PainEntry", "PatientProfile", "RecordsError", "SessionEvent", "SessionRecord", "as_utc",
+    "check_duration_min", "check_labels", "check_note", "check_pain_score", "check_patient_id", "check_text",
+]  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -57,33 +71,36 @@ class PatientProfile:
     limb: Limb
     level: str
     amputation_date: date | None = None
-    #: intact-limb measurements in metres (e.g. upper_arm, forearm, hand)
+    #: intact-limb measurements in metres, named per limb (`profiles.MEASUREMENTS`)
     measurements: dict[str, float] = field(default_factory=dict)
     #: the prescribed dose, against which adherence is measured
     prescribed_minutes_per_week: float = 60.0
     notes: str = ""
+    #: amputation or stroke: the words of the HUD, the pain question and the report follow it
+    condition: str = "amputation"
+    #: when the patient was archived (kept, no longer listed nor treated); None while active
+    archived_at: datetime | None = None
 
     def __post_init__(self) -> None:
         check_patient_id(self.patient_id)
-        _one_of("affected_side", self.affected_side, SIDES)
-        _one_of("limb", self.limb, LIMBS)
-        _text("level", self.level, required=True)
+        check_one_of("affected_side", self.affected_side, SIDES)
+        check_one_of("limb", self.limb, LIMBS)
+        check_condition(self.condition)
+        object.__setattr__(self, "level", check_level(self.level, self.condition, self.limb))
         if self.amputation_date is not None:
             if not isinstance(self.amputation_date, date) or isinstance(self.amputation_date, datetime):
-                raise RecordsError(f"amputation_date: must be a date, got {self.amputation_date!r}")
+                raise FieldError("amputation_date", f"must be a date, got {self.amputation_date!r}")
             if self.amputation_date > date.today():
-                raise RecordsError(f"amputation_date: {self.amputation_date.isoformat()} is in the future")
-        if not isinstance(self.measurements, dict):
-            raise RecordsError(f"measurements: must be a name -> metres table, got {self.measurements!r}")
-        clean: dict[str, float] = {}
-        for name, value in self.measurements.items():
-            _text("measurements", name, required=True)
-            clean[name] = _number(f"measurements.{name}", value, low=0.0, high=_MAX_MEASUREMENT_M, unit="m")
-        object.__setattr__(self, "measurements", clean)  # a private copy: the caller's dict may change
-        minutes = _number("prescribed_minutes_per_week", self.prescribed_minutes_per_week,
-                          low=0.0, high=_MAX_MINUTES_PER_WEEK)  # fmt: skip
+                raise FieldError("amputation_date", f"{self.amputation_date.isoformat()} is in the future")
+        object.__setattr__(self, "measurements", check_measurements(self.measurements, self.limb))
+        minutes = check_number("prescribed_minutes_per_week", self.prescribed_minutes_per_week,
+                               low=0.0, high=MAX_MINUTES_PER_WEEK)  # fmt: skip
         object.__setattr__(self, "prescribed_minutes_per_week", minutes)
-        _text("notes", self.notes, limit=_MAX_NOTE)
+        check_text("notes", self.notes, limit=MAX_NOTE)
+
+    @property
+    def archived(self) -> bool:
+        return self.archived_at is not None
 
 
 @dataclass(frozen=True)
@@ -101,18 +118,20 @@ class ExerciseResult:
     movement_time_s: float | None = None
     latency_ms_mean: float | None = None
     latency_ms_p95: float | None = None
+    #: the joint (and axis) whose range of motion `rom_deg` is, e.g. "wrist flexion"
+    rom_joint: str | None = None
 
     def __post_init__(self) -> None:
-        _text("exercise_id", self.exercise_id, required=True)
+        check_text("exercise_id", self.exercise_id, required=True)
         object.__setattr__(self, "started_at", as_utc("started_at", self.started_at))
-        object.__setattr__(self, "duration_s", _number("duration_s", self.duration_s, low=0.0, high=86400.0,
-                                                       inclusive_low=True, unit="s"))  # fmt: skip
+        object.__setattr__(self, "duration_s", check_number("duration_s", self.duration_s, low=0.0, high=86400.0,
+                                                            inclusive_low=True, unit="s"))  # fmt: skip
         if not isinstance(self.completed, bool):
-            raise RecordsError(f"completed: must be true or false, got {self.completed!r}")
+            raise FieldError("completed", f"must be true or false, got {self.completed!r}")
         for name in ("reps", "target_reps"):
             value = getattr(self, name)
-            if value is not None and (not _is_int(value) or value < 0):
-                raise RecordsError(f"{name}: must be a whole number of at least 0, got {value!r}")
+            if value is not None and (not is_int(value) or value < 0):
+                raise FieldError(name, f"must be a whole number of at least 0, got {value!r}")
             if value is not None:
                 object.__setattr__(self, name, int(value))
         limits = {"rom_deg": (0.0, 360.0), "movement_time_s": (0.0, 86400.0),
@@ -120,7 +139,13 @@ class ExerciseResult:
         for name, (low, high) in limits.items():
             value = getattr(self, name)
             if value is not None:
-                object.__setattr__(self, name, _number(name, value, low=low, high=high, inclusive_low=True))
+                object.__setattr__(self, name, check_number(name, value, low=low, high=high, inclusive_low=True))
+        if self.rom_joint is not None:
+            check_text("rom_joint", self.rom_joint, required=True)
+
+    @property
+    def skipped(self) -> bool:
+        return not self.completed
 
 
 @dataclass(frozen=True)
@@ -135,18 +160,20 @@ class PainEntry:
     session_id: int | None
     triggers: tuple[str, ...]
     medications: tuple[str, ...]
-    #: how long this bout of pain lasted, minutes
+    #: how long this bout (episode) of pain lasted, minutes
     duration_min: float | None
     note: str
+    #: phantom (the missing or paretic limb) or residual (the stump); None: not said
+    location: str | None = None
+    #: pain episodes that day (diary), None: not said
+    episodes: int | None = None
+    #: when the entry was voided (kept, marked, left out of the charts); None while it stands
+    voided_at: datetime | None = None
+    void_reason: str | None = None
 
-
-@dataclass(frozen=True)
-class StoredExercise:
-    """An exercise result as stored: its row id and session alongside the result."""
-
-    id: int
-    session_id: int
-    result: ExerciseResult
+    @property
+    def voided(self) -> bool:
+        return self.voided_at is not None
 
 
 @dataclass(frozen=True)
@@ -163,6 +190,14 @@ class SessionRecord:
     pain_before: int | None
     pain_after: int | None
     exercises: tuple[ExerciseResult, ...]
+    #: 1, 2, 3 ... per patient, in the order the sessions started
+    number: int = 0
+    #: exercises the playlist planned (None: not recorded, older sessions)
+    exercises_planned: int | None = None
+    #: patient global impression of change at the session's end, 1-7 (None: not asked)
+    pgic: int | None = None
+    #: the station (or user) that recorded the session
+    station: str = ""
 
     @property
     def pain_drop(self) -> int | None:
@@ -178,6 +213,16 @@ class SessionRecord:
         return drop is not None and drop >= CLINICALLY_IMPORTANT_DROP
 
     @property
+    def exercises_done(self) -> int:
+        return sum(e.completed for e in self.exercises)
+
+    @property
+    def partial(self) -> bool:
+        """Fewer exercises done than planned (a capped, stopped or crashed session, or skips)."""
+        planned = self.exercises_planned if self.exercises_planned is not None else len(self.exercises)
+        return self.exercises_done < planned
+
+    @property
     def minutes(self) -> float:
         """Therapy time: start to end, or, with no recorded end, start to the end of the last exercise."""
         end = self.ended_at
@@ -187,87 +232,37 @@ class SessionRecord:
         return max(0.0, (end - self.started_at).total_seconds() / 60.0)
 
 
-def check_patient_id(value: object) -> str:
-    if not isinstance(value, str) or not _PATIENT_ID.fullmatch(value):
-        raise RecordsError(f"patient ID {value!r} is not valid: use 1 to 32 letters, digits, '_' or '-'")
-    return value
+@dataclass(frozen=True)
+class AuditEntry:
+    """One change to the records, as kept in the append-only audit table: who, when, what, why."""
+
+    id: int
+    at: datetime
+    #: the station or user name that made the change
+    by: str
+    patient_id: str | None
+    #: what was changed: "patient", "pain", "session"
+    entity: str
+    entity_id: str
+    #: the field changed ("void", "archive", "add" for whole-row events)
+    field: str
+    old_value: str | None
+    new_value: str | None
+    reason: str
 
 
-def check_pain_score(value: object) -> int:
-    """The score as an int, or RecordsError: whole numbers 0..10 only (no 7.5, no "7", no True)."""
-    if not _is_int(value) or not PAIN_MIN <= value <= PAIN_MAX:  # type: ignore[operator]
-        raise RecordsError(f"{PAIN_SCORE_RULE} (got {value!r})")
-    return int(value)  # type: ignore[call-overload]
+@dataclass(frozen=True)
+class SessionEvent:
+    """Something that happened during a session, e.g. a setting changed from the console: who, when, what."""
+
+    id: int
+    session_id: int
+    at: datetime
+    by: str
+    kind: str
+    detail: dict[str, object]
 
 
 def check_pain_kind(value: object) -> PainKind:
-    _one_of("kind", value, PAIN_KINDS)
+    check_one_of("kind", value, PAIN_KINDS)
     return value  # type: ignore[return-value]
-
-
-def check_labels(name: str, values: Sequence[str]) -> tuple[str, ...]:
-    """Triggers or medications: trimmed, lower-case (so "Stress" and "stress" count together), no repeats."""
-    if isinstance(values, str) or not isinstance(values, Sequence):
-        raise RecordsError(f"{name}: must be a list of names, got {values!r}")
-    out: list[str] = []
-    for value in values:
-        _text(name, value, required=True)
-        label = " ".join(value.split()).lower()
-        if label not in out:
-            out.append(label)
-    return tuple(out)
-
-
-def check_duration_min(value: object) -> float | None:
-    if value is None:
-        return None
-    return _number("duration_min", value, low=0.0, high=_MAX_MINUTES_PER_WEEK, unit="min")
-
-
-def check_text(name: str, value: object, *, required: bool = False, limit: int = _MAX_TEXT) -> str:
-    _text(name, value, required=required, limit=limit)
-    return value  # type: ignore[return-value]
-
-
-def check_note(value: object) -> str:
-    return check_text("note", value, limit=_MAX_NOTE)
-
-
-def as_utc(name: str, value: object) -> datetime:
-    """An aware UTC datetime; a naive one is taken as local time."""
-    if not isinstance(value, datetime):
-        raise RecordsError(f"{name}: must be a date and time, got {value!r}")
-    return value.astimezone(UTC)
-
-
-def _is_int(value: object) -> bool:
-    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
-
-
-def _number(name: str, value: object, *, low: float, high: float, inclusive_low: bool = False,
-            unit: str = "") -> float:  # fmt: skip
-    if not isinstance(value, numbers.Real) or isinstance(value, bool) or not math.isfinite(value):
-        raise RecordsError(f"{name}: must be a number, got {value!r}")
-    number = float(value)
-    above_low = number >= low if inclusive_low else number > low
-    if not (above_low and number <= high):
-        relation = "at least" if inclusive_low else "above"
-        raise RecordsError(f"{name}: must be {relation} {low:g} and at most {high:g}{unit and ' ' + unit}, "
-                           f"got {value!r}")  # fmt: skip
-    return number
-
-
-def _one_of(name: str, value: object, allowed: tuple[str, ...]) -> None:
-    if value not in allowed:
-        raise RecordsError(f"{name}: must be one of {', '.join(allowed)} (got {value!r})")
-
-
-def _text(name: str, value: object, *, required: bool = False, limit: int = _MAX_TEXT) -> None:
-    if not isinstance(value, str):
-        raise RecordsError(f"{name}: must be text, got {value!r}")
-    if required and not value.strip():
-        raise RecordsError(f"{name}: must not be empty")
-    if len(value) > limit:
-        raise RecordsError(f"{name}: at most {limit} characters (got {len(value)})")
-    if "\x00" in value:
-        raise RecordsError(f"{name}: must not contain NUL characters")

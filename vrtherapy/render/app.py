@@ -22,7 +22,7 @@ from vrtherapy.render.hud import Hud, HudState
 from vrtherapy.render.limb_node import LimbNode, load_skin_shader
 from vrtherapy.render.room import build_room, place_camera, table_top_height
 from vrtherapy.render.scene_spec import SceneSpec, scene_for_limb
-from vrtherapy.tracking.sample import Side
+from vrtherapy.tracking.sample import LimbKind, Side
 
 
 @dataclass(frozen=True)
@@ -38,10 +38,11 @@ class SkinLights:
 
     @staticmethod
     def from_scene(spec: SceneSpec) -> SkinLights:
-        directional = [li for li in spec.lights if li.kind == "directional" and li.direction[2] < 0.5]
+        # (scene_spec gives every directional light a direction)
+        suns = [(li, li.direction) for li in spec.lights if li.kind == "directional" and li.direction is not None]
+        directional = [li for li, direction in suns if direction[2] < 0.5]
         ambient = np.sum([li.color for li in spec.lights if li.kind == "ambient"] or [(0.4, 0.4, 0.4)], axis=0)
-        bounce = np.sum([li.color for li in spec.lights if li.kind == "directional" and li.direction[2] >= 0.5]
-                        or [(0.0, 0.0, 0.0)], axis=0)  # fmt: skip
+        bounce = np.sum([li.color for li, direction in suns if direction[2] >= 0.5] or [(0.0, 0.0, 0.0)], axis=0)
         none = ((0.0, 0.0, -1.0), (0.0, 0.0, 0.0))
         key = (directional[0].direction, directional[0].color) if directional else none
         fill = (directional[1].direction, directional[1].color) if len(directional) > 1 else none
@@ -62,7 +63,7 @@ class TherapyScene:
         self.base = base
         # Lower-limb sessions look at the feet, in their own room (the scene's `lower_limb_scene`) or
         # with the table moved aside; upper-limb ones at the table.
-        self.limb = "leg" if any(s.limb == "leg" for s in skeletons.values()) else "arm"
+        self.limb: LimbKind = "leg" if any(s.limb == "leg" for s in skeletons.values()) else "arm"
         spec = scene_for_limb(spec, self.limb)
         self.spec = spec
         self.root = base.render.attachNewNode("therapy-scene")

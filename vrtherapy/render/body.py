@@ -15,16 +15,23 @@ shoulder joint whatever the arm's pose); the hip caps cover the leg models' cut 
 
 from __future__ import annotations
 
+import hashlib
+import os
 from functools import lru_cache
+from pathlib import Path
 from typing import Literal
 
 import numpy as np
 from panda3d.core import Geom, GeomNode, GeomTriangles, GeomVertexData, GeomVertexFormat, NodePath
 
+from vrtherapy import frames
 from vrtherapy.frames import SEATED_RIGHT_SHOULDER
+from vrtherapy.limbs import sdf as limb_sdf
+from vrtherapy.limbs import surfacing as limb_surfacing
 from vrtherapy.limbs.appearance import Appearance
 from vrtherapy.limbs.sdf import ellipsoid, round_cone, smin, smoothstep
 from vrtherapy.limbs.surfacing import marching_surface, sdf_normals
+from vrtherapy.resources import version_cache_dir
 
 #: The seated hip joints (right; the left is its mirror), as the synthetic patient sits.
 SEATED_RIGHT_HIP = np.array([0.09, 0.0, 0.455])
@@ -61,7 +68,34 @@ def _body_sdf(p: np.ndarray, kind: BodyKind) -> np.ndarray:
 
 @lru_cache(maxsize=2)
 def body_mesh(kind: BodyKind) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Vertices, unit normals and counter-clockwise triangles of the seated body (world metres)."""
+    """Vertices, unit normals and counter-clockwise triangles of the seated body (world metres).
+
+    Surfacing the body takes about a second, too long for every session's start: the mesh is kept in
+    this version's per-user cache (`vrtherapy prepare` makes it), named after the code that shapes it."""
+    path = _cache_file(kind)
+    try:
+        with np.load(path) as cached:
+            return cached["verts"], cached["normals"], cached["tris"]
+    except (OSError, ValueError, KeyError):  # not made yet, or unreadable: make it again
+        pass
+    verts, normals, tris = _surface_body(kind)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_name(f".{path.name}.{os.getpid()}.partial.npz")
+        np.savez(partial, verts=verts, normals=normals, tris=tris)
+        partial.replace(path)  # whole or not at all: another session may be reading it
+    except OSError:  # a read-only or full cache only costs the next start the same second
+        pass
+    return verts, normals, tris
+
+
+def _cache_file(kind: BodyKind) -> Path:
+    sources = [Path(__file__), Path(limb_sdf.__file__), Path(limb_surfacing.__file__), Path(frames.__file__)]
+    digest = hashlib.sha256(b"".join(p.read_bytes() for p in sources)).hexdigest()[:16]
+    return version_cache_dir() / "body" / f"{kind}-{digest}.npz"
+
+
+def _surface_body(kind: BodyKind) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     lo = np.array([-0.34, -0.20, 0.02 if kind == "arm" else 0.30])
     hi = np.array([0.34, 0.55 if kind == "arm" else 0.20, 1.24])
     spacing = np.full(3, _VOXEL)

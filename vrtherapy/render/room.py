@@ -165,9 +165,9 @@ def build_room(spec: SceneSpec, parent: NodePath, with_table: bool = True) -> No
         _add_table(meshes, spec.table)
 
     for item in spec.furniture:
-        lo = [c - s / 2 for c, s in zip(item.center, item.size, strict=False)]
-        hi = [c + s / 2 for c, s in zip(item.center, item.size, strict=False)]
-        meshes.get(item.material, item.emissive).box(lo, hi, item.color)
+        item_lo = [c - s / 2 for c, s in zip(item.center, item.size, strict=False)]
+        item_hi = [c + s / 2 for c, s in zip(item.center, item.size, strict=False)]
+        meshes.get(item.material, item.emissive).box(item_lo, item_hi, item.color)
 
     room = spec.room
     half_w = room.width / 2
@@ -220,6 +220,8 @@ def _make_light(spec: LightSpec, name: str) -> AmbientLight | DirectionalLight:
         light = AmbientLight(name)
         light.setColor(color)
         return light
+    if spec.direction is None:  # scene_spec refuses such a light; this keeps the type checker told
+        raise ValueError(f"directional light {name!r} has no direction")
     light = DirectionalLight(name)
     light.setColor(color)
     light.setDirection(Vec3(*spec.direction))

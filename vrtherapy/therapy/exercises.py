@@ -19,6 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from vrtherapy.motion.finger_curl import digit_joint_names, full_curl_sum_deg
 from vrtherapy.motion.leg_skeleton import LEG_JOINTS
 from vrtherapy.motion.skeleton import ARM_JOINTS, FINGERS
 
@@ -50,6 +51,10 @@ class RepSignal:
     #: first moments), for joints whose resting angle depends on how the patient sits (knee, ankle).
     relative: bool = False
     label: str = ""  #: what the signal is, for people: "wrist flexion", "curl of the index finger"
+    #: Each part's angle sum is multiplied by this: 1 for degrees; 1 / a finger's full-curl degrees for
+    #: the calibrated flexion scale (0 straight, 1 fully curled, `motion.finger_curl`), `unit` "".
+    scale: float = 1.0
+    unit: str = "°"
 
     def __post_init__(self) -> None:
         if not self.high > self.low:
@@ -63,10 +68,11 @@ class RepSignal:
 
     def describe(self) -> str:
         rest = " from rest" if self.relative else ""
+        u = self.unit
         if self.direction == "up":
-            rep = f"{self.label} rises above {self.high:+g}°{rest} and falls back below {self.low:+g}°"
+            rep = f"{self.label} rises above {self.high:+g}{u}{rest} and falls back below {self.low:+g}{u}"
         else:
-            rep = f"{self.label} falls below {self.low:+g}°{rest} and rises back above {self.high:+g}°"
+            rep = f"{self.label} falls below {self.low:+g}{u}{rest} and rises back above {self.high:+g}{u}"
         rom = f"{self.rom_joint} {self.rom_axis}" if self.rom_joint else self.label
         return f"one repetition: {rep}; range of motion: {rom}"
 
@@ -79,9 +85,13 @@ def angle(joint: str, axis: Axis, high: float, low: float, direction: Literal["u
 
 
 def curl(fingers: tuple[str, ...], high: float, low: float, rom_joint: str, label: str) -> RepSignal:
-    """A repetition on finger curl: flexion summed over a finger's three joints, averaged over fingers."""
-    parts = tuple((f"{f}_proximal", f"{f}_intermediate", f"{f}_distal") for f in fingers)
-    return RepSignal(parts, "flexion", high, low, rom_joint, "flexion", label=label)
+    """A repetition on finger curl, on the calibrated flexion scale (0 straight, 1 fully curled,
+    `motion.finger_curl`), averaged over `fingers`; `high` and `low` are on that scale."""
+    parts = tuple(digit_joint_names(f) for f in fingers)
+    full = {full_curl_sum_deg(f) for f in fingers}
+    if len(full) != 1:
+        raise ValueError(f"{label}: fingers with different full-curl ranges cannot share one signal")
+    return RepSignal(parts, "flexion", high, low, rom_joint, "flexion", label=label, scale=1.0 / full.pop(), unit="")
 
 
 @dataclass(frozen=True)
@@ -107,7 +117,7 @@ EXERCISES: dict[str, Exercise] = {
                  "Let both hands rest on the table. Breathe slowly and watch the hand.", 4.0),
         Exercise("fist_open_close", "Open and close the hand", "upper",
                  "Slowly make a fist, then open the hand wide. Watch the hand on the other side.", 2.6,
-                 curl(FINGERS, 150.0, 70.0, "middle_proximal", "curl of the four fingers")),
+                 curl(FINGERS, 0.6, 0.3, "middle_proximal", "flexion of the four fingers")),
         Exercise("wrist_flexion_extension", "Wrist up and down", "upper",
                  "Keep the forearm on the table. Bend the wrist up, then down, slowly.", 3.0,
                  angle("wrist", "flexion", 20.0, -20.0)),
@@ -119,8 +129,7 @@ EXERCISES: dict[str, Exercise] = {
                  angle("little_proximal", "flexion", 12.0, 0.0, label="little finger knuckle flexion")),
         Exercise("thumb_opposition", "Thumb to each fingertip", "upper",
                  "Touch the tip of the thumb to each fingertip in turn, then open the hand.", 4.0,
-                 RepSignal((("little_proximal", "little_intermediate", "little_distal"),), "flexion", 120.0, 80.0,
-                           "thumb_metacarpal", "flexion", label="curl of the little finger (the last one touched)")),
+                 curl(("little",), 0.5, 0.35, "thumb_metacarpal", "flexion of the little finger (the last one touched)")),
         Exercise("lateral_pinch", "Key pinch", "upper",
                  "Curl the fingers a little. Press the pad of the thumb against the side of the index finger, "
                  "as if holding a key, then let the thumb open.", 3.0,
@@ -128,7 +137,7 @@ EXERCISES: dict[str, Exercise] = {
         Exercise("tip_pinch", "Fingertip pinch", "upper",
                  "Bring the tip of the index finger and the tip of the thumb together to make an O, "
                  "then open them again.", 2.8,
-                 curl(("index",), 105.0, 60.0, "index_proximal", "curl of the index finger")),
+                 curl(("index",), 0.45, 0.25, "index_proximal", "flexion of the index finger")),
         Exercise("finger_lifts", "Lift one finger at a time", "upper",
                  "Keep the palm flat on the table. Lift one finger, put it down, then the next, "
                  "from the index to the little finger.", 1.6, _KNUCKLE_LIFTS),

@@ -6,6 +6,8 @@ say the same thing, and a test can read exactly what a phase shows.
 
 from __future__ import annotations
 
+from typing import Any
+
 from vrtherapy.render.hud_state import HudState
 from vrtherapy.therapy.pain import PAIN_HINT, PAIN_SCALE
 from vrtherapy.therapy.session_state import SessionState
@@ -23,7 +25,7 @@ def hud_for(state: SessionState) -> HudState:
         title = "Before we start" if state.pain.when == "before" else "Before you finish"
         return HudState(title=title, progress=progress, notice=notice, banner=state.pain.question,
                         banner_detail=f"{PAIN_SCALE}\n{PAIN_HINT} {SKIP_QUESTION_HINT}", answer=state.pain.display)  # fmt: skip
-    paused = {"banner": "Paused", "banner_detail": PAUSED_DETAIL} if state.paused else {}
+    paused: dict[str, Any] = {"banner": "Paused", "banner_detail": PAUSED_DETAIL} if state.paused else {}
     exercise = state.exercise
     if state.phase == "exercise" and exercise is not None:
         if exercise.target_reps is not None:

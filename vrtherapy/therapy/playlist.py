@@ -37,7 +37,7 @@ from typing import Literal
 from vrtherapy.config import InvalidValue, load_toml
 from vrtherapy.errors import ConfigError
 from vrtherapy.motion.mirror_modes import MirrorMode, scope_problem
-from vrtherapy.resources import playlists_dir
+from vrtherapy.resources import clinic_playlists_dir, playlists_dir
 from vrtherapy.therapy.exercises import EXERCISES, Exercise, get_exercise
 
 #: With `reps` and no `duration_s`: the time limit is this many times the repetitions' own time ...
@@ -161,16 +161,29 @@ DEFAULT_PLAYLIST_FOR_LIMB = {"arm": DEFAULT_DEMO_PLAYLIST, "leg": "lower"}
 
 
 def playlist_path(name_or_path: str) -> Path:
-    """A playlist name from `scenes/playlists/` (without .toml) or a path to a TOML file."""
+    """A playlist name (without .toml) from `scenes/playlists/` or, failing that, the clinic's own
+    playlists (`resources.clinic_playlists_dir()`, made in the console); or a path to a TOML file."""
     path = Path(name_or_path)
     if path.suffix == ".toml" or path.exists():
         return path
-    return playlists_dir() / f"{name_or_path}.toml"
+    bundled = playlists_dir() / f"{name_or_path}.toml"
+    clinic = clinic_playlists_dir() / f"{name_or_path}.toml"
+    return clinic if not bundled.exists() and clinic.exists() else bundled
+
+
+def known_playlists() -> dict[str, Path]:
+    """Every playlist found by name: the bundled ones, then the clinic's own (a bundled name wins)."""
+    found: dict[str, Path] = {}
+    for folder in (playlists_dir(), clinic_playlists_dir()):
+        if folder.is_dir():
+            for path in sorted(folder.glob("*.toml")):
+                found.setdefault(path.stem, path)
+    return found
 
 
 def load_playlist(name_or_path: str) -> Playlist:
     path = playlist_path(name_or_path)
     if not path.exists() and path.parent == playlists_dir():
-        known = ", ".join(sorted(p.stem for p in playlists_dir().glob("*.toml")))
+        known = ", ".join(sorted(known_playlists()))
         raise ConfigError(f"{path}: no such playlist (known: {known})")
     return load_toml(path, Playlist, MAX_PLAYLIST_BYTES)

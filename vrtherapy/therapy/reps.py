@@ -27,8 +27,9 @@ the two agree exactly.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -66,9 +67,10 @@ class SignalKernel:
         self._weights = np.zeros((len(signal.parts), width))
         for p, part in enumerate(signal.parts):
             for joint in part:
-                self._weights[p, names.index(joint) * 3 + axis] += 1.0
+                self._weights[p, names.index(joint) * 3 + axis] += signal.scale
         self._rom = None if signal.rom_joint is None else names.index(signal.rom_joint) * 3 + AXES.index(signal.rom_axis)
-        self._combine = {"mean": np.mean, "min": np.min, "max": np.max}[signal.combine]
+        combiners: dict[str, Callable[..., Any]] = {"mean": np.mean, "min": np.min, "max": np.max}
+        self._combine = combiners[signal.combine]
         # Counting runs on `sign * value`, so "down" signals use the same comparisons as "up" ones.
         self.sign = 1.0 if signal.direction == "up" else -1.0
         self.enter = self.sign * (signal.high if signal.direction == "up" else signal.low)

@@ -18,6 +18,7 @@ import time
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Protocol
 
 from vrtherapy.errors import VrtherapyError
 from vrtherapy.limbs.appearance import Appearance
@@ -77,9 +78,19 @@ class RunReport:
     tracker_error: str | None
 
 
-def run_session(options: RunOptions, say=print, base=None) -> RunReport:
-    """Run and record one session. `base`: an open ShowBase to draw in (tests); by default one is opened
-    on the chosen display and closed at the end."""
+class SessionObserver(Protocol):
+    """Someone following the session from elsewhere (the therapist's console): told when it starts, called
+    after every frame on the loop's thread, and able to answer the pain questions (so they are asked even
+    offscreen)."""
+
+    def started(self, runner: SessionRunner, session_id: int, display: str) -> None: ...
+
+    def frame(self, runner: SessionRunner) -> None: ...
+
+
+def run_session(options: RunOptions, say=print, base=None, observer: SessionObserver | None = None) -> RunReport:
+    """Run and record one session. `base`: an open ShowBase to draw in (tests, the console's station); by
+    default one is opened on the chosen display and closed at the end."""
     from vrtherapy.records.store import ExerciseResult, RecordStore
 
     for name, value in (("--pain-before", options.pain_before), ("--pain-after", options.pain_after)):
@@ -107,6 +118,8 @@ def run_session(options: RunOptions, say=print, base=None) -> RunReport:
         if options.tracker == "headset" and limb != "arm":
             raise VrtherapyError("--tracker headset: the headset tracks hands; a leg session needs a camera (mediapipe:0)")
         source = None if options.tracker == "headset" else _open_tracker(options, intact, limb, playlist, dims, runner_box)
+        for note in getattr(source, "notes", ()):  # a recording whose last sample was cut off
+            say(f"vrtherapy: {note}")
         choice = pick_display(options.display, say)
         # In the headset, Panda3D still opens the desktop mirror window (or an offscreen buffer).
         surface = surface_for(choice.mode)
@@ -121,7 +134,7 @@ def run_session(options: RunOptions, say=print, base=None) -> RunReport:
         scene = TherapyScene(base, scene_spec, build_skeletons(limb, affected, dims), appearance)
         headset = None
         if choice.mode == "xr":  # the headset, or one line saying why the desktop is used instead
-            from vrtherapy.xr.stereo_display import open_headset_display
+            from vrtherapy.xr.headset_driver import open_headset_display
 
             # The headset's own hand tracking and controllers drive an arm; a leg session is tracked by
             # the chosen tracker and only seen in the headset.
@@ -133,7 +146,7 @@ def run_session(options: RunOptions, say=print, base=None) -> RunReport:
         pipeline = PosePipeline(MirrorSettings(intact_side=intact, show_intact=True), dims, limb=limb,
                                 loss=LossSettings(hold_s=options.rest_after_s))  # fmt: skip
         shown = "xr" if headset is not None else surface
-        interactive = shown != "offscreen"
+        interactive = shown != "offscreen" or observer is not None  # the console answers offscreen
         given = {"before": options.pain_before, "after": options.pain_after}
         ask: tuple[PainWhen, ...] = tuple(w for w in ("before", "after") if given[w] is None and interactive)  # type: ignore[misc]
         if not interactive and None in given.values():
@@ -158,17 +171,22 @@ def run_session(options: RunOptions, say=print, base=None) -> RunReport:
         tracker = headset.headset.tracker if source is None else ThreadedTracker(source)  # the headset's hand or controller
         runner = SessionRunner(scene, tracker, pipeline, playlist, fps=options.fps, max_s=options.seconds,
                                ask_pain=ask, on_exercise=record_exercise, on_pain=record_pain,
-                               closing_s=CLOSING_S if interactive else 0.0,
-                               sleep=headset.pace if headset is not None else time.sleep)  # fmt: skip
+                               closing_s=CLOSING_S if shown != "offscreen" else 0.0,
+                               sleep=headset.pace if headset is not None else time.sleep,
+                               on_frame=observer.frame if observer is not None else None)  # fmt: skip
         runner_box.append(runner)
         if headset is not None:
-            from vrtherapy.xr.stereo_display import connect_runner
+            from vrtherapy.xr.headset_driver import connect_runner
 
             connect_runner(headset, runner)  # headset off pauses; controller buttons command the session
+            # A headset lost, reconnected or given up mid-session is logged in the session record.
+            headset.outcome.on_event = lambda kind, detail: store.record_session_event(session_id, kind, detail)
         planned = f"{playlist.planned_s / 60:.0f} min" if playlist.planned_s >= 90 else f"{playlist.planned_s:.0f} s"
         say(f"vrtherapy: session {session_id} for {profile.patient_id}: {playlist.name!r}, about "
             f"{planned} on the {shown} display (virtual {affected} {limb} mirrors "
             f"the {intact} {limb})")  # fmt: skip
+        if observer is not None:
+            observer.started(runner, session_id, shown)
         tracker.start()
         try:
             stats = runner.run()

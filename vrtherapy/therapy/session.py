@@ -22,7 +22,7 @@ from __future__ import annotations
 import time
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 import numpy as np
@@ -143,18 +143,25 @@ class SessionRunner:
                  max_s: float | None = None, ask_pain: tuple[PainWhen, ...] = (),
                  on_exercise: Callable[[ExerciseOutcome], None] | None = None,
                  on_pain: Callable[[int, PainWhen], None] | None = None,
-                 reminder_s: float = REMINDER_S, closing_s: float = 0.0) -> None:  # fmt: skip
+                 reminder_s: float = REMINDER_S, closing_s: float = 0.0,
+                 on_frame: Callable[[SessionRunner], None] | None = None) -> None:  # fmt: skip
         """`residual_tracker` follows the residual limb when the pipeline anchors at the stump.
 
         `max_s` caps the session's length (besides the playlist's own `max_minutes`); `ask_pain`
         names the pain questions to ask on the HUD ("before", "after"); `on_exercise` and `on_pain`
         receive each result as soon as it is known. `closing_s`: how long "Well done" stays up at the end.
+        `on_frame(runner)` is called on the loop's thread after each frame is shown (the console reads the
+        frame and the state there; whatever it changes shows in the next frame).
         """
         self.scene, self.tracker, self.pipeline, self.playlist = scene, tracker, pipeline, playlist
         self.residual_tracker = residual_tracker
         self.fps = fps
         self.max_s, self.ask_pain, self.reminder_s, self.closing_s = max_s, ask_pain, reminder_s, closing_s
-        self.on_exercise, self.on_pain = on_exercise, on_pain
+        self.on_exercise, self.on_pain, self.on_frame = on_exercise, on_pain, on_frame
+        self._stats = SessionStats()
+        self._session_mode = pipeline.mirror.mode
+        self._counter: RepCounter | None = None
+        self._stage = "starting"
         self._clock, self._sleep = clock, sleep
         self._commands: deque[tuple[str, str]] = deque()
         self._stop_requested = False
@@ -194,6 +201,34 @@ class SessionRunner:
     def request_stop(self) -> None:
         self.stop()
 
+    def set_mirror_mode(self, mode: MirrorMode) -> None:
+        """Change the mirror mode now and for the rest of the session (exercises with a mode of their own
+        in the playlist still bring it). Call on the loop's thread (e.g. from `on_frame`)."""
+        self.pipeline.set_mode(mode)  # validates before anything changes
+        self._session_mode = mode
+        modes = self._stats.modes
+        if not modes or modes[-1][1] != mode:
+            modes.append((round(self.timeline.active_s, 3), mode))
+
+    def set_show_intact(self, show: bool) -> None:
+        """Draw the intact limb's twin or only the virtual limb (phantom-only). Call on the loop's thread."""
+        self.pipeline.mirror = replace(self.pipeline.mirror, show_intact=show)
+
+    @property
+    def stats(self) -> SessionStats:
+        """The running session's figures so far (frames, delays, outcomes, pain answers)."""
+        return self._stats
+
+    @property
+    def stage(self) -> str:
+        """pain_before, exercises, pain_after, closing or end."""
+        return self._stage
+
+    @property
+    def counter(self) -> RepCounter | None:
+        """The repetition counter of the exercise under way, if it counts repetitions."""
+        return self._counter
+
     @property
     def program_time(self) -> float:
         """Seconds of exercise and rest so far, pauses excluded (the synthetic patient's clock)."""
@@ -218,7 +253,7 @@ class SessionRunner:
         last_measured: float | None = None
         self._session_mode = self.pipeline.mirror.mode
         self.timeline = SessionTimeline(self.playlist, self.max_s, self.reminder_s)
-        self._counter: RepCounter | None = None
+        self._counter = None
         self._started_at = datetime.now()
         self._exercise_delays: list[float] = []
         self._stop_requested = False
@@ -263,6 +298,8 @@ class SessionRunner:
             if grab:
                 sink(stats.frames, t, read_rgb(tex))
             stats.frames += 1
+            if self.on_frame is not None:
+                self.on_frame(self)
             next_frame += period
             delay = next_frame - self._clock()
             if delay > 0:
@@ -414,6 +451,9 @@ class SessionRunner:
             return "Tracking has stopped. Please let your therapist know."
         if sample is None:
             return "Waiting for the tracker..."
+        advice = getattr(self.tracker, "advice", "")  # what to change: wrong-side hand, nothing in view
+        if advice:
+            return str(advice)
         state = self.pipeline.tracking_state  # holding, then resting, while the limb is out of view
         if state in ("holding", "resting"):
             part = "hand" if self.pipeline.limb == "arm" else "foot"

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
-from typing import Literal
+from typing import Any, Literal
 
 from vrtherapy.motion.kernel_prep import prepare_kernels
 from vrtherapy.motion.leg_skeleton import LegDimensions, build_leg_skeleton
@@ -29,15 +29,15 @@ def dimensions_for(limb: LimbKind, measurements: dict[str, float]) -> tuple[ArmD
     """Segment lengths from a patient's measurements (metres, named as the dimension fields, e.g.
     upper_arm, forearm, thigh, shank, foot_length; `hand` is the hand's length and scales the palm and
     fingers); returns the dimensions and the names that were not used."""
-    default = ArmDimensions() if limb == "arm" else LegDimensions()
-    fields = {f.name for f in dataclasses.fields(default) if f.type in ("float", float)}
-    changes = {k: float(v) for k, v in measurements.items() if k in fields}
-    dims = dataclasses.replace(default, **changes)
-    if limb == "arm" and "hand" in measurements and isinstance(dims, ArmDimensions):
+    kind: type[ArmDimensions] | type[LegDimensions] = ArmDimensions if limb == "arm" else LegDimensions
+    fields = {f.name for f in dataclasses.fields(kind) if f.type in ("float", float)}
+    changes: dict[str, Any] = {k: float(v) for k, v in measurements.items() if k in fields}
+    dims = kind(**changes)
+    if isinstance(dims, ArmDimensions) and "hand" in measurements:
         k = float(measurements["hand"]) / dims.hand_length
-        dims = dataclasses.replace(dims, palm_length=dims.palm_length * k,
-                                   phalanges=tuple(tuple(x * k for x in f) for f in dims.phalanges),
-                                   thumb=tuple(x * k for x in dims.thumb))  # type: ignore[arg-type]
+        t1, t2, t3 = (x * k for x in dims.thumb)
+        dims = dataclasses.replace(dims, palm_length=dims.palm_length * k, thumb=(t1, t2, t3),
+                                   phalanges=tuple((p1 * k, p2 * k, p3 * k) for p1, p2, p3 in dims.phalanges))  # fmt: skip
         changes["hand"] = k
     return dims, sorted(set(measurements) - set(changes))
 

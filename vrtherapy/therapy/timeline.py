@@ -20,7 +20,7 @@ non-blocking and tests drive it with a fake clock. Every call returns the events
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal, Union
+from typing import Literal
 
 from vrtherapy.therapy.playlist import Playlist, PlaylistItem
 
@@ -62,7 +62,7 @@ class SessionEnded:
     reason: SessionEndReason
 
 
-Event = Union[ExerciseStarted, ExerciseEnded, RestStarted, SessionEnded]
+Event = ExerciseStarted | ExerciseEnded | RestStarted | SessionEnded
 
 
 class SessionTimeline:

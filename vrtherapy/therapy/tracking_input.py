@@ -26,6 +26,8 @@ class TrackingInput:
     movement: LimbPose | None = None
     #: A new movement reached the phantom on the last frame shown: capture-to-display seconds.
     shown_delay_s: float | None = None
+    #: The tracker's line on what to change when the limb is not tracked (`tracking.tracking_advice`).
+    advice: str = ""
 
 
 def tracking_notice(tracking: TrackingInput, limb: LimbKind) -> str:
@@ -34,6 +36,8 @@ def tracking_notice(tracking: TrackingInput, limb: LimbKind) -> str:
         return TRACKER_FAILED
     if not tracking.has_sample:
         return WAITING_FOR_TRACKER
+    if tracking.advice:
+        return tracking.advice
     if tracking.status in ("holding", "resting"):  # the limb is out of view
         part = "hand" if limb == "arm" else "foot"
         rest = f" The virtual {part} rests meanwhile." if tracking.status == "resting" else ""

@@ -9,10 +9,16 @@ from __future__ import annotations
 
 import contextlib
 import os
+import sys
 import threading
+from collections.abc import Callable
 from typing import Protocol
 
 from vrtherapy.tracking.sample import Side, TrackedSample
+
+
+def _to_stderr(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
 
 
 class SampleSource(Protocol):
@@ -28,6 +34,12 @@ class SampleSource(Protocol):
 class Tracker(Protocol):
     name: str
     side: Side
+    #: why the tracker stopped on its own (its source failed), or None
+    error: BaseException | None
+
+    @property
+    def running(self) -> bool:
+        """True while it can still deliver new samples."""
 
     def start(self) -> None: ...
 
@@ -40,8 +52,12 @@ class Tracker(Protocol):
 class ThreadedTracker:
     """Runs a SampleSource on a daemon thread and hands over its newest sample."""
 
-    def __init__(self, source: SampleSource) -> None:
+    def __init__(self, source: SampleSource, say: Callable[[str], None] | None = None) -> None:
+        """`say` gets the source's advice (`tracking_advice`) each time it changes to a new line:
+        the terminal's copy of what the HUD shows (default: standard error)."""
         self.source = source
+        self._say = say or _to_stderr
+        self._said = ""
         self.name = source.name
         self.side = source.side
         self._lock = threading.Lock()
@@ -49,6 +65,7 @@ class ThreadedTracker:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name=f"tracker-{source.name}", daemon=True)
         self.samples_received = 0
+        self.samples_usable = 0  #: samples in which the limb was tracked
         self.error: BaseException | None = None
 
     def start(self) -> None:
@@ -57,6 +74,11 @@ class ThreadedTracker:
     def latest(self) -> TrackedSample | None:
         with self._lock:
             return self._latest
+
+    @property
+    def advice(self) -> str:
+        """What the source says is wrong with what it sees ("" when all is well, or if it cannot tell)."""
+        return str(getattr(self.source, "advice", ""))
 
     @property
     def running(self) -> bool:
@@ -83,5 +105,11 @@ class ThreadedTracker:
                 with self._lock:
                     self._latest = sample
                     self.samples_received += 1
+                    self.samples_usable += sample.confidence > 0 and bool(sample.valid.any())
+                advice = self.advice
+                if advice != self._said:
+                    self._said = advice
+                    if advice:
+                        self._say(f"vrtherapy: {advice}")
         except BaseException as exc:  # reported by the session, which must keep rendering
             self.error = exc

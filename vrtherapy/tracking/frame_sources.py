@@ -35,6 +35,7 @@ class CapturedFrame:
 class FrameSource(Protocol):
     name: str
     fps: float
+    live: bool  #: frames arrive in real time (a camera, a video played live) rather than as fast as read
 
     def read(self) -> CapturedFrame | None:
         """The next frame (blocking until it is captured or due); None at the end."""
@@ -52,6 +53,7 @@ class CameraSource:
 
     def __init__(self, index: int, mirrored: bool = False, size: tuple[int, int] = (640, 480)) -> None:
         self.name = f"camera {index}"
+        self.live = True
         self._mirrored = mirrored
         # OpenCV logs its own lines about a missing camera; the one line below says it for the user.
         level = cv2.getLogLevel()
@@ -89,6 +91,7 @@ class _PacedSource:
 
     def __init__(self, fps: float, realtime: bool, clock: Callable[[], float], sleep: Callable[[float], None]) -> None:
         self.fps, self._realtime, self._clock, self._sleep = fps, realtime, clock, sleep
+        self.live = realtime
         self._t0: float | None = None
 
     def _stamp(self, index: int) -> float:
@@ -158,6 +161,10 @@ class ImageFolderSource(_PacedSource):
             if not self.files:
                 raise TrackerError(f"{path}: no images in this folder ({', '.join(IMAGE_SUFFIXES)})")
         elif path.is_file():
+            import cv2
+
+            if not cv2.haveImageReader(str(path)):  # reads the file's signature only
+                raise TrackerError(f"{path}: not an image this machine can read")
             self.files = [path]
         else:
             raise TrackerError(f"{path}: no such image or folder")

@@ -13,12 +13,14 @@ handles well once the hand fills more of its input; crops recover those (measure
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import cv2
 import numpy as np
 
 from vrtherapy.errors import TrackerError
 from vrtherapy.tracking.handedness import own_side
+from vrtherapy.tracking.mediapipe_bias import correct_hand
 from vrtherapy.tracking.sample import Side
 
 #: Crop scales (fraction of the image side) and grid steps tried on still images when nothing is found.
@@ -31,7 +33,9 @@ class HandObservation:
     label: str  #: MediaPipe's label, kept for the record
     score: float  #: handedness score 0..1
     image_points: np.ndarray  #: (21, 3) x, y normalised to the image (0..1), z relative depth
-    world_points: np.ndarray  #: (21, 3) metres, MediaPipe camera axes, origin near the hand's centre
+    #: (21, 3) metres, MediaPipe camera axes, origin near the hand's centre; corrected for MediaPipe's
+    #: under-read finger bends (`mediapipe_bias`)
+    world_points: np.ndarray
 
 
 @dataclass(frozen=True)
@@ -45,6 +49,7 @@ class PoseObservation:
 class Detection:
     hands: tuple[HandObservation, ...]
     pose: PoseObservation | None
+    image_size: tuple[int, int] = (0, 0)  #: (width, height) in pixels
 
 
 def _import_mediapipe():
@@ -69,14 +74,14 @@ class MediaPipeDetector:
     """MediaPipe Hands (+ Pose) on successive frames of one video, or on unrelated still images."""
 
     def __init__(self, *, hands: bool = True, pose: bool = True, still_images: bool = False, max_hands: int = 2,
-                 min_detection: float = 0.5, min_tracking: float = 0.5) -> None:  # fmt: skip
+                 hand_model: int = 1, min_detection: float = 0.5, min_tracking: float = 0.5) -> None:  # fmt: skip
         mp = _import_mediapipe()
         self.still_images = still_images
-        self._hands = mp.solutions.hands.Hands(
-            static_image_mode=still_images, max_num_hands=max_hands, model_complexity=1,
+        self._hands: Any = mp.solutions.hands.Hands(
+            static_image_mode=still_images, max_num_hands=max_hands, model_complexity=hand_model,
             min_detection_confidence=min_detection, min_tracking_confidence=min_tracking,
         ) if hands else None  # fmt: skip
-        self._pose = mp.solutions.pose.Pose(
+        self._pose: Any = mp.solutions.pose.Pose(
             static_image_mode=still_images, model_complexity=1, enable_segmentation=False,
             min_detection_confidence=min_detection, min_tracking_confidence=min_tracking,
         ) if pose else None  # fmt: skip
@@ -84,22 +89,27 @@ class MediaPipeDetector:
     def detect(self, rgb: np.ndarray, search: bool = False) -> Detection:
         """Hands and pose in one RGB uint8 frame (an ordinary, un-mirrored image)."""
         rgb = np.ascontiguousarray(rgb)
-        pose = self._detect_pose(rgb) if self._pose is not None else None
+        pose = self.detect_pose(rgb) if self._pose is not None else None
         hands: tuple[HandObservation, ...] = ()
         if self._hands is not None:
             hands = self._detect_hands(rgb)
             if not hands and search:
                 hands = self._search_hands(rgb)
-        return Detection(hands, pose)
+        return Detection(hands, pose, (rgb.shape[1], rgb.shape[0]))
 
-    def _detect_pose(self, rgb: np.ndarray) -> PoseObservation | None:
-        result = self._pose.process(rgb)
+    def detect_pose(self, rgb: np.ndarray) -> PoseObservation | None:
+        """The body pose alone (None if this detector has no pose model or sees no body)."""
+        if self._pose is None:
+            return None
+        result = self._pose.process(np.ascontiguousarray(rgb))
         if result.pose_landmarks is None or result.pose_world_landmarks is None:
             return None
         image = _array(result.pose_landmarks, with_visibility=True)
         return PoseObservation(image[:, :3], _array(result.pose_world_landmarks), image[:, 3])
 
     def _detect_hands(self, rgb: np.ndarray, crop: tuple[int, ...] | None = None) -> tuple[HandObservation, ...]:
+        if self._hands is None:
+            return ()
         result = self._hands.process(rgb)
         if not result.multi_hand_landmarks:
             return ()
@@ -113,7 +123,7 @@ class MediaPipeDetector:
                 image_points[:, 0] = (x0 + image_points[:, 0] * cw) / w
                 image_points[:, 1] = (y0 + image_points[:, 1] * ch) / h
             out.append(HandObservation(own_side(best.label), best.label, float(best.score), image_points,
-                                       _array(world_lm)))  # fmt: skip
+                                       correct_hand(_array(world_lm))))  # fmt: skip
         return tuple(out)
 
     def _search_hands(self, rgb: np.ndarray) -> tuple[HandObservation, ...]:

@@ -30,9 +30,11 @@ import numpy as np
 
 from vrtherapy.frames import CAMERA_VIEWS, SEATED_RIGHT_SHOULDER, camera_view_to_world
 from vrtherapy.tracking.frame_sources import FrameSource
-from vrtherapy.tracking.hand_selection import MIN_VISIBILITY, select_hand
+from vrtherapy.tracking.hand_selection import MIN_VISIBILITY, HandSelector, pose_holding
 from vrtherapy.tracking.mediapipe_detect import Detection, MediaPipeDetector, PoseObservation
+from vrtherapy.tracking.pose_cadence import PoseCadence, carried
 from vrtherapy.tracking.sample import ARM_POINTS, HAND_OFFSET, LEG_POINTS, LimbKind, Side, TrackedSample
+from vrtherapy.tracking.tracking_advice import FrameFinding, TrackingAdvisor
 
 #: Where the seated patient's shoulders' midpoint is in the world.
 SHOULDER_MIDPOINT = np.array([0.0, SEATED_RIGHT_SHOULDER[1], SEATED_RIGHT_SHOULDER[2]])
@@ -60,6 +62,9 @@ class CameraSettings:
     def __post_init__(self) -> None:
         if self.view not in CAMERA_VIEWS:
             raise ValueError(f"unknown camera view {self.view!r} (choose from {', '.join(CAMERA_VIEWS)})")
+
+
+DEFAULT_CAMERA = CameraSettings()
 
 
 def body_to_world(pose_world: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -105,7 +110,7 @@ class MediaPipeSource:
     thread_niceness = 10
 
     def __init__(self, frames: FrameSource, side: Side, limb: LimbKind = "arm",
-                 camera: CameraSettings = CameraSettings(), hand_to_arm: HandToArm | None = None,
+                 camera: CameraSettings = DEFAULT_CAMERA, hand_to_arm: HandToArm | None = None,
                  still_images: bool = False, detector: MediaPipeDetector | None = None) -> None:  # fmt: skip
         self.frames, self.side, self.limb, self.camera = frames, side, limb, camera
         self.hand_to_arm = hand_to_arm
@@ -113,7 +118,13 @@ class MediaPipeSource:
         # Built on first use, on the tracker's thread, so MediaPipe's worker threads share its priority.
         self._detector = detector
         self._still = still_images
-        self._previous_wrist: np.ndarray | None = None
+        self._selector = HandSelector(side)
+        self._cadence: PoseCadence | None = None
+        self._pose_detector: MediaPipeDetector | None = None
+        self._wrists: deque[tuple[int, np.ndarray | None]] = deque(maxlen=64)  #: (frame, followed wrist)
+        self._two_hands: MediaPipeDetector | None = None  # while only the other side's hand is found
+        self._look_for_two = False
+        self.advisor = TrackingAdvisor(side, limb, camera.mirrored, camera.view)
         self.last_detection: Detection | None = None
         self.last_frame_name = ""
         self.inference_s: deque[float] = deque(maxlen=10_000)  #: MediaPipe's time per frame, newest last
@@ -129,12 +140,62 @@ class MediaPipeSource:
         if frame is None:
             return None
         if self._detector is None:
-            self._detector = MediaPipeDetector(hands=self.limb == "arm", still_images=self._still)
+            self._build_detectors()
+        assert self._detector is not None
         started = time.perf_counter()
-        detection = self._detector.detect(frame.image, search=self._still)
+        if self._cadence is None:
+            detection = self._detector.detect(frame.image, search=self._still)
+        else:
+            self._cadence.submit(frame.image, frame.index)
+            hands = self._hand_detector().detect(frame.image).hands
+            size = (frame.image.shape[1], frame.image.shape[0])
+            detection = Detection(hands, self._current_pose(size), size)
         self.inference_s.append(time.perf_counter() - started)
         self.last_detection, self.last_frame_name = detection, frame.name
-        return self.sample_from(detection, frame.t_capture)
+        sample = self.sample_from(detection, frame.t_capture)
+        if self._cadence is not None:
+            self._wrists.append((frame.index, self._selector.followed_wrist))
+            # One hand is looked for while the intact one is found; when only the other hand shows, two
+            # (a stroke patient's affected hand may be the one MediaPipe sees first).
+            self._look_for_two = sample.confidence == 0 and bool(detection.hands)
+        sides = frozenset(h.side for h in detection.hands)
+        self.advisor.update(FrameFinding(frame.t_capture, sample.confidence > 0, sides))
+        return sample
+
+    @property
+    def advice(self) -> str:
+        """One line saying what to change while the intact limb is not tracked ("" when it is)."""
+        return self.advisor.advice
+
+    def _hand_detector(self) -> MediaPipeDetector:
+        assert self._detector is not None
+        if not self._look_for_two:
+            return self._detector
+        if self._two_hands is None:
+            self._two_hands = MediaPipeDetector(pose=False, max_hands=2, hand_model=0)
+        return self._two_hands
+
+    def _build_detectors(self) -> None:
+        """Still images and legs: hands (two, full model) and pose on every frame. An arm followed live
+        or from a video: the lite hand model, one hand (the patient has one intact hand; the lite model
+        reads the handpose3d pointing hand as well as the full one, at half the cost), and the pose at
+        its own cadence (`pose_cadence`)."""
+        if self._still or self.limb == "leg":
+            self._detector = MediaPipeDetector(hands=self.limb == "arm", still_images=self._still)
+            return
+        self._detector = MediaPipeDetector(pose=False, max_hands=1, hand_model=0)
+        self._pose_detector = MediaPipeDetector(hands=False)
+        self._cadence = PoseCadence(self._pose_detector.detect_pose, getattr(self.frames, "live", False), time.monotonic)
+
+    def _current_pose(self, size: tuple[int, int]) -> PoseObservation | None:
+        """The newest pose, carried to this frame by the followed hand's motion since it was seen."""
+        assert self._cadence is not None
+        pose, seen_at = self._cadence.latest()
+        now = self._selector.followed_wrist
+        then = next((w for i, w in reversed(self._wrists) if i == seen_at), None)
+        if pose is None or now is None or then is None:
+            return pose
+        return carried(pose, self.side, now - then, size)
 
     def sample_from(self, detection: Detection, t_capture: float) -> TrackedSample:
         if self.limb == "leg":
@@ -146,22 +207,21 @@ class MediaPipeSource:
                              self.name)  # fmt: skip
 
     def _arm(self, detection: Detection, t_capture: float) -> TrackedSample:
-        hand = select_hand(detection.hands, self.side, detection.pose, self._previous_wrist)
+        hand = self._selector.select(detection.hands, detection.pose)
         if hand is None:
-            self._previous_wrist = None
             return self._lost(t_capture, len(ARM_POINTS))
-        self._previous_wrist = hand.image_points[0, :2]
         hand_world = camera_view_to_world(hand.world_points, self.camera.view)
-        points = arm_with_hand(hand_world, detection.pose, self.side, self.camera.view)
-        if points is not None:
+        pose = pose_holding(hand, detection.pose)
+        points = arm_with_hand(hand_world, pose, self.side, self.camera.view)
+        if points is not None and pose is not None:
             idx = [POSE_INDEX[n][self.side] for n in ARM_POSE_POINTS]
-            confidence = hand.score * float(detection.pose.visibility[idx].min())
+            confidence = hand.score * float(pose.visibility[idx].min())
         elif self.hand_to_arm is not None:  # the hand alone: attached to a resting arm
             points = self.hand_to_arm(hand_world, self.side)
             confidence = hand.score
         else:
             return self._lost(t_capture, len(ARM_POINTS))
-        return TrackedSample("arm", self.side, t_capture, points, None, confidence, self.name)
+        return TrackedSample("arm", self.side, t_capture, points, confidence=confidence, source=self.name)
 
     def _leg(self, detection: Detection, t_capture: float) -> TrackedSample:
         if detection.pose is None:
@@ -170,10 +230,13 @@ class MediaPipeSource:
         if not seen.all():
             return self._lost(t_capture, len(LEG_POINTS))
         idx = [POSE_INDEX[n][self.side] for n in LEG_POINTS]
-        return TrackedSample("leg", self.side, t_capture, points, None, float(detection.pose.visibility[idx].min()),
-                             self.name)  # fmt: skip
+        return TrackedSample("leg", self.side, t_capture, points, confidence=float(detection.pose.visibility[idx].min()),
+                             source=self.name)  # fmt: skip
 
     def close(self) -> None:
         self.frames.close()
-        if self._detector is not None:
-            self._detector.close()
+        if self._cadence is not None:
+            self._cadence.close()
+        for detector in (self._detector, self._pose_detector, self._two_hands):
+            if detector is not None:
+                detector.close()

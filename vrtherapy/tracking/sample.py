@@ -54,7 +54,7 @@ class TrackedSample:
     side: Side
     t_capture: float
     points: np.ndarray
-    valid: np.ndarray = field(default=None)  # type: ignore[assignment]
+    valid: np.ndarray = field(default=None)  # type: ignore[arg-type]
     confidence: float = 1.0
     source: str = ""
 

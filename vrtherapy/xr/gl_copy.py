@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import ctypes
 from ctypes import c_int, c_uint
+from typing import TYPE_CHECKING, Any
 
 from vrtherapy.xr.graphics_binding import GetProcAddress
 
@@ -28,7 +29,8 @@ GL_COLOR_BUFFER_BIT = 0x4000
 GL_NEAREST = 0x2600
 GL_FRAMEBUFFER_COMPLETE = 0x8CD5
 
-_SIGNATURES = {
+#: Per GL function: its return type, then its argument types (ctypes).
+_SIGNATURES: dict[str, tuple[Any, ...]] = {
     "glGetString": (ctypes.c_char_p, c_uint),
     "glGetStringi": (ctypes.c_char_p, c_uint, c_uint),
     "glGetIntegerv": (None, c_uint, ctypes.POINTER(c_int)),
@@ -46,7 +48,12 @@ _SIGNATURES = {
 
 
 class GlFunctions:
-    """The handful of GL entry points the copy needs, resolved once for one context."""
+    """The handful of GL entry points the copy needs, resolved once for one context (each one an
+    attribute named as in `_SIGNATURES`; None where the context lacks it)."""
+
+    if TYPE_CHECKING:  # the entry points are set from `_SIGNATURES`, so declared here for the type checker
+
+        def __getattr__(self, name: str) -> Any: ...
 
     def __init__(self, get_proc_address: GetProcAddress) -> None:
         for name, (restype, *argtypes) in _SIGNATURES.items():

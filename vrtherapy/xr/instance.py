@@ -41,7 +41,7 @@ def wanted_extensions(offered: set[str], graphics_extension: str, debug: bool) -
     if graphics_extension not in offered:
         raise XrStartError(f"the OpenXR runtime has no {graphics_extension}, which Panda3D's OpenGL context needs")
     wanted = {graphics_extension}
-    optional = ["XR_KHR_opengl_enable", "XR_EXT_hand_tracking", "XR_EXT_user_presence"]
+    optional = ["XR_KHR_opengl_enable", "XR_EXT_hand_tracking", "XR_EXT_user_presence", "XR_KHR_convert_timespec_time"]
     if debug:
         optional.append("XR_EXT_debug_utils")
     wanted.update(name for name in optional if name in offered)
@@ -129,7 +129,8 @@ def _describe_system(system: XrSystem, say: Callable[[str], None], debug: bool) 
         raise XrStartError(f"the headset's stereo view has {len(views)} views, not 2")
     system.view_sizes = [((v.recommended_image_rect_width, v.recommended_image_rect_height),
                           (v.max_image_rect_width, v.max_image_rect_height)) for v in views]  # fmt: skip
-    system.blend_mode = choose_blend_mode([int(m) for m in xr.enumerate_environment_blend_modes(instance, system.system_id, stereo)])
+    blend_modes = xr.enumerate_environment_blend_modes(instance, system.system_id, stereo)
+    system.blend_mode = choose_blend_mode([int(m) for m in blend_modes])
     if system.has("XR_KHR_opengl_enable"):  # required before xrCreateSession with a GL binding
         xr.get_opengl_graphics_requirements_khr(instance, system.system_id)
 

@@ -7,12 +7,24 @@ in order. A fake event stream therefore tests every transition and the order of 
 Besides the runtime's states it tracks whether the patient is actually in the headset: the exercise
 timer pauses while the session is not FOCUSED (headset taken off, the runtime's menu over the app)
 or while XR_EXT_user_presence says nobody is wearing it, and resumes when both are back.
+
+A lost session or instance is recreated at once; when that fails (the runtime is restarting) it is
+tried again after 0.5, 1, 2, 4, 4... s, for up to `reconnect_window_s` after the loss, so a runtime
+that comes back within seconds is picked up and the exercise resumes. Only then does the session
+fall back to the desktop. The clock is injectable, so the schedule is tested without waiting.
 """
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum, IntEnum
+
+#: Seconds between tries at starting a lost headset again (the last one repeats).
+RETRY_DELAYS_S = (0.5, 1.0, 2.0, 4.0)
+#: How long after a loss the headset is tried again before the session goes on at the desktop.
+RECONNECT_WINDOW_S = 15.0
 
 
 class SessionState(IntEnum):
@@ -87,7 +99,13 @@ class RecreateFailed:
     """... or failed."""
 
 
-Event = StateChanged | InstanceLossPending | InstanceLost | SessionLost | UserPresence | ExitRequested | Recreated | RecreateFailed
+@dataclass(frozen=True)
+class RetryDue:
+    """The time for the next try at starting a lost headset again has come (`SessionLifecycle.retry_due`)."""
+
+
+Event = (StateChanged | InstanceLossPending | InstanceLost | SessionLost | UserPresence | ExitRequested | Recreated
+         | RecreateFailed | RetryDue)
 
 #: States in which the application runs the frame loop (xrWaitFrame/xrBeginFrame/xrEndFrame).
 RUNNING_STATES = frozenset({SessionState.READY, SessionState.SYNCHRONIZED, SessionState.VISIBLE,
@@ -97,11 +115,12 @@ RUNNING_STATES = frozenset({SessionState.READY, SessionState.SYNCHRONIZED, Sessi
 class SessionLifecycle:
     """Follows one session (and its replacements after a loss) from creation to exit.
 
-    `max_recreate` sessions (or instances) are recreated after losses before the headset is given up
-    and the session falls back to the desktop.
+    `max_recreate` losses are recovered from (each with its tries within `reconnect_window_s`) before
+    the headset is given up and the session falls back to the desktop.
     """
 
-    def __init__(self, max_recreate: int = 2) -> None:
+    def __init__(self, max_recreate: int = 3, reconnect_window_s: float = RECONNECT_WINDOW_S,
+                 clock: Callable[[], float] = time.monotonic) -> None:  # fmt: skip
         self.state = SessionState.IDLE
         self.running = False  #: between xrBeginSession and xrEndSession
         self.user_present = True
@@ -110,6 +129,17 @@ class SessionLifecycle:
         self.recreations = 0
         self.max_recreate = max_recreate
         self._paused = True  # nothing has been shown in the headset yet
+        self.reconnect_window_s, self.clock = reconnect_window_s, clock
+        self.lost_at: float | None = None  #: when the loss being recovered from happened
+        self.retry_at: float | None = None  #: when to try starting the headset again
+        self.tries = 0  #: failed tries since the loss
+
+    @property
+    def reconnecting(self) -> bool:
+        return self.lost_at is not None and not self.finished
+
+    def retry_due(self) -> bool:
+        return self.retry_at is not None and not self.finished and self.clock() >= self.retry_at
 
     @property
     def is_presenting(self) -> bool:
@@ -156,9 +186,13 @@ class SessionLifecycle:
             return self._lose(instance=True)
         if isinstance(event, Recreated):
             self.state = SessionState.IDLE
+            self.lost_at, self.retry_at, self.tries = None, None, 0
             return []
         if isinstance(event, RecreateFailed):
-            return self._finish(Action.FALL_BACK, session=False)
+            return self._retry_later()
+        if isinstance(event, RetryDue):
+            self.retry_at = None
+            return [Action.CREATE_INSTANCE, Action.CREATE_SESSION]
         raise TypeError(f"not a lifecycle event: {event!r}")
 
     def _state_changed(self, state: SessionState) -> list[Action]:
@@ -186,7 +220,19 @@ class SessionLifecycle:
             self.finished = True
             return teardown + ([] if instance else [Action.DESTROY_INSTANCE]) + [Action.FALL_BACK]
         self.recreations += 1
+        self.lost_at, self.retry_at, self.tries = self.clock(), None, 0
         return teardown + ([Action.CREATE_INSTANCE] if instance else []) + [Action.CREATE_SESSION]
+
+    def _retry_later(self) -> list[Action]:
+        """Starting again failed: the instance goes too; try again after a pause, or give up."""
+        if self.exit_requested:
+            return self._finish(Action.EXIT, session=False)
+        now = self.clock()
+        if self.lost_at is None or now - self.lost_at >= self.reconnect_window_s:
+            return self._finish(Action.FALL_BACK, session=False)
+        self.tries += 1
+        self.retry_at = now + RETRY_DELAYS_S[min(self.tries, len(RETRY_DELAYS_S)) - 1]
+        return [Action.DESTROY_INSTANCE]
 
     def _finish(self, final: Action, session: bool) -> list[Action]:
         self.running = False

@@ -19,6 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+from scipy.spatial.transform import Rotation
 
 from vrtherapy.frames import openxr_points_to_world, openxr_quaternion_to_world, quaternion_xyzw_to_matrix
 from vrtherapy.motion.calibration import sagittal_plane_from_head
@@ -43,20 +44,6 @@ def yaw_rotation(angle: float) -> np.ndarray:
     return np.array([[c, -s, 0.0], [s, c, 0.0], [0.0, 0.0, 1.0]])
 
 
-def _yaw_quaternion(angle: float) -> np.ndarray:
-    return np.array([0.0, 0.0, np.sin(angle / 2), np.cos(angle / 2)])
-
-
-def quaternion_multiply(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Hamilton product of (x, y, z, w) quaternions: the rotation b, then a."""
-    ax, ay, az, aw = a
-    bx, by, bz, bw = b
-    return np.array([aw * bx + ax * bw + ay * bz - az * by,
-                     aw * by - ax * bz + ay * bw + az * bx,
-                     aw * bz + ax * by - ay * bx + az * bw,
-                     aw * bw - ax * bx - ay * by - az * bz])  # fmt: skip
-
-
 def heading(forward: np.ndarray) -> float:
     """Yaw (radians, about +Z from +Y towards -X) of a world direction, ignoring its pitch."""
     return float(np.arctan2(-forward[0], forward[1]))
@@ -72,8 +59,9 @@ class SpaceAnchor:
     def pose_to_world(self, position_xr, orientation_xr_xyzw) -> Pose:
         """A pose in the reference space (OpenXR axes, quaternion x, y, z, w) -> world pose."""
         position = yaw_rotation(self.yaw) @ openxr_points_to_world(np.asarray(position_xr, float)) + self.offset
-        orientation = quaternion_multiply(_yaw_quaternion(self.yaw), openxr_quaternion_to_world(orientation_xr_xyzw))
-        return Pose(position, orientation / np.linalg.norm(orientation))
+        seen = Rotation.from_quat(openxr_quaternion_to_world(orientation_xr_xyzw))
+        turned = Rotation.from_rotvec([0.0, 0.0, self.yaw]) * seen
+        return Pose(position, turned.as_quat())
 
     def points_to_world(self, points_xr: np.ndarray) -> np.ndarray:
         """(..., 3) reference-space positions -> world."""

@@ -16,10 +16,11 @@ Runtime lifecycle outcomes are turned into callbacks: pause/resume of the exerci
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Callable
+from typing import Any
 
+import numpy as np
 from panda3d.core import (
     Camera,
     CardMaker,
@@ -37,6 +38,7 @@ from panda3d.core import (
 from vrtherapy.render.room import FAR_PLANE_M, NEAR_PLANE_M
 from vrtherapy.xr import lifecycle as lc
 from vrtherapy.xr.commands import ButtonCommands, Command
+from vrtherapy.xr.display_outcome import DisplayOutcome
 from vrtherapy.xr.gl_copy import GlFunctions, TextureCopier
 from vrtherapy.xr.graphics_binding import current_gl_context
 from vrtherapy.xr.projection import apply_to_lens
@@ -54,28 +56,38 @@ class XrStereoDisplay:
     """Headset output for one session on Panda3D's `base` (its window or offscreen buffer stays the
     therapist's mirror)."""
 
-    def __init__(self, base, scene, options: HeadsetOptions, say: Callable[[str], None] = print) -> None:
+    def __init__(self, base, scene, options: HeadsetOptions, say: Callable[[str], None] = print,
+                 fallback_mode: str = "offscreen") -> None:  # fmt: skip
         self.base, self.scene, self.options, self.say = base, scene, options, say
+        self.outcome = DisplayOutcome(fallback_mode)
         self.headset: HeadsetSession | None = None
         self.on_pause: Callable[[], None] = lambda: None
         self.on_resume: Callable[[], None] = lambda: None
         self.on_exit: Callable[[], None] = lambda: None
         self.on_command: Callable[[Command], None] = lambda command: None
+        self.asking_pain: Callable[[], bool] = lambda: False  #: a pain question is on the HUD
         self.active = False  #: frames go to the headset (False after a fall back or exit)
-        self.fell_back: str | None = None
         self.paused = True
         self.error: str | None = None
         self._eyes: list[tuple[GraphicsOutput, NodePath, Texture]] = []
         self._eye_ids: list[int] = []
         self._frame: FrameInfo | None = None
         self._copied = 0
+        self._shown_at: float | None = None
         self._nodes: list[NodePath] = []
-        self._copy_region = None
+        self._copy_region: Any = None  #: a Panda3D DisplayRegion
         self._hud_parent: NodePath | None = None
-        self._mirror_clear = None
+        self._mirror_clear: tuple[Any, bool, Any] | None = None  #: the 2-D region and how it cleared
         self._buttons = ButtonCommands()
         self.copy_method = ""
         self.info: dict = {}
+
+    @property
+    def _headset(self) -> HeadsetSession:
+        """The headset session `start` opened (the frame tasks and callbacks run only after it)."""
+        if self.headset is None:
+            raise RuntimeError("the headset display is not started")
+        return self.headset
 
     # ---- start --------------------------------------------------------------------------------
     def start(self) -> None:
@@ -85,7 +97,8 @@ class XrStereoDisplay:
         context = current_gl_context()
         renderer = base.win.getGsg().getDriverRenderer()
         self.headset = HeadsetSession(context, self.options, is_software_renderer(renderer), self.say)
-        self.headset.start()
+        self.headset.on_event = lambda kind, detail: self.outcome.event(kind, **detail)
+        self._headset.start()
         gl = GlFunctions(context.get_proc_address)
         self.copier = TextureCopier(gl)
         self.copy_method = self.copier.method
@@ -96,15 +109,15 @@ class XrStereoDisplay:
         base.taskMgr.add(self._before_render, "xr-begin-frame", sort=45)
         base.taskMgr.add(self._after_render, "xr-end-frame", sort=55)
         base.accept("r", self.recentre)
-        h = self.headset
-        self.info = {"runtime_system": h.system.system_name, "graphics_binding": context.api, "gl_renderer": renderer,
+        h = self._headset
+        self.info = {"runtime_system": h.xr_system.system_name, "graphics_binding": context.api, "gl_renderer": renderer,
                      "reference_space": h.reference, "swapchain_format": hex(h.color_format),
                      "eye_size": [[sc.width, sc.height] for sc in h.swapchains], "copy": self.copy_method,
-                     "hand_tracking": h.system.hand_tracking,
+                     "hand_tracking": h.xr_system.hand_tracking,
                      "controller_profiles": h.controllers.profiles if h.controllers is not None else []}  # fmt: skip
         self.active = True
-        self.headset.tracker.start()
-        self.headset.residual_tracker.start()
+        self._headset.tracker.start()
+        self._headset.residual_tracker.start()
 
     def _build_eyes(self) -> None:
         base = self.base
@@ -112,7 +125,7 @@ class XrStereoDisplay:
         props.setRgbaBits(8, 8, 8, 8)
         props.setDepthBits(24)
         background = base.getBackgroundColor()
-        for i, swapchain in enumerate(self.headset.swapchains):
+        for i, swapchain in enumerate(self._headset.swapchains):
             texture = Texture(f"xr-eye-{i}")
             buffer = base.win.makeTextureBuffer(f"xr-eye-{i}", swapchain.width, swapchain.height, texture, False, props)
             if buffer is None:
@@ -160,7 +173,7 @@ class XrStereoDisplay:
         forward.normalize()
         panel = self.base.render.attachNewNode("xr-hud")
         panel.setPos(eye + forward * HUD_DISTANCE_M - Point3(0, 0, HUD_DROP_M))
-        panel.setH(_degrees(heading((forward.x, forward.y, 0.0))))
+        panel.setH(_degrees(heading(np.array([forward.x, forward.y, 0.0]))))
         panel.setScale(HUD_SCALE_M)
         panel.setLightOff(1)
         panel.setShaderOff(1)
@@ -181,9 +194,15 @@ class XrStereoDisplay:
     def should_pause(self) -> bool:
         return self.active and self.headset is not None and self.headset.lifecycle.should_pause
 
+    def shown_at(self) -> float | None:
+        """When the frame just drawn reaches the patient's eyes: the runtime's predicted display time (on the
+        `time.monotonic` clock), None when the frame did not go to the headset. The visuo-motor delay in the
+        headset runs to this moment, not to when rendering finished."""
+        return self._shown_at if self.active else None
+
     def pace(self, seconds: float) -> None:
         """The session runner's sleep: xrWaitFrame paces a running headset, otherwise sleep."""
-        if not (self.active and self.headset.lifecycle.should_run_frame_loop):
+        if not (self.active and self._headset.lifecycle.should_run_frame_loop):
             time.sleep(seconds)
 
     def head_midline(self):
@@ -195,28 +214,29 @@ class XrStereoDisplay:
 
     def recentre(self) -> None:
         if self.headset is not None:
-            self.headset.request_recentre()
+            self._headset.request_recentre()
 
     def _before_render(self, task):
         if not self.active:
             return task.done
-        self._frame, self._copied = None, 0
+        self._frame, self._copied, self._shown_at = None, 0, None
         try:
-            self._app_actions(self.headset.poll_events())
+            self._app_actions(self._headset.poll_events())
             if self.active:
-                self._frame = self.headset.begin_frame()
+                self._frame = self._headset.begin_frame()
         except Exception as exc:
             self._frame_failed(exc)
         frame = self._frame
         render = frame is not None and frame.should_render
-        for (buffer, camera, _), view in zip(self._eyes, frame.views if render else [None, None], strict=False):
+        views = frame.views if frame is not None and render else [None, None]
+        for (buffer, camera, _), view in zip(self._eyes, views, strict=False):
             buffer.setActive(render)
             if view is not None:
                 camera.setPos(self.base.render, Point3(*view.pose.position))
                 camera.setQuat(self.base.render, Quat(*panda_quaternion(view.pose.orientation)))
                 apply_to_lens(camera.node().getLens(), view.fov, NEAR_PLANE_M, FAR_PLANE_M)
         if frame is not None:
-            for command in self._buttons.update(frame.buttons, time.monotonic()):
+            for command in self._buttons.update(frame.buttons, time.monotonic(), self.asking_pain()):
                 self._command(command)
         return task.cont
 
@@ -229,7 +249,7 @@ class XrStereoDisplay:
             if not self._eye_ids:  # GL names exist once Panda3D has rendered into the textures
                 gsg = self.base.win.getGsg()
                 self._eye_ids = [tex.prepareNow(0, gsg.getPreparedObjects(), gsg).getNativeId() for _, _, tex in self._eyes]
-            for swapchain, source in zip(self.headset.swapchains, self._eye_ids, strict=False):
+            for swapchain, source in zip(self._headset.swapchains, self._eye_ids, strict=False):
                 image = swapchain.acquire()
                 self.copier.copy(source, image, swapchain.width, swapchain.height)
                 swapchain.release()
@@ -243,7 +263,8 @@ class XrStereoDisplay:
         frame = self._frame
         if frame is not None:
             try:
-                self.headset.end_frame(frame, rendered=self._copied == 2)
+                self._headset.end_frame(frame, rendered=self._copied == 2)
+                self._shown_at = _next_refresh(frame.shown_at, frame.period_ns * 1e-9) if self._copied == 2 else None
             except Exception as exc:
                 self._frame_failed(exc)
         self._frame = None
@@ -252,7 +273,7 @@ class XrStereoDisplay:
     def _frame_failed(self, exc: Exception) -> None:
         self._frame = None
         try:
-            self._app_actions(self.headset.frame_failed(exc))
+            self._app_actions(self._headset.frame_failed(exc))
         except Exception as other:
             self._fall_back(f"the OpenXR runtime failed ({type(other).__name__}: {other})")
 
@@ -263,23 +284,31 @@ class XrStereoDisplay:
             elif action == lc.Action.RESUME:
                 self._set_paused(False)
             elif action == lc.Action.EXIT:
-                if not self.headset.lifecycle.exit_requested:
+                if not self._headset.lifecycle.exit_requested:
                     self.say("vrtherapy: headset: the OpenXR runtime ended the session")
                 self._stop_presenting()
                 self.on_exit()
             elif action == lc.Action.FALL_BACK:
-                self._fall_back("the headset session was lost and could not be started again")
+                self._fall_back(self._headset.lost_reason)
 
     def _command(self, command: Command) -> None:
         if command == "recentre":
             self.recentre()
         self.on_command(command)
 
+    @property
+    def fell_back(self) -> str | None:
+        return self.outcome.fell_back
+
     def _fall_back(self, reason: str) -> None:
-        self.fell_back = reason
-        self.say(f"vrtherapy: headset: {reason}; continuing on the desktop view")
+        self.outcome.fall_back(reason, self.say)
         self._stop_presenting()
         self._set_paused(False)
+        self.base.taskMgr.add(self._count_desktop_frame, "xr-desktop-frames", sort=60)
+
+    def _count_desktop_frame(self, task):
+        self.outcome.desktop_frames += 1
+        return task.cont
 
     def _set_paused(self, paused: bool) -> None:
         """The headset's share of pausing: a pause the patient asked for (menu button) outlasts
@@ -318,7 +347,7 @@ class XrStereoDisplay:
             self._mirror_clear = None
         base.ignore("r")
         if self.headset is not None:
-            self.headset.close()
+            self._headset.close()
 
     # ---- end ------------------------------------------------------------------------------------
     def finish(self) -> None:
@@ -326,7 +355,7 @@ class XrStereoDisplay:
         the session through STOPPING (xrEndSession) to EXITING, then tear down."""
         if self.active and self.headset is not None:
             try:
-                self._app_actions(self.headset.request_exit())
+                self._app_actions(self._headset.request_exit())
                 deadline = time.monotonic() + 2.0
                 while self.active and time.monotonic() < deadline:
                     self.base.taskMgr.step()  # keeps frames flowing while the runtime stops the session
@@ -336,6 +365,11 @@ class XrStereoDisplay:
         base = self.base
         base.taskMgr.remove("xr-begin-frame")
         base.taskMgr.remove("xr-end-frame")
+        base.taskMgr.remove("xr-desktop-frames")
+
+    def display_summary(self) -> dict:
+        """summary.json's `display` fields for what really happened (see `DisplayOutcome`)."""
+        return self.outcome.display_summary(self.headset.frames_rendered if self.headset is not None else 0)
 
     def summary(self) -> dict:
         """What the headset did, for summary.json."""
@@ -344,55 +378,24 @@ class XrStereoDisplay:
         if h is not None:
             out.update({"frames_begun": h.frames_begun, "frames_submitted": h.frames_submitted,
                         "frames_with_layers": h.frames_rendered, "session_recreations": h.lifecycle.recreations,
+                        "reconnections": h.reconnections,
                         "tracker_samples": h.tracker.samples_received, "copy": self.copier.method,
                         "display_period_ms": round(h.display_period_ns / 1e6, 3) if h.display_period_ns else None})  # fmt: skip
         return out
+
+
+def _next_refresh(predicted: float, period_s: float) -> float:
+    """The predicted display time, or, for a frame finished after it (it missed that refresh), the next
+    refresh after now: when the patient actually sees it."""
+    import math
+
+    now = time.monotonic()
+    if predicted >= now or period_s <= 0:
+        return predicted
+    return predicted + math.ceil((now - predicted) / period_s) * period_s
 
 
 def _degrees(radians: float) -> float:
     import math
 
     return math.degrees(radians)
-
-
-def open_headset_display(base, scene, eye, requested: str, intact_side, dims, fallback_mode: str,
-                         say: Callable[[str], None] = print, **options) -> tuple[XrStereoDisplay | None, str | None]:  # fmt: skip
-    """Start the headset for a session already set up on `base`. Returns the display, or (with
-    `--display auto`) None and the one-line note saying why the desktop is used instead; with
-    `--display xr` a failure raises DisplayUnavailable (one line).
-
-    VRTHERAPY_XR_SPACE=stage uses the room-scale STAGE space (default: seated LOCAL);
-    VRTHERAPY_XR_DEBUG=1 prints the runtime's warnings and errors (XR_EXT_debug_utils)."""
-    from vrtherapy.errors import DisplayUnavailable, VrtherapyError
-
-    options.setdefault("debug", os.environ.get("VRTHERAPY_XR_DEBUG", "") not in ("", "0"))
-    options.setdefault("reference", os.environ.get("VRTHERAPY_XR_SPACE", "local"))
-    if options["reference"] not in ("local", "stage"):
-        raise DisplayUnavailable(f"VRTHERAPY_XR_SPACE: {options['reference']!r} is not a reference space (local or stage)")
-    display = XrStereoDisplay(base, scene, HeadsetOptions(intact_side=intact_side, dims=dims, eye_position=tuple(eye.position),
-                                                          look_at=tuple(eye.look_at), **options), say)  # fmt: skip
-    try:
-        display.start()
-    except Exception as exc:
-        reason = str(exc) if isinstance(exc, VrtherapyError) else f"the OpenXR runtime failed to start ({type(exc).__name__}: {exc})"
-        display._stop_presenting() if display.active else (display.headset.close() if display.headset else None)
-        base.camNode.setActive(True)
-        if requested == "xr":
-            raise DisplayUnavailable(f"--display xr: {reason}") from None
-        return None, f"headset: {reason}; using the {fallback_mode} display instead"
-    return display, None
-
-
-def connect_runner(display: XrStereoDisplay, runner) -> None:
-    """Headset events -> the session runner: pause/resume with the headset on and off, controller
-    commands, and the end of the session when the runtime exits."""
-    def call(name: str) -> Callable[[], None]:
-        method = getattr(runner, name, None)
-        return method if callable(method) else (lambda: None)
-
-    display.on_pause, display.on_resume = call("pause"), call("resume")
-    display.on_exit = call("request_stop")
-    commands = {"pause": call("pause"), "resume": call("resume"), "skip": call("skip"), "stop": call("request_stop")}
-    display.on_command = lambda command: commands.get(command, lambda: None)()
-    if display.paused:
-        display.on_pause()  # nothing is in the headset yet: the exercise waits for the patient

@@ -13,18 +13,16 @@ import contextlib
 import time
 from collections.abc import Callable
 from ctypes import POINTER, byref, cast
-from dataclasses import dataclass, field
-from typing import Literal
+from functools import partial
+from typing import Any
 
 import xr
 
-from vrtherapy.motion.anchoring import AmputationLevel
-from vrtherapy.motion.skeleton import ArmDimensions
 from vrtherapy.tracking.sample import Side, other_side
 from vrtherapy.xr import lifecycle as lc
-from vrtherapy.xr.commands import Buttons
 from vrtherapy.xr.controller_hand import sample_from_grip
 from vrtherapy.xr.controllers import XrControllers
+from vrtherapy.xr.frame_info import EyeView, FrameInfo, HeadsetOptions, ReferenceKind
 from vrtherapy.xr.graphics_binding import GlContext, make_graphics_binding
 from vrtherapy.xr.hand_tracking import HandJointSource, HeadsetTracker, sample_from_joints
 from vrtherapy.xr.instance import XrStartError, XrSystem, create_system, ctypes_pointer
@@ -33,38 +31,8 @@ from vrtherapy.xr.reference_space import Pose, SpaceAnchor, recentre, stage_anch
 from vrtherapy.xr.residual_limb import residual_sample
 from vrtherapy.xr.swapchains import EyeSwapchain, choose_color_format, eye_size
 
-ReferenceKind = Literal["local", "stage"]
 STEREO = xr.ViewConfigurationType.PRIMARY_STEREO
 VIEW_VALID = 0x1 | 0x2  # XR_VIEW_STATE_ORIENTATION_VALID_BIT | POSITION_VALID_BIT
-
-
-@dataclass(frozen=True)
-class EyeView:
-    fov: FovAngles
-    pose: Pose  #: world frame
-    raw: object  #: the XrView, handed back in the projection layer
-
-
-@dataclass
-class FrameInfo:
-    display_time: int
-    period_ns: int
-    should_render: bool
-    views: list[EyeView] = field(default_factory=list)
-    head: Pose | None = None
-    buttons: Buttons = field(default_factory=Buttons)
-
-
-@dataclass(frozen=True)
-class HeadsetOptions:
-    reference: ReferenceKind = "local"
-    debug: bool = False
-    intact_side: Side = "right"
-    dims: ArmDimensions = field(default_factory=ArmDimensions)
-    residual_level: AmputationLevel | None = None  #: a controller on the residual arm anchors the limb
-    stump_length: float = 0.12
-    eye_position: tuple[float, float, float] = (0.0, -0.35, 1.2)
-    look_at: tuple[float, float, float] = (0.0, 0.3, 0.8)
 
 
 class HeadsetSession:
@@ -73,7 +41,7 @@ class HeadsetSession:
     def __init__(self, context: GlContext, options: HeadsetOptions, software_gl: bool,
                  say: Callable[[str], None] = print) -> None:  # fmt: skip
         self.context, self.options, self.software_gl, self.say = context, options, software_gl, say
-        self.lifecycle = lc.SessionLifecycle()
+        self.lifecycle = lc.SessionLifecycle(reconnect_window_s=options.reconnect_window_s)
         self.system: XrSystem | None = None
         self.session = None
         self.space = None
@@ -92,6 +60,18 @@ class HeadsetSession:
         self.display_period_ns = 0
         self._recentre_requested = False
         self.last_head: Pose | None = None
+        self.reconnections = 0  #: sessions started again after a loss
+        self.last_shown_at: float | None = None  #: when the latest frame reaches the eyes (time.monotonic clock)
+        self._to_timespec: Any = None  #: xrConvertTimeToTimespecTimeKHR, looked up once per instance
+        self.on_event: Callable[[str, dict], None] = lambda kind, detail: None  #: lost, reconnected
+        self.last_failure: str | None = None
+
+    @property
+    def xr_system(self) -> XrSystem:
+        """The instance and system `start` created."""
+        if self.system is None:
+            raise RuntimeError("the headset session is not started")
+        return self.system
 
     # ---- start and teardown -------------------------------------------------------------------
     def start(self) -> None:
@@ -107,7 +87,7 @@ class HeadsetSession:
             raise
 
     def _create_session(self) -> None:
-        system = self.system
+        system = self.xr_system
         binding = make_graphics_binding(self.context)
         self._binding = binding  # the runtime may read it after xrCreateSession returns
         self.session = xr.create_session(system.instance, xr.SessionCreateInfo(
@@ -152,7 +132,7 @@ class HeadsetSession:
         self.swapchains = []
         for space in (self.space, self.view_space):
             if space is not None:
-                _quietly(lambda: xr.destroy_space(space))
+                _quietly(partial(xr.destroy_space, space))
         self.space = self.view_space = None
         if self.session is not None:
             _quietly(lambda: xr.destroy_session(self.session))
@@ -178,6 +158,8 @@ class HeadsetSession:
     def poll_events(self) -> list[lc.Action]:
         """Drain the runtime's events; the application-level actions that resulted."""
         out: list[lc.Action] = []
+        if self.lifecycle.retry_due():
+            out += self._handle(lc.RetryDue())
         while self.system is not None and self.system.instance is not None:
             try:
                 buffer = xr.poll_event(self.system.instance)
@@ -209,16 +191,27 @@ class HeadsetSession:
         """Feed the lifecycle and carry out its actions; the application's share is returned."""
         out: list[lc.Action] = []
         actions = self.lifecycle.handle(event)
-        if lc.Action.CREATE_SESSION in actions:
-            self.say("vrtherapy: headset: the session was lost; starting it again")
+        if lc.Action.CREATE_SESSION in actions and not isinstance(event, lc.RetryDue):
+            self.on_event("headset_lost", {"cause": type(event).__name__})
+            self.say(f"vrtherapy: headset: the OpenXR session was lost; reconnecting (for up to "
+                     f"{self.lifecycle.reconnect_window_s:.0f} s, the exercise paused)")  # fmt: skip
         for action in actions:
             if action in (lc.Action.PAUSE, lc.Action.RESUME, lc.Action.EXIT, lc.Action.FALL_BACK):
                 out.append(action)
                 continue
+            tries = self.lifecycle.tries
             out += self._carry_out(action)
-            if self.lifecycle.finished and action in (lc.Action.CREATE_INSTANCE, lc.Action.CREATE_SESSION):
+            failed = self.lifecycle.finished or self.lifecycle.tries > tries
+            if failed and action in (lc.Action.CREATE_INSTANCE, lc.Action.CREATE_SESSION):
                 break  # starting again failed: the rest of the plan is void, the lifecycle has a new one
         return out
+
+    @property
+    def lost_reason(self) -> str:
+        """Why the headset was given up (for the one line saying the session goes on at the desktop)."""
+        window = f"{self.lifecycle.reconnect_window_s:.0f} s"
+        last = f" (last try: {self.last_failure})" if self.last_failure else ""
+        return f"the OpenXR runtime was lost and did not come back within {window}{last}"
 
     def _carry_out(self, action: lc.Action) -> list[lc.Action]:
         try:
@@ -236,8 +229,16 @@ class HeadsetSession:
                     self.system = None
             elif action == lc.Action.CREATE_INSTANCE:
                 self.system = create_system(self.context, self.options.debug, self.say)
+                self._to_timespec = None  # a function pointer belongs to its instance
             elif action == lc.Action.CREATE_SESSION:
                 self._create_session()
+                lost_at = self.lifecycle.lost_at
+                if lost_at is not None:
+                    self.on_event("headset_reconnected", {"down_s": round(self.lifecycle.clock() - lost_at, 3)})
+                    self.say(f"vrtherapy: headset: reconnected to the OpenXR runtime after "
+                             f"{self.lifecycle.clock() - lost_at:.1f} s; the exercise goes on in the headset")  # fmt: skip
+                self.reconnections += 1
+                self.last_failure = None
                 return self._handle(lc.Recreated())
         except xr.SessionLostError:
             return self._handle(lc.SessionLost())
@@ -245,7 +246,7 @@ class HeadsetSession:
             return self._handle(lc.InstanceLost())
         except (xr.XrException, XrStartError) as exc:
             if action in (lc.Action.CREATE_INSTANCE, lc.Action.CREATE_SESSION):
-                self.say(f"vrtherapy: headset: could not start again ({_reason(exc)})")
+                self.last_failure = _reason(exc)  # said once, in the line that gives the headset up
                 self._destroy_session()
                 return self._handle(lc.RecreateFailed())
             raise
@@ -263,9 +264,23 @@ class HeadsetSession:
         self.display_period_ns = int(state.predicted_display_period)
         frame = FrameInfo(int(state.predicted_display_time), int(state.predicted_display_period),
                           bool(state.should_render))  # fmt: skip
+        frame.shown_at = self.last_shown_at = self._monotonic_at(frame.display_time, frame.period_ns)
         if frame.should_render:
             self._locate(frame)
         return frame
+
+    def _monotonic_at(self, display_time: int, period_ns: int) -> float:
+        """The runtime's predicted display time on Python's `time.monotonic` clock (CLOCK_MONOTONIC), through
+        XR_KHR_convert_timespec_time; without it, a frame period from now (what xrWaitFrame promises)."""
+        system = self.system
+        if system is not None and system.has("XR_KHR_convert_timespec_time"):
+            if self._to_timespec is None:
+                self._to_timespec = cast(xr.get_instance_proc_addr(system.instance, "xrConvertTimeToTimespecTimeKHR"),
+                                         xr.PFN_xrConvertTimeToTimespecTimeKHR)  # fmt: skip
+            spec = xr.timespec()
+            if self._to_timespec(system.instance, display_time, byref(spec)) >= 0:
+                return spec.tv_sec + spec.tv_nsec * 1e-9
+        return time.monotonic() + period_ns * 1e-9
 
     def _locate(self, frame: FrameInfo) -> None:
         head_location = xr.locate_space(self.view_space, self.space, frame.display_time)
@@ -303,8 +318,8 @@ class HeadsetSession:
             self._drop_input()
 
     def _read_input(self, frame: FrameInfo) -> None:
-        head = frame.head or self.last_head
-        if head is None:
+        head, anchor = frame.head or self.last_head, self.anchor
+        if head is None or anchor is None:  # nothing can be placed in the room before the first head pose
             return
         now = time.monotonic()
         intact = self.options.intact_side
@@ -313,18 +328,18 @@ class HeadsetSession:
         if hand is not None:
             joints = hand.locate(self.space, frame.display_time)
             if joints.active:
-                self.tracker.push(sample_from_joints(joints, intact, now, self.anchor, head, self.options.dims))
+                self.tracker.push(sample_from_joints(joints, intact, now, anchor, head, self.options.dims))
                 hand_seen = True
         if self.controllers is None or self.lifecycle.state != lc.SessionState.FOCUSED:
             return  # actions only sync while the session has input focus
         states, frame.buttons = self.controllers.read(self.space, frame.display_time)
         held = states[intact]
         if not hand_seen and held.pose_valid:
-            grip = self.anchor.pose_to_world(held.position, held.orientation)
+            grip = anchor.pose_to_world(held.position, held.orientation)
             self.tracker.push(sample_from_grip(grip, held.closure, intact, head, now, self.options.dims))
         worn = states[other_side(intact)]
         if self.options.residual_level is not None and worn.pose_valid:
-            position = self.anchor.pose_to_world(worn.position, worn.orientation).position
+            position = anchor.pose_to_world(worn.position, worn.orientation).position
             self.residual_tracker.push(residual_sample(position, self.options.residual_level, worn.side, head, now,
                                                        self.options.stump_length, self.options.dims))  # fmt: skip
 
@@ -338,7 +353,7 @@ class HeadsetSession:
                 for eye, sc in zip(frame.views, self.swapchains, strict=False)])  # fmt: skip
             layers = [byref(layer)]
         xr.end_frame(self.session, xr.FrameEndInfo(display_time=frame.display_time,
-                                                   environment_blend_mode=self.system.blend_mode, layers=layers))  # fmt: skip
+                                                   environment_blend_mode=self.xr_system.blend_mode, layers=layers))  # fmt: skip
         self.frames_submitted += 1
         self.frames_rendered += bool(layers)
 
