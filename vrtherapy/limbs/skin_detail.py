@@ -121,8 +121,8 @@ def arm_skin_detail(body: ArmBody, p: np.ndarray, nearest_digit: np.ndarray, dig
         length = float((tip - body.positions[distal]) @ dframe[:, 1])
         end = length - _NAIL_TIP_GAP * body.sx
         start = end - _NAIL_LENGTH * length
-        radius = (0.42 if digit == "thumb" else 0.32) * radii[2]
-        centre = start - radius * (0.25 if digit == "thumb" else 0.55)
+        radius = (0.42 if digit == "thumb" else 0.36) * radii[2]
+        centre = start - radius * (0.25 if digit == "thumb" else 0.2)
         dist = (np.hypot(dl[:, 0], dl[:, 1] - centre) - radius) * mm
         near = np.abs(dl[:, 0]) < 2.0 * radii[2]
         lunula = np.where(near & (np.abs(dist) < np.abs(lunula)), dist, lunula)
