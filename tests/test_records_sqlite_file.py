@@ -83,7 +83,7 @@ def test_a_version_2_file_is_upgraded_and_keeps_its_data(tmp_path):
         assert ("P003", "level", "knee", "knee_disarticulation") in upgrade
         store.add_pain("P001", 5, "between", location="phantom", episodes=3)
     conn = sqlite3.connect(path)
-    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 3
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 4
     assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     conn.close()
 

@@ -63,6 +63,14 @@ def build_parser() -> argparse.ArgumentParser:
                            "above the table), "
                            "or headset (its hand tracking or controller, with --display xr)")
 
+    calibrate = sub.add_parser("calibrate", help="measure a patient's intact limb (rest, open hand, fist) for every session")
+    calibrate.add_argument("--patient", required=True, help="the patient's ID in the records")
+    calibrate.add_argument("--tracker", default="mediapipe:0",
+                           help="mediapipe:SOURCE (default mediapipe:0, the first camera), replay:FILE or synthetic")
+    calibrate.add_argument("--db", help="the records: an SQLite file or a postgresql:// URL (default: $VRTHERAPY_DB)")
+    calibrate.add_argument("--display", choices=("auto", "none"), default="auto",
+                           help="auto: show the steps in a window when a desktop is there (the terminal always)")
+
     record = sub.add_parser("record", help="record tracked motion to a file for replay and review")
     record.add_argument("--tracker", default="synthetic",
                         help="synthetic (default), or mediapipe:SOURCE (a camera index, video, image or folder; "
@@ -122,6 +130,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--size", type=frame_size, default=(960, 540), help="frame size WIDTHxHEIGHT (default 960x540)")
     run.add_argument("--fps", type=number("--fps"), default=30.0, help="target frame rate (default 30)")
     run.add_argument("--skin-tone", default="medium", help="porcelain, fair, medium, olive, brown, deep or #rrggbb")
+    run.add_argument("--output", type=Path, help="folder for what demo leaves: video, key frames, contact sheet, summary")
     return parser
 
 
@@ -175,7 +184,7 @@ def _dispatch(args: argparse.Namespace) -> int:
             patient=args.patient, playlist=args.playlist, display=args.display, tracker=args.tracker,
             pain_before=args.pain_before, pain_after=args.pain_after, db=args.db, seconds=args.seconds,
             scene=args.scene, size=args.size, fps=args.fps, skin_tone=args.skin_tone,
-            rest_after_s=args.rest_after))  # fmt: skip
+            rest_after_s=args.rest_after, output=args.output))  # fmt: skip
         print("\n".join(format_report(report)))
         return 0
     if args.command == "demo":
@@ -199,6 +208,11 @@ def _dispatch(args: argparse.Namespace) -> int:
         from vrtherapy.tracking.tracking_advice import demo_usable_line
 
         print(f"vrtherapy: {demo_usable_line(summary, args.affected_side, args.keep_partial)}")
+        return 0
+    if args.command == "calibrate":
+        from vrtherapy.calibrate_command import run_calibration
+
+        run_calibration(args.patient, args.tracker, args.db, args.display)
         return 0
     if args.command == "record":
         from vrtherapy.record import record
