@@ -13,8 +13,8 @@ from pathlib import Path
 
 import numpy as np
 
-from vrtherapy.therapy.calibrate import STEPS, CalibrationResult, capture_steps, describe, measure, stored_data
 from vrtherapy.motion.skeleton import ArmDimensions
+from vrtherapy.therapy.calibrate import STEPS, CalibrationResult, capture_steps, describe, measure, stored_data
 from vrtherapy.therapy.setup import limb_kind
 from vrtherapy.therapy.synthetic_patient import SyntheticArmMotion, SyntheticLegMotion, SyntheticSource
 from vrtherapy.tracking.base import SampleSource

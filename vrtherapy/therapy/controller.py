@@ -151,18 +151,22 @@ class SessionController:
         self._take_movement(tracking)
         if not self.over:
             self._advance(now, actions)
+        self._publish()
+        return actions
+
+    def _publish(self) -> None:
         with self._lock:
             self._state = self._snapshot(self._state.version + 1)
             self._lock.notify_all()
-        return actions
 
     def apply_commands(self, now: float) -> list[Action]:
         """Apply the commands queued so far (also done by `tick`): a driver calls this before it poses the
         limbs, so a command given after one frame shows in the very next one."""
         actions: list[Action] = []
-        if self._t0 is not None and not self.over:
+        if self._t0 is not None and not self.over and self._queue:
             self._t, self._now = now - self._t0, now
             self._run_commands(now, actions)
+            self._publish()
         return actions
 
     def _run_commands(self, now: float, actions: list[Action]) -> None:

@@ -60,12 +60,25 @@ class SessionDriver:
         self.residual_tracker, self.fps = residual_tracker, fps
         self._clock, self._sleep = clock, sleep
         self.frames = 0  #: frames shown so far
+        self._interrupted = False
         base = scene.base
         for key, command in KEYS.items():
             base.accept(key, controller.submit, [command, "keyboard"])
         for key in PAIN_KEYS:
             base.accept(key, controller.submit, [cmd.PainKey(key), "keyboard"])
         base.accept("window-event", self._on_window_event)
+
+    def _step(self) -> None:
+        """Render the frame and handle window and keyboard events. Panda3D holds a Ctrl-C back while it
+        draws and raises it afterwards; the session then stops as a Ctrl-C between frames stops it
+        (`orchestrate`): at once, recorded as stopped. A second one interrupts for real."""
+        try:
+            self.scene.base.taskMgr.step()
+        except KeyboardInterrupt:
+            if self._interrupted:
+                raise
+            self._interrupted = True
+            self.controller.submit(cmd.Stop(immediately=True), "signal SIGINT")
 
     def _on_window_event(self, win) -> None:
         if win is not None and win.getProperties().getOpen() is False:
@@ -114,7 +127,7 @@ class SessionDriver:
             grab = tex is not None and self.frames % sink_every == 0
             if grab:
                 base.win.triggerCopy()
-            base.taskMgr.step()  # renders the frame and handles window/keyboard events
+            self._step()
             shown = self._clock()
             shown_capture = poses.phantom.t_capture if poses.phantom is not None else None
             shown_delay = None
