@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 
-from vrtherapy.xr.commands import Command
+from vrtherapy.xr.commands import Command, PainScore
 from vrtherapy.xr.stereo_display import XrStereoDisplay
 from vrtherapy.xr.xr_session import HeadsetOptions
 
@@ -90,6 +90,10 @@ def connect_runner(display: XrStereoDisplay, runner) -> None:
 
 def _runner_sender(runner) -> Callable[[Command], None]:
     def send(command: Command) -> None:
+        if isinstance(command, PainScore):  # the runner takes keys: the digits, then Enter
+            for key in [*str(command.score), "enter"]:
+                runner.pain_key(key)
+            return
         name, argument = RUNNER_CALLS.get(command, ("", None))
         method = getattr(runner, name, None)
         if callable(method):
@@ -108,7 +112,9 @@ def _controller_sender(runner, submit) -> Callable[[Command], None]:
              "pain_confirm": cmd.PainKey("enter"), "pain_skip": cmd.SkipPainQuestion()}  # fmt: skip
 
     def send(command: Command) -> None:
-        if command in table:
+        if isinstance(command, PainScore):
+            submit(cmd.PainAnswer(command.score), source="headset")
+        elif command in table:
             submit(table[command], source="headset")
 
     return send
