@@ -1,5 +1,5 @@
-"""Test databases for the records suite (import `pg_schema_fixture, records_db_fixture` into a test module to use
-the `pg_schema` and `records_db` fixtures): an SQLite file, or a fresh schema on the PostgreSQL server.
+"""Test databases for the records suite, loaded as a plugin by tests/conftest.py: `records_db` runs a test
+once on an SQLite file and once on PostgreSQL; `pg_schema` is a fresh schema on the PostgreSQL server.
 
 PostgreSQL: `$VRTHERAPY_TEST_PG` (default postgresql://postgres@127.0.0.1:5432/test, the server on this
 project's machines). Each test gets its own uniquely named schema (other test runs may share the server

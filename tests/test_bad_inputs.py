@@ -124,6 +124,7 @@ def test_a_huge_playlist_is_refused_quickly_without_touching_the_records(records
 def test_record_of_a_leg_follows_the_lower_limb_playlist(tmp_path, capsys):
     out = tmp_path / "leg.vtrec"
     assert main(["record", "--limb", "leg", "--seconds", "1", "--output", str(out)]) == 0
+    capsys.readouterr()
     header = json.loads(out.read_text().splitlines()[0])
     assert header["limb"] == "leg" and header["source"]["playlist"] == "lower"
     assert "for the upper limb; --limb leg needs a playlist for the leg" in refused(
@@ -155,6 +156,8 @@ def test_demo_of_a_lower_limb_playlist_moves_the_synthetic_leg(tmp_path):
     (["patient", "update", "--db", "{db}", "--patient", "P1", "--reason", "re-measured", "--measure", "forearm=\u0660.\u0662"],
      "--measure forearm: '\u0660.\u0662' is not a number"),
     (["pain", "add", "--db", "{db}", "--patient", "P1", "--score", "\u0663"], "--score: pain must be a whole number"),
+    (["session", "rate", "--db", "{db}", "--reason", "x", "--session", "9" * 23, "--when", "after", "--score", "3"],
+     "--session: must be an entry number, got 99999999999999999999999"),
 ])  # fmt: skip
 def test_sweep_of_hostile_arguments(records, tmp_path, capsys, argv, expected):
     (tmp_path / "a-file").write_text("time,x\n0,1\n")
@@ -169,3 +172,12 @@ def test_sweep_of_hostile_arguments(records, tmp_path, capsys, argv, expected):
 def test_an_error_line_shows_escape_sequences_in_what_was_typed_instead_of_running_them(capsys):
     line = refused(capsys, "demo", "--playlist", "/tmp/evil\x1b[2J\u202e.toml")
     assert line == "vrtherapy: /tmp/evil\\x1b[2J\\u202e.toml: file not found"
+
+
+def test_an_unreadable_video_is_our_line_alone(tmp_path):
+    video = tmp_path / "empty.mp4"
+    video.write_bytes(b"")
+    result = subprocess.run([sys.executable, "-m", "vrtherapy", "track", str(video)], capture_output=True, text=True,
+                            cwd=PROJECT_ROOT, timeout=120)  # fmt: skip
+    assert result.returncode == 2
+    assert result.stderr == f"vrtherapy: {video}: not a video this machine can read\n"

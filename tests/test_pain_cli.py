@@ -176,3 +176,38 @@ def test_a_corrupt_records_file_is_one_line(tmp_path, capsys):
     assert main(["patient", "list", "--db", str(bad)]) == 2
     err = capsys.readouterr().err
     assert err.startswith(f"vrtherapy: {bad}: not an SQLite records database") and err.count("\n") == 1
+
+
+def test_diary_outcome_measures_and_session_numbers(db, capsys):
+    argv = ["pain", "add", "--db", str(db), "--patient", "p001", "--score", "5", "--location", "residual",
+            "--episodes", "3", "--duration-min", "20", "--at", "2024-03-05T08:00"]  # fmt: skip
+    assert main(argv) == 0
+    with RecordStore.open(db) as store:
+        (entry,) = store.pain_entries("P001")
+        sid = store.start_session("P001", "upper_basic", "offscreen", exercises_planned=5)
+        store.finish_session(sid, None, "capped")
+    assert (entry.location, entry.episodes, entry.duration_min) == ("residual", 3, 20.0)
+    capsys.readouterr()
+    assert main(["session", "list", "--db", str(db), "--patient", "P001"]) == 0
+    assert capsys.readouterr().out.startswith(f"#1   (id {sid}) ")
+    for bad, message in (
+        (["--episodes", "2.5"], "vrtherapy: --episodes: '2.5' is not a whole number"),
+        (["--episodes", "-1"], "vrtherapy: --episodes: must be a whole number of pain episodes from 0 to 200, got -1"),
+        (["--episodes", "\u0663"], "vrtherapy: --episodes: '\u0663' is not a whole number (use plain ASCII digits)"),
+    ):
+        assert main(["pain", "add", "--db", str(db), "--patient", "P001", "--score", "5", *bad]) == 2
+        assert capsys.readouterr().err == message + "\n"
+
+
+def test_text_shown_on_a_terminal_cannot_drive_it(db, capsys):
+    hostile = "ok\x1b[2J\x1b]0;owned\x07\u202eevil\r\nnext"
+    with RecordStore.open(db) as store:
+        store.add_pain("P001", 4, "between", note=hostile)
+        sid = store.start_session("P001", "play\x1b[31mlist", "offscreen")
+        store.finish_session(sid, None, "completed")
+    capsys.readouterr()
+    assert main(["pain", "list", "--db", str(db), "--patient", "P001"]) == 0
+    assert main(["session", "list", "--db", str(db), "--patient", "P001"]) == 0
+    out = capsys.readouterr().out
+    assert not any(c in out for c in "\x1b\x07\u202e\r") and out.count("\n") == 2
+    assert "ok\\x1b[2J\\x1b]0;owned\\x07\\u202eevil\\x0d\\x0anext" in out and "play\\x1b[31mlist" in out

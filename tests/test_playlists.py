@@ -106,3 +106,18 @@ instruction = """Cafe\u0301: breathe \r
     playlist = load_playlist(str(path))
     assert playlist.name == "Upper limb, gentle"
     assert playlist.exercises[0].instruction == "Caf\u00e9: breathe slowly"  # NFC: one code point for the e-acute
+
+
+def test_the_synthetic_patient_can_follow_every_exercise_and_shipped_playlist():
+    from vrtherapy.therapy.exercises import EXERCISES
+    from vrtherapy.therapy.playlist import playlists_dir
+    from vrtherapy.therapy.setup import limb_kind
+    from vrtherapy.therapy.synthetic_patient import SyntheticArmMotion, SyntheticLegMotion, build_schedule
+
+    motions = {"arm": SyntheticArmMotion, "leg": SyntheticLegMotion}
+    for exercise_id, exercise in EXERCISES.items():
+        motion = motions[limb_kind(exercise.limb)]("right", build_schedule([(exercise_id, 4.0)]))
+        assert motion.sample_at(1.0).points.shape[0] > 0
+    for path in playlists_dir().glob("*.toml"):
+        playlist = load_playlist(str(path))
+        motions[limb_kind(playlist.limb)]("left", build_schedule(patient_script(playlist)))

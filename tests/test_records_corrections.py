@@ -9,8 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tests.records_backends import pg_schema_fixture, records_db_fixture, row_count  # noqa: F401 - fixtures
-from tests.test_records import _no_real_db  # noqa: F401 - autouse: never the real records file
+from tests.records_backends import row_count
 from vrtherapy.cli import main
 from vrtherapy.records import FieldError, FieldErrors, PatientProfile, RecordsError, RecordStore
 from vrtherapy.records.analysis import build_report_data

@@ -7,9 +7,7 @@ import json
 
 from fhir.resources.R4B.bundle import Bundle
 
-from tests.records_backends import pg_schema_fixture, records_db_fixture  # noqa: F401 - fixtures
-from tests.test_records import _no_real_db  # noqa: F401 - autouse: never the real records file
-from tests.test_report import BASELINE, BETWEEN, SESSIONS, build_known_patient
+from tests.known_patient import BASELINE, BETWEEN, SESSIONS, build_known_patient
 from vrtherapy.cli import main
 from vrtherapy.records import RecordStore
 

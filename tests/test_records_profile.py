@@ -8,8 +8,6 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tests.records_backends import pg_schema_fixture, records_db_fixture  # noqa: F401 - fixtures
-from tests.test_records import _no_real_db  # noqa: F401 - autouse: never the real records file
 from vrtherapy.records import LEVELS, MEASUREMENTS, PatientProfile, RecordsError, RecordStore, wording
 from vrtherapy.records.analysis import build_report_data
 from vrtherapy.records.report import summary_lines

@@ -14,7 +14,6 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_records import _no_real_db  # noqa: F401 - autouse: never the real records file
 from vrtherapy.records import SCHEMA_VERSION, PatientProfile, RecordsError, RecordStore, default_db_path
 from vrtherapy.records.database import APPLICATION_ID
 
@@ -147,6 +146,7 @@ def test_a_file_others_could_read_is_made_owner_only_and_said(db):
 
 
 def test_the_default_file_follows_the_environment(monkeypatch, tmp_path):
+    monkeypatch.setenv("VRTHERAPY_DB", str(tmp_path / "env-default.sqlite3"))
     assert default_db_path() == tmp_path / "env-default.sqlite3"
     with RecordStore.open() as store:
         assert store.path == str(tmp_path / "env-default.sqlite3")

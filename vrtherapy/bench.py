@@ -49,6 +49,7 @@ class BenchOptions:
     blocks: int = 4
     tracking: bool = True
     tracking_video: Path | None = None  #: default: bench_tracking.DEFAULT_VIDEO
+    console: bool = True  #: the console's live view and the session's frame rate with it (`console/bench_console.py`)
 
 
 def _median_ms(fn: Callable[[int], object], n: int) -> float:
@@ -220,7 +221,12 @@ def run_bench(options: BenchOptions) -> dict:
         raise VrtherapyError(f"--tracking-video: {video}: {problem}")
     prepare_kernels()  # compile time is not frame time (and start-up is measured after it, as after `prepare`)
     startup = measure_startup()  # first, in a fresh process, before this one loads the machine further
-    return {"pose_pipeline": bench_pose_pipeline(options.pose_frames), "frame": bench_frame(options), "startup": startup}
+    result = {"pose_pipeline": bench_pose_pipeline(options.pose_frames), "frame": bench_frame(options), "startup": startup}
+    if options.console:
+        from vrtherapy.console.bench_console import bench_console
+
+        result["console"] = bench_console(options.size)
+    return result
 
 
 def format_report(result: dict) -> str:
@@ -265,4 +271,8 @@ def format_report(result: dict) -> str:
                      f"{ok_low[tracking['meets_target']]})")
         lines.append(f"  unpaced fps    {tracking['max_fps_tracking_off']:8.2f} tracking off, "
                      f"{tracking['max_fps_tracking_on']:.2f} on ({tracking['max_fps_ratio']:.3f}: headroom left)")
+    if result.get("console"):
+        from vrtherapy.console.bench_console import format_console
+
+        lines += format_console(result["console"])
     return "\n".join(lines)

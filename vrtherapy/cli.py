@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 from typing import NoReturn
@@ -88,6 +89,7 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--tracking-video", type=Path,
                        help="video for the webcam-tracking figures (default: ../shared/data's handpose3d cam1.mp4)")
     bench.add_argument("--no-tracking", action="store_true", help="leave out the webcam-tracking figures")
+    bench.add_argument("--no-console", action="store_true", help="leave out the console's live-view figures")
 
     models = sub.add_parser("models", help="the limb models")
     models_sub = models.add_subparsers(dest="models_command", required=True, parser_class=_Parser)
@@ -121,6 +123,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    # FFmpeg inside OpenCV prints its own error ("moov atom not found") before ours about an unreadable
+    # video: the line the user gets is ours alone (set here, at the command's edge, unless already set).
+    os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")
     args = build_parser().parse_args(argv)
     try:
         return _dispatch(args)
@@ -210,7 +215,7 @@ def _dispatch(args: argparse.Namespace) -> int:
         from vrtherapy.bench import BenchOptions, run_bench
         from vrtherapy.bench import format_report as format_bench_report
 
-        result = run_bench(BenchOptions(size=args.size, tracking=not args.no_tracking,
+        result = run_bench(BenchOptions(size=args.size, tracking=not args.no_tracking, console=not args.no_console,
                                         tracking_video=args.tracking_video))  # fmt: skip
         print(json.dumps(result) if args.json else format_bench_report(result))
         return 0

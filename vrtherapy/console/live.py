@@ -13,6 +13,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import threading
 import time
 from collections import deque
@@ -32,7 +34,7 @@ if TYPE_CHECKING:
 STREAM_WIDTH = 640
 STREAM_FPS = 15.0  #: frames a second grabbed for the live view while someone watches
 VIEWER_TIMEOUT_S = 2.0  #: no viewer asked for a frame this long: stop grabbing
-JPEG_QUALITY = 80
+JPEG_QUALITY = 75
 ROM_EVERY_S = 0.25  #: how often the range of motion so far is recomputed
 
 MIRROR_FIELDS = ("degree", "gain", "scope", "delay_ms")
@@ -103,6 +105,7 @@ class FrameStream:
         self._closed = False
         self.watched_until = 0.0
         self.encoded = 0
+        self._waiters: list[tuple[asyncio.AbstractEventLoop, asyncio.Event]] = []
         self._thread = threading.Thread(target=self._encode_loop, name="console-jpeg", daemon=True)
         self._thread.start()
 
@@ -114,6 +117,20 @@ class FrameStream:
     def watched(self) -> bool:
         return time.monotonic() < self.watched_until
 
+    async def newer_than(self, seq: int, timeout: float) -> tuple[int, bytes]:
+        """The newest JPEG once it is newer than `seq` (or whatever there is after `timeout` seconds); the
+        web server's event loop sleeps until the encoder says a new one is there."""
+        loop, event = asyncio.get_running_loop(), asyncio.Event()
+        entry = (loop, event)
+        self._waiters.append(entry)
+        try:
+            if self.jpeg[0] == seq or not self.jpeg[1]:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(event.wait(), timeout)
+        finally:
+            self._waiters.remove(entry)
+        return self.jpeg
+
     def put(self, seq: int, pixels: bytes, width: int, height: int, channels: int) -> None:
         """Hand over a raw frame (Panda3D's RAM image: BGR(A), bottom row first). Never blocks."""
         self._raw = (seq, pixels, width, height, channels)
@@ -122,6 +139,8 @@ class FrameStream:
     def close(self) -> None:
         self._closed = True
         self._wake.set()
+        for loop, event in list(self._waiters):
+            loop.call_soon_threadsafe(event.set)
 
     def _encode_loop(self) -> None:
         import cv2
@@ -136,11 +155,13 @@ class FrameStream:
             image: Any = np.frombuffer(pixels, np.uint8).reshape(height, width, channels)[::-1, :, :3]
             if width != self.width:
                 size = (self.width, max(2, round(height * self.width / width)))
-                image = cv2.resize(image, size, interpolation=cv2.INTER_AREA)
+                image = cv2.resize(image, size, interpolation=cv2.INTER_LINEAR)
             ok, jpeg = cv2.imencode(".jpg", np.ascontiguousarray(image), [cv2.IMWRITE_JPEG_QUALITY, JPEG_QUALITY])
             if ok:
                 self.jpeg = (seq, jpeg.tobytes())
                 self.encoded += 1
+                for loop, event in list(self._waiters):
+                    loop.call_soon_threadsafe(event.set)
 
 
 class LiveSession:
@@ -161,6 +182,8 @@ class LiveSession:
         self._rom: tuple[float, float | None] = (0.0, None)
         self._wrong: tuple[int, float] = (0, -1e9)  # wrong-side samples so far, when the count last grew
         self.done = threading.Event()
+        #: (first frame's time, latest frame's time, frames): the session's own frame rate, for the bench
+        self.frame_span: tuple[float, float, int] = (0.0, 0.0, 0)
 
     # -- from the web thread ------------------------------------------------------------------------
 
@@ -177,6 +200,7 @@ class LiveSession:
         """After each frame: read a grabbed frame, apply commands, publish the state."""
         now = time.monotonic()
         self._fps_window.append(now)
+        self.frame_span = (self.frame_span[0] or now, now, self.frame_span[2] + 1)
         self._grab(runner, now)
         while self._commands:
             command = self._commands.popleft()

@@ -8,7 +8,6 @@ touches the session's loop (see `live.py`).
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -105,12 +104,8 @@ def router(ctx: ConsoleContext) -> APIRouter:
         live = ctx.station.live
         if live is None:
             return Response(status_code=204)
-        for _ in range(100):
-            live.stream.watch()
-            seq, jpeg = live.stream.jpeg
-            if (jpeg and seq != after) or live.done.is_set():
-                break
-            await asyncio.sleep(0.01)
+        live.stream.watch()
+        seq, jpeg = await live.stream.newer_than(after, timeout=1.0)
         if not jpeg or seq == after:
             return Response(status_code=204)
         return Response(jpeg, media_type="image/jpeg", headers={"X-Frame": str(seq), "Cache-Control": "no-store"})
@@ -132,12 +127,11 @@ async def _frames(live: LiveSession, request: Request) -> AsyncIterator[bytes]:
         if await request.is_disconnected():
             return
         live.stream.watch()
-        seq, jpeg = live.stream.jpeg
+        seq, jpeg = await live.stream.newer_than(sent, timeout=1.0)
         if jpeg and seq != sent:
             sent = seq
             yield (f"--{BOUNDARY}\r\nContent-Type: image/jpeg\r\nContent-Length: {len(jpeg)}\r\n"
                    f"X-Frame: {seq}\r\n\r\n").encode() + jpeg + b"\r\n"  # fmt: skip
-        await asyncio.sleep(0.02)
 
 
 def _running(ctx: ConsoleContext) -> LiveSession | None:

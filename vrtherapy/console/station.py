@@ -35,6 +35,9 @@ class StartRequest:
     who: str
     seconds: float | None = None
     tracker: str = "synthetic"
+    #: Answers given beforehand (the bench); otherwise the pain questions are asked and answered in the page.
+    pain_before: int | None = None
+    pain_after: int | None = None
 
 
 class Station:
@@ -93,6 +96,16 @@ class Station:
 
     # -- the main thread ----------------------------------------------------------------------------
 
+    def run_next(self, timeout: float | None = None) -> bool:
+        """Run the next queued session (waiting up to `timeout` for one); False when none came."""
+        try:
+            item = self._requests.get(timeout=timeout)
+        except queue.Empty:
+            return False
+        if item is not None:
+            self._run(*item)
+        return item is not None
+
     def serve(self) -> None:
         """Run queued sessions until `close()`."""
         main = threading.current_thread() is threading.main_thread()
@@ -118,7 +131,8 @@ class Station:
                 self.base = open_showbase(surface, self.size)
                 self._surface = surface
             options = RunOptions(patient=request.patient_id, playlist=request.playlist, display=request.display,
-                                 tracker=request.tracker, db=self.db, seconds=request.seconds, size=self.size)  # fmt: skip
+                                 tracker=request.tracker, db=self.db, seconds=request.seconds, size=self.size,
+                                 pain_before=request.pain_before, pain_after=request.pain_after)  # fmt: skip
             report = run_session(options, say=self.say, base=self.base, observer=live)
         except VrtherapyError as exc:
             self.say(f"vrtherapy: {exc}")

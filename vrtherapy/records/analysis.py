@@ -164,7 +164,7 @@ class ReportData:
             "baseline_mean_pain": self.baseline.mean_pain,
             "latest_week_mean_pain": self.latest_week.mean_pain,
             "latest_pgic": pgic[-1] if pgic else None,
-            "corrections": len(self.audit),
+            "corrections": sum(a.field != "add" for a in self.audit),
         }  # fmt: skip
 
     def to_json(self) -> dict[str, Any]:

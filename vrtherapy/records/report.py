@@ -8,6 +8,7 @@ run never leaves a truncated report where a finished one is expected.
 from __future__ import annotations
 
 import json
+import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -20,11 +21,14 @@ from vrtherapy.records.analysis import FLAG_RULE, DiaryPeriod, JointLookup, Repo
 from vrtherapy.records.figures import CHARTS, DPI, PAGE_INCHES, local
 from vrtherapy.records.private import private_folder, write_private_text, written_privately
 from vrtherapy.records.profiles import wording
+from vrtherapy.records.safe_text import for_terminal
 from vrtherapy.records.store import RecordStore
 
 Progress = Callable[[str], None]
 #: sessions listed on the summary page (all of them are in report.json and the CSV export)
 TABLE_ROWS = 18
+#: characters per line of the summary's text at its font size (wider lines are wrapped)
+SUMMARY_WIDTH = 125
 #: corrections listed on the audit page (all of them are in report.json)
 AUDIT_ROWS = 40
 
@@ -75,11 +79,12 @@ def summary_page(data: ReportData) -> Figure:
     p = data.profile
     fig.text(0.05, 0.94, f"Mirror therapy report: patient {p.patient_id}", fontsize=20, weight="bold")
     lines = [f"Generated {local(data.generated_at):%Y-%m-%d %H:%M} (local time)", ""]
-    lines += summary_lines(data)
+    lines += [part for line in summary_lines(data) for part in textwrap.wrap(line, SUMMARY_WIDTH, subsequent_indent="    ")]
     fig.text(0.05, 0.89, "\n".join(lines), fontsize=11, va="top", linespacing=1.5)
     table = session_table(data)
     if table:
-        fig.text(0.05, 0.45, "\n".join(table), fontsize=9, va="top", family="monospace", linespacing=1.35)
+        top = 0.89 - (len(lines) + 1) * 11 * 1.5 / (PAGE_INCHES[1] * 72)  # below the summary's lines
+        fig.text(0.05, min(0.45, top), "\n".join(table), fontsize=9, va="top", family="monospace", linespacing=1.35)
     return fig
 
 
@@ -124,7 +129,7 @@ def summary_lines(data: ReportData) -> list[str]:
     lines.append(f"{s['pain_entries']} pain ratings ({s['diary_entries']} in the diary)"
                  + (f"; {s['voided_entries_left_out']} voided entries left out (listed in report.json)"
                     if s["voided_entries_left_out"] else "")
-                 + (f"; {s['corrections']} corrections in the audit trail (last page)" if s["corrections"] else ""))
+                 + (f"; {s['corrections']} corrections in the audit trail (last page)" if s["corrections"] else ""))  # fmt: skip
     if data.triggers:
         lines.append("Triggers (entries, mean pain): "
                      + _clip(", ".join(f"{t.label} ({t.entries}, {t.mean_pain:.1f})" for t in data.triggers), 140))
@@ -183,5 +188,5 @@ def audit_page(data: ReportData) -> Figure:
 
 
 def _clip(text: str, limit: int) -> str:
-    text = " ".join(text.split())
+    text = " ".join(for_terminal(text).split())
     return text if len(text) <= limit else text[: limit - 1] + "…"

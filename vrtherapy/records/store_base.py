@@ -155,7 +155,7 @@ def check_type(field: str, value: object, kind: type) -> None:
 
 
 def check_id(field: str, value: object) -> int:
-    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+    if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value < 2**63:  # SQL's 64-bit integers
         raise FieldError(field, f"must be an entry number, got {value!r}")
     return value
 
