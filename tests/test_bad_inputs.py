@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import PROJECT_ROOT
 from vrtherapy.cli import main
 from vrtherapy.cli_options import OPTION_RANGES, Range
 
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
 BROKEN_PLAYLISTS = PROJECT_ROOT / "tests" / "data" / "broken_playlists"
 BROKEN_RECORDINGS = PROJECT_ROOT / "tests" / "data" / "broken_recordings"
 
@@ -145,6 +145,19 @@ def test_demo_of_a_lower_limb_playlist_moves_the_synthetic_leg(tmp_path):
     assert summary["playlist"]["exercises"][0] == "rest_feet"
     for path in (tmp_path / "out").rglob("*"):  # owner-only: a replayed recording shows a patient's movements
         assert path.stat().st_mode & 0o777 == (0o700 if path.is_dir() else 0o600), path
+
+
+def test_demo_of_a_replayed_leg_recording_takes_the_lower_limb_playlist(tmp_path, capsys):
+    recording = tmp_path / "leg.vtrec"
+    assert main(["record", "--limb", "leg", "--seconds", "2", "--output", str(recording)]) == 0
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
+    env["XR_RUNTIME_JSON"] = str(PROJECT_ROOT / "no-such-openxr-runtime.json")
+    result = subprocess.run([sys.executable, "-m", "vrtherapy", "demo", "--tracker", f"replay:{recording}", "--seconds", "2",
+                             "--size", "320x180", "--output", str(tmp_path / "out")], capture_output=True, text=True,
+                            cwd=PROJECT_ROOT, env=env, timeout=240)  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    summary = json.loads((tmp_path / "out" / "summary.json").read_text())
+    assert summary["limb"] == "leg" and summary["playlist"]["name"] == "Lower limb, standard"
 
 
 @pytest.mark.parametrize("argv, expected", [

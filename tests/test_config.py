@@ -192,3 +192,15 @@ def test_scene_strings_are_checked_and_furniture_is_counted(tmp_path: Path) -> N
     box = '[[furniture]]\nname = "b"\ncenter = [0.0, 1.0, 0.5]\nsize = [0.1, 0.1, 0.1]\n'
     _, message = _scene_error(tmp_path, 'name = "Clinic"\n' + box * 1001)
     assert message.endswith("furniture: 1001 entries; at most 1000 are allowed")
+
+
+BROKEN_SCENES = sorted((Path(__file__).parent / "data" / "broken_scenes").glob("*.toml"))
+
+
+@pytest.mark.parametrize("path", BROKEN_SCENES, ids=lambda p: p.stem)
+def test_each_broken_scene_gives_one_clear_line(path: Path) -> None:
+    expected = path.read_bytes().split(b"\n")[0].decode("utf-8").removeprefix("# expect: ")
+    with pytest.raises(ConfigError) as info:
+        load_scene(path)
+    message = str(info.value)
+    assert "\n" not in message and message.startswith(f"{path}: ") and expected in message

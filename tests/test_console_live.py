@@ -28,14 +28,15 @@ class Probe(LiveSession):
         self.watch_until_frame = 10**9
 
     def frame(self, runner) -> None:
-        n = runner.stats.frames  # the frame just shown
+        n = runner.frames  # the frame just shown
         self.drawn_with[n] = runner.pipeline.mirror.mode.degree
         if n < self.watch_until_frame:
             self.stream.watch()
         for command in self.script.pop(n, []):
             self.submit(command)
-        if runner.pain is not None and n % 5 == 0:  # the therapist answers as soon as the question shows
-            self.submit(Command("JS", console_command("pain", 4 if runner.pain.when == "before" else 2, "upper")))
+        pain = runner.controller.state().pain
+        if pain is not None and n % 5 == 0:  # the therapist answers as soon as the question shows
+            self.submit(Command("JS", console_command("pain", 4 if pain.when == "before" else 2, "upper")))
         super().frame(runner)
 
 
@@ -49,12 +50,12 @@ def patient_db(tmp_path):
 
 def test_console_commands_take_effect_in_the_next_frame_and_are_logged(showbase, patient_db, tmp_path, monkeypatch):
     monkeypatch.setenv("VRTHERAPY_PLAYLISTS", str(tmp_path))
-    (tmp_path / "tiny.toml").write_text('name = "Tiny"\nlimb = "upper"\n[[exercises]]\nid = "fist_open_close"\nreps = 2\n')
+    (tmp_path / "tiny.toml").write_text('name = "Tiny"\nlimb = "upper"\n[[exercises]]\nid = "fist_open_close"\nreps = 4\n')
     logged: list[tuple[int, ControlEvent]] = []
     degree = console_command("mirror", {"degree": 0.4}, "upper")
-    probe = Probe({30: [Command("JS", degree)], 40: [Command("JS", console_command("phantom_only", True, "upper"))],
-                   45: [Command("JS", console_command("pause", None, "upper"))],
-                   50: [Command("JS", console_command("resume", None, "upper"))]},
+    probe = Probe({30: [Command("JS", degree)], 31: [Command("JS", console_command("phantom_only", True, "upper"))],
+                   32: [Command("JS", console_command("pause", None, "upper"))],
+                   34: [Command("JS", console_command("resume", None, "upper"))]},
                   patient_id="P9", playlist="tiny", display="offscreen", who="JS",
                   log=lambda sid, e: logged.append((sid, e)))  # fmt: skip
     jpegs: list[bytes] = []

@@ -62,12 +62,17 @@ def playlist(tmp_path):
 class Session:
     """A controller, a synthetic patient following it through the pose pipeline, and a clock."""
 
-    def __init__(self, playlist, **kwargs) -> None:
-        self.wall = Wall()
-        names = build_arm_skeleton("left").names
-        self.c = SessionController(playlist, names, "arm", wall=self.wall, **kwargs)
-        self.motion = SyntheticArmMotion("right", build_schedule(patient_script(playlist)), noise_m=0.0)
-        self.pipeline = PosePipeline(MirrorSettings(intact_side="right"))
+    def __init__(self, playlist, fps: float = FPS, **kwargs) -> None:
+        from vrtherapy.motion.leg_skeleton import build_leg_skeleton
+        from vrtherapy.therapy.synthetic_patient import SyntheticLegMotion
+
+        self.wall, self.fps = Wall(), fps
+        arm = playlist.limb == "upper"
+        names = (build_arm_skeleton if arm else build_leg_skeleton)("left").names
+        self.c = SessionController(playlist, names, "arm" if arm else "leg", wall=self.wall, **kwargs)
+        schedule = build_schedule(patient_script(playlist))
+        self.motion = (SyntheticArmMotion if arm else SyntheticLegMotion)("right", schedule, noise_m=0.0)
+        self.pipeline = PosePipeline(MirrorSettings(intact_side="right"), limb="arm" if arm else "leg")
         self.patient = PatientClock(playlist)
         self.t = 0.0
         self.frame = 0
@@ -83,7 +88,7 @@ class Session:
         actions = self.c.tick(self.t, tracking)
         self.log += actions
         self.frame += 1
-        self.t = self.frame / FPS
+        self.t = self.frame / self.fps
         return actions
 
     def until(self, done, limit_s: float = 300.0, moving: bool = True) -> list:
@@ -371,7 +376,7 @@ def test_commands_round_trip_through_plain_data():
 
 
 def test_the_pain_question_follows_the_condition():
-    assert pain_question("transradial") == PAIN_QUESTION
+    assert pain_question("amputation") == PAIN_QUESTION
     assert pain_question("stroke") == LIMB_PAIN_QUESTION and "phantom" not in LIMB_PAIN_QUESTION
     assert pain_question(None) == LIMB_PAIN_QUESTION
 
@@ -414,3 +419,34 @@ def test_the_hud_shows_the_state(playlist):
     s.submit(cmd.Resume())
     s.until(lambda a, st: st.phase == "reminder")
     assert hud_for(s.c.state()).banner == REMINDER_BANNER
+
+
+@pytest.mark.parametrize("name", ["demo", "upper", "lower"])
+def test_demo_key_frames_fall_inside_their_exercise(name):
+    """Key frames chosen by the session's own timeline: each is taken while its exercise is on, whatever the
+    repetitions and rests before it (with `upper` the fourth exercise starts long before its planned time)."""
+    import numpy as np
+
+    from vrtherapy.therapy.key_frames import KeyFrames
+
+    playlist = load_playlist(name)
+    s = Session(playlist, fps=10.0)
+    keys = KeyFrames(playlist, s.c.state)
+    spans: dict[int, list[float]] = {}
+    while s.c.state().phase != "ended":
+        for action in s.tick():
+            if isinstance(action, ExerciseBegan):
+                spans[action.index] = [s.c.state().session_s, float("inf")]
+            elif isinstance(action, ExerciseFinished):
+                spans[action.outcome.index][1] = s.c.state().session_s
+        keys.offer(np.full((2, 2, 3), s.frame % 256, np.uint8))
+    frames = keys.frames()
+    assert [k.index for k in frames] == list(range(len(playlist.exercises)))
+    for key in frames:
+        start, end = spans[key.index]
+        item = playlist.exercises[key.index]
+        assert start <= key.session_s < end, (key.name, key.session_s, start, end)
+        assert key.name == f"{key.index + 1:02d}_{item.id}"
+        assert key.exercise_s == pytest.approx(0.55 * item.planned_s, abs=0.15) or key.session_s == pytest.approx(start)
+    if name == "upper":  # the mislabelling the timeline fixes: the fourth exercise began long before 353 s
+        assert spans[3][0] < 300 and frames[3].session_s < spans[3][1]

@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 import os
-import sqlite3
 from datetime import UTC, date, datetime
-from pathlib import Path
 
 import pytest
 
+from tests.records_backends import row_count
 from vrtherapy.cli import main
 from vrtherapy.records import RecordStore
 
 
 @pytest.fixture
-def db(tmp_path, capsys) -> Path:
-    path = tmp_path / "records.sqlite3"
+def db(records_db, capsys) -> str:
+    """Records with patient P001, on an SQLite file and on PostgreSQL (each test runs on both)."""
+    path = records_db
     assert main(["patient", "add", "--db", str(path), "--patient", "P001", "--side", "left", "--limb", "upper",
                  "--level", "transradial", "--amputation-date", "2024-03-01", "--minutes-per-week", "90",
                  "--measure", "forearm=0.26", "--measure", "hand=0.19"]) == 0  # fmt: skip
@@ -27,12 +27,8 @@ def db(tmp_path, capsys) -> Path:
 NEW = ["--patient", "P2", "--side", "left", "--limb", "upper", "--level", "partial_hand"]
 
 
-def pain_rows(path: Path) -> int:
-    conn = sqlite3.connect(path)
-    try:
-        return conn.execute("SELECT count(*) FROM pain").fetchone()[0]
-    finally:
-        conn.close()
+def pain_rows(db: str) -> int:
+    return row_count(db, "pain")
 
 
 def test_patient_add_stores_the_profile(db, capsys):

@@ -175,3 +175,19 @@ def test_recording_onto_a_full_disk_ends_in_one_line_and_keeps_every_complete_sa
     header, samples = read_recording(path)  # every line complete: no note, nothing cut off
     assert len(samples) == kept > 10 and path.stat().st_size <= limit
     assert load_recording(path).notes == ()
+
+
+def test_what_a_tracker_hands_over_without_a_number_is_written_as_standard_json_or_refused(tmp_path):
+    motion = SyntheticArmMotion("right", build_schedule([("rest", 5.0)]))
+    sample = motion.sample_at(0.0, t_capture=1.0)
+    path = tmp_path / "r.vtrec"
+    with RecordingWriter(path, "arm", "right", {"camera_fps": float("nan")}) as writer:
+        writer.write(sample.replace(confidence=float("nan")))
+        with pytest.raises(TrackerError, match="without a finite time"):
+            writer.write(sample.replace(t_capture=float("inf")))
+
+    def refuse(constant):
+        raise AssertionError(f"non-standard JSON constant {constant}")
+
+    header, first = (json.loads(line, parse_constant=refuse) for line in path.read_text().splitlines())
+    assert header["source"] == {"camera_fps": None} and first["c"] == 0.0

@@ -83,7 +83,7 @@ def test_a_version_2_file_is_upgraded_and_keeps_its_data(tmp_path):
         assert ("P003", "level", "knee", "knee_disarticulation") in upgrade
         store.add_pain("P001", 5, "between", location="phantom", episodes=3)
     conn = sqlite3.connect(path)
-    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 3
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 4
     assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     conn.close()
 
@@ -222,6 +222,8 @@ sha256sum "$DIR/records.sqlite3" | cut -d' ' -f1
 "$PY" -m vrtherapy pain add --db "$DIR/records.sqlite3" --patient P1 --score 5; echo "rc=$?"
 "$PY" -m vrtherapy report --db "$DIR/records.sqlite3" --patient P1 --output "$DIR/report"; echo "rc=$?"
 ls -a "$DIR/report" 2>/dev/null | tr '\n' ' '; echo
+"$PY" -m vrtherapy run --db "$DIR/records.sqlite3" --patient P1 --playlist upper --display offscreen --seconds 1 \
+    --pain-before 3 --pain-after 2 --size 320x180; echo "rc=$?"
 sha256sum "$DIR/records.sqlite3" | cut -d' ' -f1
 """
 
@@ -239,7 +241,9 @@ def test_a_full_disk_is_one_line_and_leaves_no_part_file(db, tmp_path):
     out = run.stdout.splitlines()
     errors = run.stderr.splitlines()
     assert out[0] == out[-1], "the records file changed"
-    assert "rc=2" in out[1] and "rc=2" in out[-3], run.stdout
+    rcs = [line for line in out if line.startswith("rc=")]
+    assert rcs == ["rc=2"] * 3, run.stdout  # pain add, report, run
     disk = [line for line in errors if line.startswith("vrtherapy: ") and "disk is full" in line]
-    assert len(disk) == 2 and not any("Traceback" in line for line in errors), run.stderr
-    assert ".part" not in out[-2] and "report.pdf" not in out[-2], out[-2]
+    assert len(disk) == 3 and not any("Traceback" in line for line in errors), run.stderr
+    listing = out[3]  # the report folder's files, if any
+    assert ".part" not in listing and "report.pdf" not in listing, listing

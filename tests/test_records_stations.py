@@ -83,7 +83,8 @@ def test_a_session_recorded_on_one_station_is_in_the_report_made_on_another(pg_s
 
 @pytest.mark.parametrize("argv", [["pain", "add", "--patient", "P1", "--score", "4"], ["patient", "list"],
                                   ["patient", "add", "--patient", "P1", "--side", "left", "--limb", "upper",
-                                   "--level", "transradial"]])  # fmt: skip
+                                   "--level", "transradial"],
+                                  ["run", "--patient", "P1", "--playlist", "upper", "--display", "offscreen"]])  # fmt: skip
 def test_a_server_that_refuses_the_connection_is_one_line(argv, capsys):
     url = "postgresql://vrtherapy:secret@127.0.0.1:1/records"
     assert main([*argv, "--db", url]) == 2
@@ -103,3 +104,20 @@ def test_a_server_url_in_the_environment_is_used(pg_schema, monkeypatch, capsys)
 def test_a_bad_server_url_is_one_line(capsys):
     assert main(["patient", "list", "--db", "postgresql://host:notaport/db"]) == 2
     assert capsys.readouterr().err.startswith("vrtherapy: --db: ")
+
+
+def test_a_lost_connection_is_picked_up_again_and_loses_nothing(pg_schema):
+    import uuid
+
+    import psycopg
+
+    name = f"vrt_lost_{uuid.uuid4().hex[:8]}"
+    with RecordStore.open(f"{pg_schema}&application_name={name}") as store:
+        store.add_patient(PatientProfile("P1", "left", "upper", "transradial"))
+        store.add_pain("P1", 5, "between")
+        with psycopg.connect(pg_schema.partition("?")[0], autocommit=True) as admin:  # the server drops the station
+            dropped = admin.execute("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = %s",
+                                    (name,)).fetchone()  # fmt: skip
+        assert dropped is not None and dropped[0] >= 1
+        store.add_pain("P1", 6, "between")  # a fresh connection, without a word to the user
+        assert [e.score for e in store.pain_entries("P1")] == [5, 6]

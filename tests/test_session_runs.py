@@ -7,9 +7,13 @@ import pytest
 from vrtherapy.limbs.appearance import Appearance
 from vrtherapy.motion.pipeline import MirrorSettings, PosePipeline
 from vrtherapy.render.scene_spec import load_scene
+from vrtherapy.therapy import commands as cmd
+from vrtherapy.therapy.controller import SessionController
+from vrtherapy.therapy.driver import SessionDriver
+from vrtherapy.therapy.hud_view import REMINDER_BANNER
 from vrtherapy.therapy.playlist import load_playlist
-from vrtherapy.therapy.session import REMINDER_BANNER, SessionRunner
-from vrtherapy.therapy.setup import build_skeletons, patient_script
+from vrtherapy.therapy.session_state import ExerciseFinished, PainAnswered
+from vrtherapy.therapy.setup import PatientClock, build_skeletons, patient_script
 from vrtherapy.therapy.synthetic_patient import SyntheticArmMotion, SyntheticLegMotion, build_schedule
 
 PLAYLISTS = {
@@ -27,22 +31,22 @@ PLAYLISTS = {
 
 
 class PatientTracker:
-    """The synthetic patient on the session's own clock, a new sample every frame; `on_frame(n)` lets a
-    test press keys or call commands at a given frame."""
+    """The synthetic patient following the session (`PatientClock`), a new sample every frame; `on_frame(n)`
+    lets a test press keys or submit commands at a given frame."""
 
     name, running, error = "synthetic", True, None
 
-    def __init__(self, motion, clock, on_frame=None) -> None:
-        self.motion, self.clock, self.on_frame = motion, clock, on_frame
+    def __init__(self, motion, clock, patient: PatientClock, on_frame=None) -> None:
+        self.motion, self.clock, self.patient, self.on_frame = motion, clock, patient, on_frame
         self.side = motion.side
-        self.runner: SessionRunner | None = None
+        self.controller: SessionController | None = None
         self.frame = 0
 
     def latest(self):
         if self.on_frame is not None:
             self.on_frame(self.frame)
         self.frame += 1
-        return self.motion.sample_at(self.runner.program_time, t_capture=self.clock.now - 0.03)
+        return self.motion.sample_at(self.patient(self.controller.state()), t_capture=self.clock.now - 0.03)
 
 
 @pytest.fixture
@@ -62,11 +66,12 @@ def session_for(showbase, tmp_path, make_clock):
         clock = make_clock()
         motion_cls = SyntheticArmMotion if kind == "arm" else SyntheticLegMotion
         motion = motion_cls("right", build_schedule(patient_script(playlist)), seed=2)
-        tracker = PatientTracker(motion, clock, on_frame)
+        tracker = PatientTracker(motion, clock, PatientClock(playlist), on_frame)
         pipeline = PosePipeline(MirrorSettings(intact_side="right", show_intact=True), limb=kind)
-        runner = SessionRunner(scene, tracker, pipeline, playlist, fps=fps, clock=clock, sleep=clock.sleep, **kwargs)
-        tracker.runner = runner
-        return runner
+        controller = SessionController(playlist, pipeline.phantom_retargeter.skeleton.names, kind, pipeline.mirror.mode,
+                                       **kwargs)  # fmt: skip
+        tracker.controller = controller
+        return SessionDriver(scene, tracker, pipeline, controller, fps=fps, clock=clock, sleep=clock.sleep)
 
     yield make
     for scene in scenes:
@@ -91,25 +96,31 @@ def test_a_synthetic_session_counts_every_exercise_and_records_it(session_for, t
     store.add_patient(PatientProfile("P1", "left", limb, "transradial" if limb == "upper" else "transtibial"))
     sid = store.start_session("P1", "short", "offscreen")
 
-    def record(o):
+    def record(action):
+        if not isinstance(action, ExerciseFinished):
+            return
+        o = action.outcome
         store.add_exercise(sid, ExerciseResult(o.exercise_id, o.started_at, o.duration_s, o.completed, o.reps,
                                                o.target_reps, o.rom_deg, o.movement_time_s, o.latency_ms_mean,
                                                o.latency_ms_p95))  # fmt: skip
 
-    runner = session_for(limb, on_exercise=record)
-    stats = runner.run()
-    assert stats.ended_by == "completed"
-    counted = [o.reps for o in stats.outcomes]
-    expected = scripted_reps(runner.playlist)
-    assert [o.exercise_id for o in stats.outcomes] == [e.id for e in runner.playlist.exercises]
+    driver = session_for(limb)
+    driver.run(record)
+    state = driver.controller.state()
+    assert state.ended_by == "completed"
+    outcomes = state.outcomes
+    playlist = driver.controller.playlist
+    counted = [o.reps for o in outcomes]
+    expected = scripted_reps(playlist)
+    assert [o.exercise_id for o in outcomes] == [e.id for e in playlist.exercises]
     for got, want in zip(counted, expected, strict=False):
         assert (got is None) == (want is None) and (want is None or abs(got - want) <= 1), (counted, expected)
-    assert all(o.completed for o in stats.outcomes)
-    assert all(o.latency_ms_mean is not None for o in stats.outcomes)
-    for o, item in zip(stats.outcomes, runner.playlist.exercises, strict=False):
+    assert all(o.completed for o in outcomes)
+    assert all(o.latency_ms_mean is not None for o in outcomes)
+    for o, item in zip(outcomes, playlist.exercises, strict=False):
         assert o.movement_time_s is None or 0.2 < o.movement_time_s < item.exercise.rep_seconds
     stored = store.session(sid).exercises
-    assert [e.exercise_id for e in stored] == [o.exercise_id for o in stats.outcomes]
+    assert [e.exercise_id for e in stored] == [o.exercise_id for o in outcomes]
     assert [e.reps for e in stored] == counted and all(e.rom_deg is None or e.rom_deg > 5 for e in stored)
     store.close()
 
@@ -119,16 +130,16 @@ def test_pause_stops_the_timer_and_says_so(session_for):
 
     def on_frame(n):
         if n == 10:
-            runner.pause()
+            driver.controller.submit(cmd.Pause(), "test")
         if n == 40:
-            seen.append(runner.scene.hud._shown[6])
-            runner.resume()
+            seen.append(driver.scene.hud.shown.banner)
+            driver.controller.submit(cmd.Resume(), "test")
 
-    runner = session_for("upper", 'name = "p"\nlimb = "upper"\n[[exercises]]\nid = "wrist_flexion_extension"\nduration_s = 3\n',
+    driver = session_for("upper", 'name = "p"\nlimb = "upper"\n[[exercises]]\nid = "wrist_flexion_extension"\nduration_s = 3\n',
                          on_frame=on_frame)  # fmt: skip
-    stats = runner.run()
+    stats = driver.run()
     assert seen == ["Paused"]
-    assert stats.outcomes[0].duration_s == pytest.approx(3.0)
+    assert driver.controller.state().outcomes[0].duration_s == pytest.approx(3.0)
     assert stats.elapsed_s == pytest.approx(5.0, abs=0.2)  # 3 s of exercise + 2 s paused
 
 
@@ -137,27 +148,31 @@ def test_skip_from_the_keyboard_marks_the_exercise_not_completed(session_for, sh
         if n == 15:
             showbase.messenger.send("n")
 
-    runner = session_for("upper", 'name = "p"\nlimb = "upper"\n[[exercises]]\nid = "rest"\nduration_s = 3\n'
+    driver = session_for("upper", 'name = "p"\nlimb = "upper"\n[[exercises]]\nid = "rest"\nduration_s = 3\n'
                                   '[[exercises]]\nid = "fist_open_close"\nduration_s = 1\n', on_frame=on_frame)  # fmt: skip
-    stats = runner.run()
-    first = stats.outcomes[0]
+    driver.run()
+    outcomes = driver.controller.state().outcomes
+    first = outcomes[0]
     assert first.exercise_id == "rest" and not first.completed and first.reason == "skipped"
     assert first.duration_s == pytest.approx(1.0, abs=0.1)  # skipped at frame 15 of 15 fps ~ 1 s
-    assert stats.outcomes[1].completed and len(stats.outcomes) == 2
+    assert outcomes[1].completed and len(outcomes) == 2
+    assert driver.controller.changes()[0].source == "keyboard"
 
 
 def test_the_session_cap_ends_with_a_calm_reminder(session_for):
     banners = []
 
     def on_frame(n):
-        banners.append(runner.scene.hud._shown[6] if runner.scene.hud._shown else "")
+        banners.append(driver.scene.hud.shown.banner)
 
-    runner = session_for("upper", on_frame=on_frame, max_s=4.0, reminder_s=2.0)
-    stats = runner.run()
-    assert stats.ended_by == "capped" and stats.elapsed_s == pytest.approx(6.0, abs=0.2)
+    driver = session_for("upper", on_frame=on_frame, max_s=4.0, reminder_s=2.0)
+    stats = driver.run()
+    state = driver.controller.state()
+    assert state.ended_by == "capped" and stats.elapsed_s == pytest.approx(6.0, abs=0.2)
     assert banners.count(REMINDER_BANNER) >= 25  # shown for the 2 s reminder
-    last = stats.outcomes[-1]
-    assert last.reason == "capped" and not last.completed and len(stats.outcomes) == 2
+    last = state.outcomes[-1]
+    assert last.reason == "capped" and not last.completed and len(state.outcomes) == 2
+    assert (state.exercises_done, state.exercises_planned) == (2, 4)
 
 
 def test_pain_is_asked_before_and_after_on_the_hud(session_for, showbase):
@@ -165,18 +180,20 @@ def test_pain_is_asked_before_and_after_on_the_hud(session_for, showbase):
     answers = []
 
     def on_frame(n):
-        if runner.pain is not None and runner.pain.when == "after" and answers[-1:] != ["after"]:
+        pain = driver.controller.state().pain
+        if pain is not None and pain.when == "after" and answers[-1:] != ["after"]:
             keys.update({n + 1: "3", n + 3: "enter"})
             answers.append("after")
         if n in keys:
             showbase.messenger.send(keys[n])
 
     given = []
-    runner = session_for("upper", 'name = "p"\nlimb = "upper"\n[[exercises]]\nid = "rest"\nduration_s = 1\n',
-                         on_frame=on_frame, ask_pain=("before", "after"), on_pain=lambda s, w: given.append((w, s)))  # fmt: skip
-    stats = runner.run()
-    assert given == [("before", 10), ("after", 3)] and stats.pain == {"before": 10, "after": 3}
-    assert stats.outcomes[0].duration_s == pytest.approx(1.0)  # the exercise waited for the answer
+    driver = session_for("upper", 'name = "p"\nlimb = "upper"\n[[exercises]]\nid = "rest"\nduration_s = 1\n',
+                         on_frame=on_frame, ask_pain=("before", "after"))  # fmt: skip
+    driver.run(lambda a: given.append((a.when, a.score)) if isinstance(a, PainAnswered) else None)
+    state = driver.controller.state()
+    assert given == [("before", 10), ("after", 3)] and (state.pain_before, state.pain_after) == (10, 3)
+    assert state.outcomes[0].duration_s == pytest.approx(1.0)  # the exercise waited for the answer
 
 
 def test_the_lower_limb_view_sees_both_feet(showbase):

@@ -23,21 +23,31 @@ def decoded(path):
         return stream.codec_context.name, stream.codec_context.pix_fmt, frames
 
 
+def shown_at(frames, t):
+    """The mean grey level of the frame a player shows at `t` seconds: the last one stamped at or before it."""
+    return int(round(max((f for f in frames if f[0] <= t + 1e-6), key=lambda f: f[0])[1].mean()))
+
+
 def test_frames_are_placed_by_session_time_so_the_video_lasts_the_session(tmp_path):
+    import av
+
     path = tmp_path / "v.mp4"
     video = SessionVideo(path, fps=15.0)
     # A slow renderer: a frame every 0.4 s (2.5 fps) and a stall of 3 s, over a 10 s session.
     times = [0.0, 0.4, 0.8, 1.2, 4.2, 4.6, 5.0]
     for k, t in enumerate(times):
         video.add(t, np.full((180, 320, 3), 30 * k, np.uint8))
+        video.add(t + 0.01, np.full((180, 320, 3), 255, np.uint8))  # the same 1/15 s slot: the first frame keeps it
     video.close(until_s=10.0)
     codec, pix_fmt, frames = decoded(path)
     assert (codec, pix_fmt) == ("h264", "yuv420p")
-    assert len(frames) == 150 and frames[-1][0] == pytest.approx(10.0 - 1 / 15)  # 10 s at 15 fps
-    shown = {round(t, 3): int(rgb.mean().round()) for t, rgb in frames}
-    assert abs(shown[round(3 / 15 * 5, 3)] - 30 * 2) <= 2  # at 1.0 s: the frame from 0.8 s
-    assert abs(shown[round(45 / 15, 3)] - 30 * 3) <= 2  # at 3.0 s, in the stall: still the frame from 1.2 s
-    assert abs(shown[round(120 / 15, 3)] - 30 * 6) <= 2  # after the last frame: it stays to the end
+    with av.open(str(path)) as container:
+        assert container.duration / 1e6 == pytest.approx(10.0)  # as long as the session
+    assert len(frames) == len(times) + 1  # each frame encoded once, the last one again at the end
+    assert abs(shown_at(frames, 1.0) - 30 * 2) <= 2  # the frame from 0.8 s
+    assert abs(shown_at(frames, 3.0) - 30 * 3) <= 2  # in the stall: still the frame from 1.2 s
+    assert abs(shown_at(frames, 9.95) - 30 * 6) <= 2  # after the last frame: it stays to the end
+    assert video.duration_s == pytest.approx(10.0)
 
 
 def test_an_odd_frame_size_is_padded_for_h264(tmp_path):
@@ -45,7 +55,7 @@ def test_an_odd_frame_size_is_padded_for_h264(tmp_path):
     video.add(0.0, np.zeros((181, 321, 3), np.uint8))
     video.close(until_s=1.0)
     _, _, frames = decoded(tmp_path / "odd.mp4")
-    assert frames[0][1].shape == (182, 322, 3) and len(frames) == 10
+    assert frames[0][1].shape == (182, 322, 3) and frames[-1][0] == pytest.approx(0.9)
 
 
 def test_summary_json_has_no_bare_nan(tmp_path):

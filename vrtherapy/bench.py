@@ -134,8 +134,9 @@ def bench_frame(options: BenchOptions) -> dict:
     from vrtherapy.render.app import TherapyScene
     from vrtherapy.render.display import open_showbase
     from vrtherapy.render.scene_spec import load_scene
+    from vrtherapy.therapy.controller import SessionController
+    from vrtherapy.therapy.hud_view import hud_for
     from vrtherapy.therapy.playlist import load_playlist
-    from vrtherapy.therapy.session import hud_for
 
     loadPrcFileData("vrtherapy-bench", "gl-finish true\n")
     base = open_showbase("offscreen", options.size)
@@ -145,10 +146,16 @@ def bench_frame(options: BenchOptions) -> dict:
     playlist = load_playlist("demo")
     samples = _synthetic_samples(options.render_frames)
     pipeline = PosePipeline(mirror)
+    # The session's logic runs in the full frame too: a controller ticks on the samples' clock (and starts
+    # afresh when they loop).
+    sessions: list[SessionController] = []
 
     def full(i: int) -> None:
         t = (i % len(samples)) / 30.0
-        scene.show(pipeline.process(samples[i % len(samples)]), hud_for(playlist, t))
+        if t == 0.0 or not sessions:
+            sessions[:] = [SessionController(playlist, pipeline.phantom_retargeter.skeleton.names, "arm")]
+        sessions[0].tick(t)
+        scene.show(pipeline.process(samples[i % len(samples)]), hud_for(sessions[0].state()))
         base.graphicsEngine.renderFrame()
 
     def draw_only(i: int) -> None:
@@ -200,13 +207,15 @@ def _bench_latency(scene, base, playlist, mirror: MirrorSettings, options: Bench
     """Capture-to-screen delay of the webcam path with this frame loop (`bench_latency`)."""
     from vrtherapy.bench_latency import bench_latency
     from vrtherapy.bench_tracking import DEFAULT_VIDEO
-    from vrtherapy.therapy.session import hud_for
+    from vrtherapy.therapy.controller import SessionController
+    from vrtherapy.therapy.hud_view import hud_for
 
     pipeline = PosePipeline(mirror)
-    started = time.monotonic()
+    controller = SessionController(playlist, pipeline.phantom_retargeter.skeleton.names, "arm")
 
     def show(sample, now: float) -> None:
-        scene.show(pipeline.process(sample, now=now), hud_for(playlist, now - started))
+        controller.tick(now)
+        scene.show(pipeline.process(sample, now=now), hud_for(controller.state()))
         base.graphicsEngine.renderFrame()
 
     return bench_latency(show, options.tracking_video or DEFAULT_VIDEO)

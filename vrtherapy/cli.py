@@ -50,7 +50,8 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--keep-partial", action="store_true",
                       help="exit 0 even if under half of the tracked samples showed the limb")
     demo.add_argument("--phantom-only", action="store_true", help="draw only the virtual limb, not the intact one")
-    demo.add_argument("--playlist", default="demo", help="playlist name in scenes/playlists or a TOML path")
+    demo.add_argument("--playlist", help="playlist name in scenes/playlists or a TOML path (default: demo; lower "
+                                         "for a replayed leg recording)")
     demo.add_argument("--scene", help="scene TOML (default: scenes/clinic_room.toml)")
     demo.add_argument("--size", type=frame_size, default=(960, 540), help="frame size WIDTHxHEIGHT (default 960x540)")
     demo.add_argument("--fps", type=number("--fps"), default=30.0, help="target frame rate (default 30)")
@@ -61,6 +62,14 @@ def build_parser() -> argparse.ArgumentParser:
                            "video, image or folder; add ,mirrored for a selfie-view camera, ,view=top for a camera "
                            "above the table), "
                            "or headset (its hand tracking or controller, with --display xr)")
+
+    calibrate = sub.add_parser("calibrate", help="measure a patient's intact limb (rest, open hand, fist) for every session")
+    calibrate.add_argument("--patient", required=True, help="the patient's ID in the records")
+    calibrate.add_argument("--tracker", default="mediapipe:0",
+                           help="mediapipe:SOURCE (default mediapipe:0, the first camera), replay:FILE or synthetic")
+    calibrate.add_argument("--db", help="the records: an SQLite file or a postgresql:// URL (default: $VRTHERAPY_DB)")
+    calibrate.add_argument("--display", choices=("auto", "none"), default="auto",
+                           help="auto: show the steps in a window when a desktop is there (the terminal always)")
 
     record = sub.add_parser("record", help="record tracked motion to a file for replay and review")
     record.add_argument("--tracker", default="synthetic",
@@ -95,10 +104,12 @@ def build_parser() -> argparse.ArgumentParser:
     models_sub = models.add_subparsers(dest="models_command", required=True, parser_class=_Parser)
     build = models_sub.add_parser("build", help="regenerate the limb models from their parametric description")
     build.add_argument("--output", type=Path, help="folder (default: the project's models/)")
-    shots = models_sub.add_parser("screenshots", help="pictures of the limbs: open hand, fist, pointing, foot")
+    shots = models_sub.add_parser("screenshots", help="pictures of the limbs and rooms for every skin tone, "
+                                  "and a contact sheet")
     shots.add_argument("--output", type=Path, default=Path("vrtherapy-output") / "limb-screenshots",
                        help="folder for the PNG files (default: vrtherapy-output/limb-screenshots)")
-    shots.add_argument("--skin-tone", default="medium", help="porcelain, fair, medium, olive, brown, deep or #rrggbb")
+    shots.add_argument("--skin-tone", help="only this tone: porcelain, fair, medium, olive, brown, deep or #rrggbb "
+                       "(default: every preset)")
     records_cli.add_parsers(sub, _Parser)
     console_command.add_parser(sub)
 
@@ -119,6 +130,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--size", type=frame_size, default=(960, 540), help="frame size WIDTHxHEIGHT (default 960x540)")
     run.add_argument("--fps", type=number("--fps"), default=30.0, help="target frame rate (default 30)")
     run.add_argument("--skin-tone", default="medium", help="porcelain, fair, medium, olive, brown, deep or #rrggbb")
+    run.add_argument("--output", type=Path, help="folder for what demo leaves: video, key frames, contact sheet, summary")
     return parser
 
 
@@ -172,7 +184,7 @@ def _dispatch(args: argparse.Namespace) -> int:
             patient=args.patient, playlist=args.playlist, display=args.display, tracker=args.tracker,
             pain_before=args.pain_before, pain_after=args.pain_after, db=args.db, seconds=args.seconds,
             scene=args.scene, size=args.size, fps=args.fps, skin_tone=args.skin_tone,
-            rest_after_s=args.rest_after))  # fmt: skip
+            rest_after_s=args.rest_after, output=args.output))  # fmt: skip
         print("\n".join(format_report(report)))
         return 0
     if args.command == "demo":
@@ -196,6 +208,11 @@ def _dispatch(args: argparse.Namespace) -> int:
         from vrtherapy.tracking.tracking_advice import demo_usable_line
 
         print(f"vrtherapy: {demo_usable_line(summary, args.affected_side, args.keep_partial)}")
+        return 0
+    if args.command == "calibrate":
+        from vrtherapy.calibrate_command import run_calibration
+
+        run_calibration(args.patient, args.tracker, args.db, args.display)
         return 0
     if args.command == "record":
         from vrtherapy.record import record
@@ -224,7 +241,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         from vrtherapy.render.screenshots import take_screenshots
 
         try:
-            parse_skin_tone(args.skin_tone)
+            if args.skin_tone is not None:
+                parse_skin_tone(args.skin_tone)
         except ValueError as exc:
             raise VrtherapyError(f"--skin-tone: {exc}") from None
         for path in take_screenshots(args.output, args.skin_tone):

@@ -5,9 +5,10 @@ play OpenCV's `mp4v` (MPEG-4 part 2). PyAV, FFmpeg's bindings, ships libx264 ins
 system FFmpeg is needed.
 
 Frames arrive when the renderer manages them, which offscreen on a software renderer is slower than
-the video's frame rate; placing each frame by the session time it shows (repeating the one before it
-until then, and the last one to the session's end) keeps the video's clock the session's clock, so a
-20-minute session gives a 20-minute video whatever the renderer's speed.
+the video's frame rate; each frame is stamped with the session time it shows (on a 1/fps grid: a frame
+lasts until the next one, and the last one is shown again at the session's end), so the video's clock
+is the session's clock and a 20-minute session gives a 20-minute video whatever the renderer's speed.
+Each frame is encoded once (no copies to fill the gaps), so a slow renderer is not slowed further.
 """
 
 from __future__ import annotations
@@ -55,49 +56,49 @@ class SessionVideo:
         self._container = av.open(str(self.path), "w", options={"movflags": "+faststart"})
         self._stream: VideoStream | None = None
         self._last: np.ndarray | None = None
-        self.frames_written = 0
+        self._last_slot = -1  # the grid slot (pts) of the last frame encoded
 
     def _open_stream(self, height: int, width: int) -> None:
         stream = cast("VideoStream", self._container.add_stream(self._encoder, rate=Fraction(self.fps).limit_denominator(1001)))
         stream.width, stream.height = width + width % 2, height + height % 2  # yuv420p needs even sizes
         stream.pix_fmt = "yuv420p"
         if self._encoder == "libx264":
-            stream.options = {"crf": str(CRF), "preset": "veryfast"}
+            stream.options = {"crf": str(CRF), "preset": "veryfast", "bf": "0"}  # no reordering: each frame lasts to the next
         self._stream = stream
 
     def add(self, t: float, rgb: np.ndarray) -> None:
-        """The (H, W, 3) uint8 frame shown from `t` seconds into the session."""
+        """The (H, W, 3) uint8 frame shown from `t` seconds into the session (one already holding that
+        slot of the grid keeps it)."""
         if self._stream is None:
             self._open_stream(*rgb.shape[:2])
-        self._fill_until(round(t * self.fps))  # the previous frame lasts until this one's time
-        self._last = rgb.copy()
+        slot = max(0, round(t * self.fps))
+        if slot > self._last_slot:
+            self._encode(rgb, slot)
+            self._last = rgb
 
     def close(self, until_s: float | None = None) -> None:
-        """Write the last frame to `until_s` seconds (the session's end) and finish the file."""
+        """Show the last frame to `until_s` seconds (the session's end) and finish the file."""
         if self._last is not None:
-            end = self.frames_written + 1 if until_s is None else round(until_s * self.fps)
-            self._fill_until(max(end, self.frames_written + 1))
+            end = self._last_slot + 1 if until_s is None else round(until_s * self.fps)
+            if end - 1 > self._last_slot:
+                self._encode(self._last, end - 1)  # the last frame again, in the session's last slot
             assert self._stream is not None
             for packet in self._stream.encode():
                 self._container.mux(packet)
         self._container.close()
 
-    def _fill_until(self, index: int) -> None:
-        if self._last is None or self.frames_written >= index:
-            return
+    def _encode(self, rgb: np.ndarray, slot: int) -> None:
         import av
 
         assert self._stream is not None
-        rgb = self._last
         if rgb.shape[0] % 2 or rgb.shape[1] % 2:
             rgb = np.pad(rgb, ((0, rgb.shape[0] % 2), (0, rgb.shape[1] % 2), (0, 0)), mode="edge")
         frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(rgb), format="rgb24")
-        while self.frames_written < index:
-            frame.pts = self.frames_written
-            for packet in self._stream.encode(frame):
-                self._container.mux(packet)
-            self.frames_written += 1
+        frame.pts = slot
+        for packet in self._stream.encode(frame):
+            self._container.mux(packet)
+        self._last_slot = slot
 
     @property
     def duration_s(self) -> float:
-        return self.frames_written / self.fps
+        return (self._last_slot + 1) / self.fps

@@ -56,7 +56,7 @@ def _measure(size: tuple[int, int], seconds: float, runs: int) -> dict[str, Any]
     import httpx
     import uvicorn
 
-    from vrtherapy.console.command import ConsoleOptions, build_console
+    from vrtherapy.console.command import ConsoleOptions, build_console, run_web_server
     from vrtherapy.console.live import STREAM_FPS, STREAM_WIDTH
     from vrtherapy.console.station import StartRequest
     from vrtherapy.records.models import PatientProfile
@@ -76,7 +76,7 @@ def _measure(size: tuple[int, int], seconds: float, runs: int) -> dict[str, Any]
     port = sock.getsockname()[1]
     ctx, app = build_console(ConsoleOptions(port=port, db=db, size=size), say=lambda line: None, base=base)
     server = uvicorn.Server(uvicorn.Config(app, log_level="error", access_log=False, lifespan="off"))
-    threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True).start()
+    threading.Thread(target=run_web_server, args=(server, sock), daemon=True).start()
     url = f"http://127.0.0.1:{port}"
     client = httpx.Client(base_url=url, timeout=10)
     while True:
@@ -126,7 +126,12 @@ def _watch(url: str, code: str) -> list[float]:
     paired = client.post("/api/pair", json={"code": code, "name": "viewer"}, headers={"Origin": url})
     assert paired.status_code == 200, paired.text
     stop = threading.Event()
-    threading.Thread(target=lambda: (sys.stdin.readline(), stop.set()), daemon=True).start()
+
+    def wait_for_stop() -> None:
+        sys.stdin.readline()
+        stop.set()
+
+    threading.Thread(target=wait_for_stop, daemon=True).start()
     received: list[float] = []
     seq, next_state = -1, 0.0
     while not stop.is_set():

@@ -87,6 +87,14 @@ def _port(text: str) -> int:
     return int(text)
 
 
+def run_web_server(server: Any, sock: socket.socket) -> None:
+    """The web server's thread, below the session's loop (`live.THREAD_NICENESS`)."""
+    from vrtherapy.console.live import lower_this_thread
+
+    lower_this_thread()
+    server.run(sockets=[sock])
+
+
 def allowed_hosts(host: str, port: int) -> set[str] | None:
     """The Host headers the console answers to: its own local names, plus a specific address it is bound
     to; None (any) when bound to every interface, where pairing alone guards it."""
@@ -108,7 +116,7 @@ def build_console(options: ConsoleOptions, say: Callable[[str], None] = print,
     gate = PairingGate(announce=announce)
     bridge = RecordsBridge()
     log = ControlLog(options.db, bridge, say)
-    station = Station(options.db, say=say, base=base, size=options.size, log=log)
+    station = Station(options.db, say=say, base=base, size=options.size, log=log, pairing_code=lambda: gate.code)
     ctx = ConsoleContext(options.db, gate, station, say=say, records=bridge)
     return ctx, create_app(ctx, allowed_hosts(options.host, options.port))
 
@@ -129,7 +137,7 @@ def serve_console(options: ConsoleOptions, say: Callable[[str], None] = print) -
     ctx, app = build_console(options, say)
     config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off", timeout_graceful_shutdown=2)
     server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="console-web", daemon=True)
+    thread = threading.Thread(target=run_web_server, args=(server, sock), name="console-web", daemon=True)
     thread.start()
     shown = "127.0.0.1" if options.host in ("0.0.0.0", "::") else options.host
     where = "this station only" if options.host in _LOCAL else "the clinic network"

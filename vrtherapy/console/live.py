@@ -7,14 +7,16 @@
     (OpenCV releases the GIL while it works); web clients take whichever JPEG is newest. A slow viewer
     only ever skips frames.
   * State: after each frame the loop publishes an immutable `LiveState` (another attribute swap).
-  * Commands: the web thread appends to a deque; the loop applies them after the frame it just showed,
-    so each takes effect in the next frame, and logs what changed (who, what, old -> new, when).
+  * Commands: the web thread appends to a deque; after the frame it just showed, the loop hands them to the
+    session's controller (`therapy.controller`, the same commands as the keys and the headset), which
+    applies them before the next frame is posed, and logs what changed (who, what, old -> new, when).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import threading
 import time
 from collections import deque
@@ -29,13 +31,15 @@ from vrtherapy.motion.mirror_modes import MirrorMode, scope_problem
 from vrtherapy.therapy import commands as cmd
 
 if TYPE_CHECKING:
-    from vrtherapy.therapy.session import SessionRunner
+    from vrtherapy.therapy.driver import SessionDriver
 
 STREAM_WIDTH = 640
 STREAM_FPS = 15.0  #: frames a second grabbed for the live view while someone watches
 VIEWER_TIMEOUT_S = 2.0  #: no viewer asked for a frame this long: stop grabbing
 JPEG_QUALITY = 75
-ROM_EVERY_S = 0.25  #: how often the range of motion so far is recomputed
+#: The console's threads (JPEG encoder, web server) run below the session's loop: on a machine whose cores
+#: the software rasteriser keeps busy, the patient's frames come first and the live view takes what is left.
+THREAD_NICENESS = 10
 
 MIRROR_FIELDS = ("degree", "gain", "scope", "delay_ms")
 SIMPLE_COMMANDS = ("pause", "resume", "skip", "stop")
@@ -145,6 +149,7 @@ class FrameStream:
     def _encode_loop(self) -> None:
         import cv2
 
+        lower_this_thread()
         while not self._closed:
             self._wake.wait(1.0)
             self._wake.clear()
@@ -168,20 +173,23 @@ class LiveSession:
     """One session started from the console: its frames, state, commands and control log."""
 
     def __init__(self, patient_id: str, playlist: str, display: str, who: str,
-                 log: Callable[[int, ControlEvent], None] | None = None) -> None:  # fmt: skip
+                 log: Callable[[int, ControlEvent], None] | None = None,
+                 pairing_code: Callable[[], str] | None = None) -> None:  # fmt: skip
         self.who = who
         self.state = LiveState(status="starting", patient_id=patient_id, playlist=playlist, display=display)
         self.stream = FrameStream()
         self.events: list[ControlEvent] = []
+        self._unlogged: list[ControlEvent] = []
         self._log = log
         self._commands: deque[Command] = deque()
         self._texture: Any = None
         self._copy_pending = False
         self._last_grab = 0.0
         self._fps_window: deque[float] = deque(maxlen=31)
-        self._rom: tuple[float, float | None] = (0.0, None)
         self._wrong: tuple[int, float] = (0, -1e9)  # wrong-side samples so far, when the count last grew
         self.done = threading.Event()
+        self._pairing_code = pairing_code
+        self._badge: Any = None
         #: (first frame's time, latest frame's time, frames): the session's own frame rate, for the bench
         self.frame_span: tuple[float, float, int] = (0.0, 0.0, 0)
 
@@ -192,16 +200,26 @@ class LiveSession:
 
     # -- from the session's loop (main thread) ------------------------------------------------------
 
-    def started(self, runner: SessionRunner, session_id: int, display: str) -> None:
-        self.state = replace(self.state, status="running", session_id=session_id, display=display,
-                             exercise_count=len(runner.playlist.exercises))  # fmt: skip
+    def started(self, runner: SessionDriver, session_id: int, display: str) -> None:
+        if self._pairing_code is not None and display != "offscreen":  # a window is up: the code shows there too
+            from vrtherapy.console.code_badge import CodeBadge
 
-    def frame(self, runner: SessionRunner) -> None:
+            self._badge = CodeBadge(runner.scene.base, self._pairing_code)
+        self.state = replace(self.state, status="running", session_id=session_id, display=display,
+                             exercise_count=len(runner.controller.playlist.exercises))  # fmt: skip
+        if self._log is not None:
+            for event in self._unlogged:
+                self._log(session_id, event)
+        self._unlogged.clear()
+
+    def frame(self, runner: SessionDriver) -> None:
         """After each frame: read a grabbed frame, apply commands, publish the state."""
         now = time.monotonic()
         self._fps_window.append(now)
         self.frame_span = (self.frame_span[0] or now, now, self.frame_span[2] + 1)
         self._grab(runner, now)
+        if self._badge is not None:
+            self._badge.update()
         while self._commands:
             command = self._commands.popleft()
             try:
@@ -211,19 +229,23 @@ class LiveSession:
         self.state = self._snapshot(runner, now)
 
     def finished(self, message: str, failed: bool = False) -> None:
+        """The session is over (called on the loop's thread once `run_session` has returned)."""
+        if self._badge is not None:
+            self._badge.destroy()
+            self._badge = None
         self.state = replace(self.state, status="failed" if failed else "ended", stage="end", message=message,
                              pain_question="", pain_answer="", seconds_left=None)  # fmt: skip
         self.stream.close()
         self.done.set()
 
-    def _grab(self, runner: SessionRunner, now: float) -> None:
+    def _grab(self, runner: SessionDriver, now: float) -> None:
         win = runner.scene.base.win
         if self._copy_pending:  # the copy asked for after the previous frame is in RAM now
             self._copy_pending = False
             tex = self._texture
             data = tex.getRamImage()
             if data:
-                self.stream.put(runner.stats.frames, bytes(memoryview(data)), tex.getXSize(), tex.getYSize(),
+                self.stream.put(runner.frames, bytes(memoryview(data)), tex.getXSize(), tex.getYSize(),
                                 tex.getNumComponents())  # fmt: skip
         if self.stream.watched and now - self._last_grab >= self.stream.period * 0.95:
             if self._texture is None:
@@ -234,29 +256,25 @@ class LiveSession:
             self._copy_pending = True
             self._last_grab = now
 
-    def _apply(self, runner: SessionRunner, given: Command) -> None:
+    def _apply(self, runner: SessionDriver, given: Command) -> None:
         command, who = given.command, given.who
+        state = runner.controller.state()
         if isinstance(command, cmd.Pause | cmd.Resume | cmd.Skip | cmd.Stop):
-            getattr(runner, command.name)()
+            runner.controller.submit(command, f"console:{who}")
             self._record(who, command.name, "", "")
         elif isinstance(command, cmd.ChangeMirror):
-            old = runner.pipeline.mirror.mode
+            old = state.mirror
             changes = {k: v for k in MIRROR_FIELDS if (v := getattr(command, k)) is not None}
-            new = replace(old, **changes)
-            if new != old:
-                runner.set_mirror_mode(new)
+            new = replace(old, **changes)  # checked here too: a refusal is logged, never reaches the session
+            runner.controller.submit(command, f"console:{who}")
             for key in changes:
                 if getattr(old, key) != getattr(new, key):
                     self._record(who, f"mirror.{key}", str(getattr(old, key)), str(getattr(new, key)))
             if command.phantom_only is not None:
-                old_flag = not runner.pipeline.mirror.show_intact
-                runner.set_show_intact(not command.phantom_only)
-                self._record(who, "phantom_only", str(old_flag).lower(), str(command.phantom_only).lower())
-        elif isinstance(command, cmd.PainAnswer) and runner.pain is not None:
-            when = runner.pain.when
-            for key in ("backspace", *str(command.score), "enter"):
-                runner.pain_key(key)
-            self._record(who, f"pain_{when}", "", str(command.score))
+                self._record(who, "phantom_only", str(state.phantom_only).lower(), str(command.phantom_only).lower())
+        elif isinstance(command, cmd.PainAnswer) and state.pain is not None:
+            runner.controller.submit(command, f"console:{who}")
+            self._record(who, f"pain_{state.pain.when}", "", str(command.score))
 
     def _record(self, who: str, what: str, old: str, new: str) -> None:
         event = ControlEvent(datetime.now(UTC), who, what, old, new)
@@ -264,38 +282,50 @@ class LiveSession:
         session_id = self.state.session_id
         if self._log is not None and session_id is not None:
             self._log(session_id, event)
+        elif session_id is None:  # the record is made when the exercises begin (e.g. the pain before answered)
+            self._unlogged.append(event)
 
-    def _snapshot(self, runner: SessionRunner, now: float) -> LiveState:
-        timeline, pipeline, stats = runner.timeline, runner.pipeline, runner.stats
-        phase = timeline.phase or ""
-        item = timeline.item
-        counter = runner.counter
-        if now - self._rom[0] >= ROM_EVERY_S:
-            self._rom = (now, counter.summary().rom_deg if counter is not None else None)
-        recent = stats.delays_s[-30:]
+    def _snapshot(self, runner: SessionDriver, now: float) -> LiveState:
+        state = runner.controller.state()
+        phase = runner.controller.timeline.phase or ""
+        exercise = state.exercise
+        recent = runner.controller.recent_delays_s(30)
         window = self._fps_window
         fps = (len(window) - 1) / (window[-1] - window[0]) if len(window) > 1 and window[-1] > window[0] else 0.0
         wrong = runner.pipeline.rejected.get("wrong side", 0) + runner.pipeline.rejected.get("wrong limb", 0)
         if wrong != self._wrong[0]:
             self._wrong = (wrong, now)
         tracking, advice = _tracking(runner, wrong_hand=now - self._wrong[1] < 1.0)
-        mode = pipeline.mirror.mode
-        pain = runner.pain
+        mode = state.mirror
+        pain = state.pain
+        in_exercise = exercise is not None and state.phase == "exercise"
         return replace(
-            self.state, stage=runner.stage, phase=phase, paused=timeline.paused,
-            exercise=item.exercise.name if item is not None and phase == "exercise" else ("Rest" if phase == "rest" else ""),
-            exercise_index=timeline.index, seconds_left=timeline.seconds_left,
-            reps=counter.reps if counter is not None else None,
-            target_reps=item.reps if item is not None and phase == "exercise" else None,
-            rom_deg=None if self._rom[1] is None else round(self._rom[1], 1), tracking=tracking, advice=advice,
+            self.state, stage=STAGES[state.phase], phase=phase, paused=state.paused,
+            exercise=exercise.name if in_exercise and exercise is not None else ("Rest" if state.phase == "rest" else ""),
+            exercise_index=exercise.index if exercise is not None else runner.controller.timeline.index,
+            seconds_left=state.seconds_left, reps=exercise.reps if in_exercise and exercise is not None else None,
+            target_reps=exercise.target_reps if in_exercise and exercise is not None else None,
+            rom_deg=exercise.rom_deg if in_exercise and exercise is not None else None, tracking=tracking, advice=advice,
             delay_ms=round(float(np.mean(recent)) * 1000.0, 1) if recent else None, fps=round(fps, 1),
             mirror={"scope": mode.scope, "degree": mode.degree, "gain": mode.gain, "delay_ms": mode.delay_ms},
-            phantom_only=not pipeline.mirror.show_intact, pain_question=pain.when if pain is not None else "",
-            pain_answer=pain.display if pain is not None else "", frames=stats.frames,
+            phantom_only=state.phantom_only, pain_question=pain.when if pain is not None else "",
+            pain_answer=pain.display if pain is not None else "", frames=runner.frames,
         )  # fmt: skip
 
 
-def _tracking(runner: SessionRunner, wrong_hand: bool) -> tuple[str, str]:
+#: The controller's phase in the console's words.
+STAGES = {"starting": "starting", "pain_before": "pain_before", "exercise": "exercises", "rest": "exercises",
+          "reminder": "exercises", "pain_after": "pain_after", "closing": "closing", "ended": "end"}  # fmt: skip
+
+
+def lower_this_thread() -> None:
+    """Run the calling thread below the session's loop (Linux: per-thread niceness; elsewhere nothing)."""
+    if hasattr(os, "setpriority"):
+        with contextlib.suppress(OSError):
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), THREAD_NICENESS)
+
+
+def _tracking(runner: SessionDriver, wrong_hand: bool) -> tuple[str, str]:
     """The tracking state in the console's words, with one line of advice; `wrong_hand`: the tracker
     handed over the other limb within the last second."""
     tracker = runner.tracker

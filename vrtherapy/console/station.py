@@ -45,8 +45,10 @@ class Station:
     opened for the first session's display and kept."""
 
     def __init__(self, db: Path | None, say: Callable[[str], None] = print, base: Any = None,
-                 size: tuple[int, int] = (960, 540), log: Callable[[int, ControlEvent], None] | None = None) -> None:  # fmt: skip
+                 size: tuple[int, int] = (960, 540), log: Callable[[int, ControlEvent], None] | None = None,
+                 pairing_code: Callable[[], str] | None = None) -> None:  # fmt: skip
         self.db, self.say, self.base, self.size, self.log = db, say, base, size, log
+        self.pairing_code = pairing_code
         self._surface: str | None = "offscreen" if base is not None else None
         self._requests: queue.Queue[tuple[StartRequest, LiveSession] | None] = queue.Queue()
         self.live: LiveSession | None = None
@@ -61,7 +63,8 @@ class Station:
         if request.display not in DISPLAYS:
             raise VrtherapyError(f"display: choose one of {', '.join(DISPLAYS)}")
         self._check(request)
-        live = LiveSession(request.patient_id, request.playlist, request.display, request.who, self.log)
+        live = LiveSession(request.patient_id, request.playlist, request.display, request.who, self.log,
+                           self.pairing_code)  # fmt: skip
         self.live = live
         self._requests.put((request, live))
         return live

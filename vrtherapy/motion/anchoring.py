@@ -42,7 +42,10 @@ LEVELS: dict[str, _Level] = {
 
 
 def rotation_between(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """The smallest rotation taking direction a to direction b (Rodrigues)."""
+    """The smallest rotation taking direction a to direction b (Rodrigues).
+
+    Written out rather than scipy's `Rotation.align_vectors` (tens of microseconds a call): it runs every
+    frame of an anchored limb, inside the pose pipeline's 0.2 ms budget."""
     a, b = normalize(a), normalize(b)
     v = np.cross(a, b)
     c = float(a @ b)

@@ -6,15 +6,16 @@
     to the intact limb's size; a hand that keeps moving is refused rather than measured badly.
   * The neutral pose (the joint angles of the relaxed limb) is what partial and blended mirror modes
     hold the other joints at.
-Stored as one JSON file per patient and reused from session to session.
+  * The range: each digit's flexion open and in a fist (the calibrated scale, `finger_curl`), or the
+    ankle's flexion with the toes up and down.
+`vrtherapy calibrate` (`therapy/calibrate.py`) measures these and stores them with the patient's
+records; `vrtherapy run` uses the latest one.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
-from pathlib import Path
+from dataclasses import dataclass, field
 from typing import Literal
 
 import numpy as np
@@ -44,6 +45,9 @@ class Calibration:
     arm: ArmDimensions = field(default_factory=ArmDimensions)
     leg: LegDimensions = field(default_factory=LegDimensions)
     neutral_angles: tuple[tuple[float, float, float], ...] = ()  #: radians, one row per joint
+    #: arm: (open, fist) flexion per digit, thumb first, on the calibrated scale; leg: one (toes down,
+    #: toes up) pair of ankle flexion in degrees
+    flexion_range: tuple[tuple[float, float], ...] = ()
     version: int = CALIBRATION_VERSION
 
     def __post_init__(self) -> None:
@@ -60,6 +64,11 @@ class Calibration:
         joints = len(ARM_JOINTS if self.limb == "arm" else LEG_JOINTS)
         if rows and len(rows) != joints:
             raise InvalidValue("neutral_angles", f"has {len(rows)} joints; an {self.limb} has {joints}")
+        ranges = tuple(tuple(float(v) for v in pair) for pair in np.asarray(self.flexion_range, float).reshape(-1, 2))
+        object.__setattr__(self, "flexion_range", ranges)
+        wanted = 5 if self.limb == "arm" else 1
+        if ranges and len(ranges) != wanted:
+            raise InvalidValue("flexion_range", f"has {len(ranges)} ranges; an {self.limb} has {wanted}")
 
     @property
     def plane(self) -> MirrorPlane:
@@ -68,25 +77,6 @@ class Calibration:
     @property
     def dimensions(self) -> ArmDimensions | LegDimensions:
         return self.arm if self.limb == "arm" else self.leg
-
-    def save(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(asdict(self), indent=1) + "\n")
-
-    @staticmethod
-    def load(path: Path) -> Calibration:
-        """The saved calibration; ConfigError (one line naming file and field) when it is unusable."""
-        from vrtherapy.config import parse_dataclass
-
-        try:
-            data = json.loads(Path(path).read_text())
-        except FileNotFoundError:
-            raise ConfigError(f"{path}: no calibration saved for this patient yet") from None
-        except (OSError, ValueError) as exc:
-            raise ConfigError(f"{path}: not a usable calibration ({exc})") from None
-        if not isinstance(data, dict):
-            raise ConfigError(f"{path}: not a usable calibration (not a JSON object)")
-        return parse_dataclass(data, Calibration, str(path))
 
 
 #: Spread of the fingers, degrees of radial deviation at the knuckles, in a relaxed open hand.
@@ -100,7 +90,7 @@ def relaxed_arm_degrees(names: Sequence[str]) -> np.ndarray:
         "upper_arm": (-62.0, 4.0, 0.0),
         "forearm": (62.0, 0.0, 0.0),
         "wrist": (-4.0, 0.0, -80.0),
-        "thumb_metacarpal": (8.0, 12.0, 0.0),
+        "thumb_metacarpal": (-20.0, 30.0, 0.0),  # the thumb lies beside the palm on the table, not under it
         "thumb_proximal": (10.0, 0.0, 0.0),
         "thumb_distal": (12.0, 0.0, 0.0),
     }
@@ -116,15 +106,6 @@ def relaxed_leg_degrees(names: Sequence[str]) -> np.ndarray:
     angles, the foot flat on the floor."""
     table = {"thigh": (90.0, 0.0, 0.0), "shank": (90.0, 0.0, 0.0)}
     return np.array([table.get(n, (0.0, 0.0, 0.0)) for n in names])
-
-
-def sagittal_plane_from_torso(left_shoulder, right_shoulder, left_hip, right_hip, head=None) -> MirrorPlane:
-    """The midline plane of a torso: normal along the shoulders' and hips' left-to-right axis,
-    through the middle of the shoulders and hips (and the head, when seen)."""
-    ls, rs, lh, rh = (np.asarray(p, float) for p in (left_shoulder, right_shoulder, left_hip, right_hip))
-    across = (rs - ls) + (rh - lh)
-    mids = [(ls + rs) / 2, (lh + rh) / 2] + ([np.asarray(head, float)] if head is not None else [])
-    return MirrorPlane(np.mean(mids, axis=0), across)
 
 
 def sagittal_plane_from_head(head_position, head_rotation) -> MirrorPlane:

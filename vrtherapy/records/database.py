@@ -102,8 +102,9 @@ def open_engine(target: Target) -> Engine:
         _prepare_file(target)
         engine = _sqlite_engine(target.path)
     else:
-        engine = create_engine(target.url, pool_pre_ping=True, pool_size=2, max_overflow=4,
-                               connect_args={"connect_timeout": CONNECT_TIMEOUT_S, "application_name": "vrtherapy"})  # fmt: skip
+        connect_args: dict[str, object] = {"connect_timeout": CONNECT_TIMEOUT_S, "application_name": "vrtherapy"}
+        connect_args = {k: v for k, v in connect_args.items() if k not in target.url.query}  # the URL's own win
+        engine = create_engine(target.url, pool_pre_ping=True, pool_size=2, max_overflow=4, connect_args=connect_args)
     try:
         with engine.connect() as conn:
             if target.path is not None:

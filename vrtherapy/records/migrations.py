@@ -199,6 +199,19 @@ def _free_id(conn: Connection, pid: str) -> str:
     return f"{pid}-{n}"
 
 
+#: Version 4: per-patient calibrations of the intact limb (`vrtherapy calibrate`); each one a new row, the
+#: latest in use, none overwritten.
+_V4 = (
+    """CREATE TABLE calibrations (
+        id {id},
+        patient_id TEXT NOT NULL REFERENCES patients (patient_id) ON UPDATE CASCADE,
+        limb TEXT NOT NULL CHECK (limb IN ('upper', 'lower')),
+        at TEXT NOT NULL,
+        station TEXT NOT NULL,
+        data TEXT NOT NULL
+    )""",
+)
+
 #: In order: MIGRATIONS[0] creates version 1 from an empty database, MIGRATIONS[1] takes 1 to 2, ...
-MIGRATIONS: tuple[Migration, ...] = (_statements(*_V1), _statements(*_V2), _v3)
+MIGRATIONS: tuple[Migration, ...] = (_statements(*_V1), _statements(*_V2), _v3, _statements(*_V4))
 SCHEMA_VERSION = len(MIGRATIONS)

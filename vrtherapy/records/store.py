@@ -5,8 +5,8 @@ Every call validates all of its values first, then writes in one transaction tha
 the call returns, so a crash (even SIGKILL) loses nothing already recorded, and a refused call writes
 nothing. Corrections never overwrite silently: each changed field gets an audit row (who, when, old
 and new value, why) in the same transaction. Patient IDs are case-insensitive (x5 is X5). The store
-may be used from any thread. This module holds the patient calls; sessions and the pain diary are in
-`store_sessions` and `store_pain`.
+may be used from any thread. This module holds the patient calls; sessions, the pain diary and the
+intact limb's calibrations are in `store_sessions`, `store_pain` and `store_calibration`.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from vrtherapy.records.checks import FieldError, FieldErrors, check_patient_id, 
 from vrtherapy.records.database import default_db, open_engine, resolve
 from vrtherapy.records.models import ExerciseResult, PatientProfile
 from vrtherapy.records.store_base import canonical_id, check_type, iso, parse_time, write_audit
+from vrtherapy.records.store_calibration import CalibrationRecords
 from vrtherapy.records.store_pain import PainRecords
 from vrtherapy.records.store_sessions import SessionRecords
 
@@ -42,8 +43,16 @@ def default_db_path() -> Path:
     return Path(default_db())
 
 
-class RecordStore(PainRecords, SessionRecords):
-    """One open records database. Use `RecordStore.open(db)`, ideally as a context manager."""
+class RecordStore(PainRecords, SessionRecords, CalibrationRecords):
+    """One open records database. Use `RecordStore.open(db)`, ideally as a context manager.
+
+    Patients: add_patient, patient, patients, search_patients, profile_errors (a form, field by field),
+    update_patient, archive_patient, restore_patient. Sessions: start_session, add_exercise,
+    finish_session, session, sessions, record_session_event, session_events. Pain diary: add_pain,
+    pain_entry, pain_entries, edit_pain, void_pain, add_session_rating. Calibration: see
+    `store_calibration`. The trail: audit_trail. Refusals raise `FieldError` (its `field` names the value
+    at fault) or `FieldErrors` (a form's).
+    """
 
     @classmethod
     def open(cls, db: str | Path | None = None, *, station: str | None = None) -> RecordStore:

@@ -100,3 +100,13 @@ session_events = Table(
     Column("kind", Text, nullable=False),
     Column("detail", Text, nullable=False),
 )  # fmt: skip
+
+calibrations = Table(
+    "calibrations", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("patient_id", Text, ForeignKey("patients.patient_id"), nullable=False),
+    Column("limb", Text, nullable=False),
+    Column("at", Text, nullable=False),
+    Column("station", Text, nullable=False),
+    Column("data", Text, nullable=False),
+)  # fmt: skip

@@ -146,20 +146,40 @@ class SessionController:
         self._t, self._now = now - self._t0, now
         if first:
             self._begin(now, actions)
+        self._run_commands(now, actions)
+        self._tracking = tracking = tracking or TrackingInput()
+        self._take_movement(tracking)
+        if not self.over:
+            self._advance(now, actions)
+        self._publish()
+        return actions
+
+    def _publish(self) -> None:
+        with self._lock:
+            self._state = self._snapshot(self._state.version + 1)
+            self._lock.notify_all()
+
+    def apply_commands(self, now: float) -> list[Action]:
+        """Apply the commands queued so far (also done by `tick`): a driver calls this before it poses the
+        limbs, so a command given after one frame shows in the very next one."""
+        actions: list[Action] = []
+        if self._t0 is not None and not self.over and self._queue:
+            self._t, self._now = now - self._t0, now
+            self._run_commands(now, actions)
+            self._publish()
+        return actions
+
+    def _run_commands(self, now: float, actions: list[Action]) -> None:
         with self._lock:
             pending = list(self._queue)
             self._queue.clear()
         for command, source, submitted in pending:
             result, detail = self._apply(command, now, actions)
             self._log_command(AppliedCommand(command, source, submitted, self._wall(), round(self._t, 3), result, detail))
-        self._tracking = tracking = tracking or TrackingInput()
-        self._take_movement(tracking)
-        if not self.over:
-            self._advance(now, actions)
-        with self._lock:
-            self._state = self._snapshot(self._state.version + 1)
-            self._lock.notify_all()
-        return actions
+
+    def recent_delays_s(self, n: int) -> tuple[float, ...]:
+        """The capture-to-display delays of the last `n` movements shown."""
+        return tuple(self._delays[-n:])
 
     def _log_command(self, entry: AppliedCommand) -> None:
         with self._lock:

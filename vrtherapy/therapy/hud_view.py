@@ -6,8 +6,6 @@ say the same thing, and a test can read exactly what a phase shows.
 
 from __future__ import annotations
 
-from typing import Any
-
 from vrtherapy.render.hud_state import HudState
 from vrtherapy.therapy.pain import PAIN_HINT, PAIN_SCALE
 from vrtherapy.therapy.session_state import SessionState
@@ -25,21 +23,21 @@ def hud_for(state: SessionState) -> HudState:
         title = "Before we start" if state.pain.when == "before" else "Before you finish"
         return HudState(title=title, progress=progress, notice=notice, banner=state.pain.question,
                         banner_detail=f"{PAIN_SCALE}\n{PAIN_HINT} {SKIP_QUESTION_HINT}", answer=state.pain.display)  # fmt: skip
-    paused: dict[str, Any] = {"banner": "Paused", "banner_detail": PAUSED_DETAIL} if state.paused else {}
+    banner, detail = ("Paused", PAUSED_DETAIL) if state.paused else ("", "")
     exercise = state.exercise
     if state.phase == "exercise" and exercise is not None:
         if exercise.target_reps is not None:
             return HudState(title=exercise.name, instruction=exercise.instruction,
                             counter=f"{exercise.reps or 0} / {exercise.target_reps}", counter_label="repetitions",
-                            progress=progress, notice=notice, **paused)  # fmt: skip
+                            progress=progress, notice=notice, banner=banner, banner_detail=detail)  # fmt: skip
         label = "" if exercise.reps is None else f"{exercise.reps} done"
         return HudState(title=exercise.name, instruction=exercise.instruction, seconds_left=state.seconds_left,
-                        counter_label=label, progress=progress, notice=notice, **paused)  # fmt: skip
+                        counter_label=label, progress=progress, notice=notice, banner=banner, banner_detail=detail)  # fmt: skip
     if state.phase == "rest":
         following = f" Next: {state.next_exercise}." if state.next_exercise is not None else ""
         return HudState(title="Rest", instruction=f"Let the limb rest and breathe slowly.{following}",
                         seconds_left=state.seconds_left, counter_label="rest", progress=progress, notice=notice,
-                        **paused)  # fmt: skip
+                        banner=banner, banner_detail=detail)  # fmt: skip
     if state.phase == "reminder":
         return HudState(title=REMINDER_TITLE, progress=1.0, notice=notice, banner=REMINDER_BANNER,
                         banner_detail=REMINDER_DETAIL)  # fmt: skip

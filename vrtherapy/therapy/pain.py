@@ -21,7 +21,7 @@ PainWhen = Literal["before", "after"]
 
 PAIN_QUESTION = "How strong is your phantom pain right now?"
 #: For a patient whose limb is there (after a stroke) or whose condition is not known: no "phantom".
-LIMB_PAIN_QUESTION = "How strong is your pain right now?"
+LIMB_PAIN_QUESTION = "How strong is the pain in your affected arm or leg right now?"
 PAIN_SCALE = "0 = no pain, 10 = worst imaginable"
 PAIN_HINT = "Press a number (1 then 0 for 10), then Enter."
 PAIN_MIN, PAIN_MAX = 0, 10
@@ -29,16 +29,10 @@ PAIN_MIN, PAIN_MAX = 0, 10
 PAIN_KEYS: tuple[str, ...] = tuple(str(d) for d in range(10)) + ("enter", "backspace", "arrow_up", "arrow_down")
 
 
-#: Amputation levels (as the patient records name them): the pain asked about is phantom pain.
-AMPUTATION_LEVELS = ("hand", "transradial", "wrist", "elbow", "transhumeral", "shoulder",
-                     "foot", "transtibial", "knee", "transfemoral", "hip")  # fmt: skip
-
-
 def pain_question(condition: str | None) -> str:
-    """The question's wording for a patient's condition or amputation level: "phantom" pain only after an
-    amputation; limb-neutral after a stroke, or when the condition is not known."""
-    text = (condition or "").strip().lower()
-    return PAIN_QUESTION if "amput" in text or text in AMPUTATION_LEVELS else LIMB_PAIN_QUESTION
+    """The question's wording for a patient's condition (the records' `condition`): "phantom" pain only
+    after an amputation; limb-neutral after a stroke, or when the condition is not known."""
+    return PAIN_QUESTION if condition is not None and "amput" in condition.lower() else LIMB_PAIN_QUESTION
 
 
 def check_pain(value: object, what: str = "pain") -> int:

@@ -4,43 +4,47 @@ The patient's profile (records store) says which limb is treated and which side 
 intact limb is tracked and mirrored onto the affected side. The session is recorded step by step,
 each step committed before the next begins, so a crash or a pulled plug loses nothing already done:
 
-    start_session -> pain before -> each exercise as it finishes -> pain after -> finish_session
+    start_session (when the exercises begin) -> pain before -> each exercise as it finishes
+    -> pain after -> finish_session (completed, capped, stopped or crashed)
 
 Everything that can be checked is checked before anything is recorded (patient, playlist, its limb
-against the patient's, scene, pain scores, tracker). Pain ratings given on the command line are
-recorded as given; without them the patient is asked on the HUD in a window or headset, and not at
-all offscreen (nobody is there to answer), which is said in one line.
+against the patient's, scene, pain scores, tracker, display, headset), and the session itself is only
+recorded when its exercises begin: a refused run, or a patient who leaves at the first question,
+leaves the records as they were. Pain ratings given on the command line are recorded as given;
+without them the patient is asked on the HUD in a window or headset (worded for their condition: no
+"phantom" pain after a stroke), and not at all offscreen, which is said in one line. SIGTERM and
+Ctrl-C end the session as stopped, with the exercise under way recorded (`orchestrate`).
 """
 
 from __future__ import annotations
 
-import time
+import contextlib
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from vrtherapy.errors import VrtherapyError
 from vrtherapy.limbs.appearance import Appearance
-from vrtherapy.motion.leg_skeleton import LegDimensions
-from vrtherapy.motion.pipeline import MirrorSettings, PosePipeline
-from vrtherapy.motion.skeleton import ArmDimensions
 from vrtherapy.motion.tracking_loss import LossSettings
-from vrtherapy.render.display import surface_for
+from vrtherapy.records.models import SessionEnd
 from vrtherapy.render.scene_spec import load_scene
-from vrtherapy.therapy.pain import PainWhen, check_pain
-from vrtherapy.therapy.playlist import Playlist, load_playlist
-from vrtherapy.therapy.session import ExerciseOutcome, SessionRunner
-from vrtherapy.therapy.setup import (
-    build_skeletons,
-    dimensions_for,
-    limb_kind,
-    patient_script,
-    pick_display,
-    prepare_motion,
+from vrtherapy.therapy.calibrate import session_calibration
+from vrtherapy.therapy.driver import SessionDriver
+from vrtherapy.therapy.orchestrate import run_plan
+from vrtherapy.therapy.pain import PainWhen, check_pain, pain_question
+from vrtherapy.therapy.playlist import load_playlist
+from vrtherapy.therapy.session_plan import SessionPlan
+from vrtherapy.therapy.session_state import (
+    Action,
+    BeginSession,
+    ExerciseFinished,
+    ExerciseOutcome,
+    PainAnswered,
+    SessionState,
 )
-from vrtherapy.tracking.base import SampleSource, ThreadedTracker
-from vrtherapy.tracking.sample import LimbKind, Side, other_side
+from vrtherapy.therapy.setup import dimensions_for, limb_kind
+from vrtherapy.tracking.sample import other_side
 
 #: Seconds "Well done" stays on screen at the end of an interactive session.
 CLOSING_S = 3.0
@@ -64,34 +68,79 @@ class RunOptions:
     tracker_rate_hz: float = 30.0
     #: Seconds a limb out of view holds its last pose before easing to rest (`motion.tracking_loss`).
     rest_after_s: float = LossSettings().hold_s
+    #: Where to leave what `demo` leaves (video, key frames, contact sheet, summary.json) for review.
+    output: Path | None = None
 
 
 @dataclass(frozen=True)
 class RunReport:
-    session_id: int
-    status: str  #: as recorded: completed, stopped, crashed
-    ended_by: str  #: completed, capped, stopped
+    session_id: int | None  #: None: the patient left before the session began (nothing recorded)
+    status: str  #: as recorded: completed, capped, stopped, crashed; "not started"
+    ended_by: str  #: completed, capped, stopped, left
     display: str
     outcomes: tuple[ExerciseOutcome, ...]
     pain: dict[str, int]
-    db_path: Path
+    db_path: str  #: where the session is recorded (a file, or a database address)
     tracker_error: str | None
+    exercises_planned: int
 
 
 class SessionObserver(Protocol):
-    """Someone following the session from elsewhere (the therapist's console): told when it starts, called
-    after every frame on the loop's thread, and able to answer the pain questions (so they are asked even
-    offscreen)."""
+    """Someone following the session from elsewhere (the therapist's console): told when it starts (its
+    record exists), called after every frame on the loop's thread, and able to answer the pain questions
+    (so they are asked even offscreen)."""
 
-    def started(self, runner: SessionRunner, session_id: int, display: str) -> None: ...
+    def started(self, driver: SessionDriver, session_id: int, display: str) -> None: ...
 
-    def frame(self, runner: SessionRunner) -> None: ...
+    def frame(self, driver: SessionDriver) -> None: ...
+
+
+class SessionRecorder:
+    """The controller's actions -> the records store, each committed before the session goes on."""
+
+    def __init__(self, store: Any, patient_id: str, playlist: str, planned: int, pain_before: int | None) -> None:
+        self.store, self.patient_id, self.playlist, self.planned = store, patient_id, playlist, planned
+        self.pain_before = pain_before
+        self.display = ""
+        self.session_id: int | None = None
+        self.on_start: Callable[[int], None] | None = None
+
+    def __call__(self, action: Action) -> None:
+        if isinstance(action, BeginSession):
+            self.session_id = self.store.start_session(self.patient_id, self.playlist, self.display,
+                                                       exercises_planned=self.planned)  # fmt: skip
+            if self.pain_before is not None:
+                self.pain(self.pain_before, "before")
+            if self.on_start is not None:
+                self.on_start(self.session_id)
+        elif isinstance(action, ExerciseFinished) and self.session_id is not None:
+            from vrtherapy.records.store import ExerciseResult
+
+            o = action.outcome
+            self.store.add_exercise(self.session_id, ExerciseResult(
+                o.exercise_id, o.started_at, o.duration_s, o.completed, o.reps, o.target_reps, o.rom_deg,
+                o.movement_time_s, o.latency_ms_mean, o.latency_ms_p95))  # fmt: skip
+        elif isinstance(action, PainAnswered):
+            self.pain(action.score, action.when)
+
+    def pain(self, score: int, when: PainWhen) -> None:
+        if self.session_id is not None:
+            self.store.add_pain(self.patient_id, score, when, session_id=self.session_id)
+
+    def event(self, kind: str, detail: dict[str, object]) -> None:
+        """Something that happened in the session (e.g. the headset lost and found again), in its record."""
+        if self.session_id is not None:
+            self.store.record_session_event(self.session_id, kind, detail)
+
+    def finish(self, status: SessionEnd) -> None:
+        if self.session_id is not None:
+            self.store.finish_session(self.session_id, None, status)
 
 
 def run_session(options: RunOptions, say=print, base=None, observer: SessionObserver | None = None) -> RunReport:
     """Run and record one session. `base`: an open ShowBase to draw in (tests, the console's station); by
-    default one is opened on the chosen display and closed at the end."""
-    from vrtherapy.records.store import ExerciseResult, RecordStore
+    default one is opened on the chosen display and closed at the end. `observer`: the console following it."""
+    from vrtherapy.records.store import RecordStore
 
     for name, value in (("--pain-before", options.pain_before), ("--pain-after", options.pain_after)):
         if value is not None:
@@ -101,7 +150,7 @@ def run_session(options: RunOptions, say=print, base=None, observer: SessionObse
                 raise VrtherapyError(str(exc)) from None
     playlist = load_playlist(options.playlist)
     scene_spec = load_scene(options.scene)
-    appearance = Appearance.from_tone(options.skin_tone)
+    Appearance.from_tone(options.skin_tone)
     store = RecordStore.open(options.db)
     try:
         profile = store.patient(options.patient)
@@ -114,128 +163,67 @@ def run_session(options: RunOptions, say=print, base=None, observer: SessionObse
         dims, unused = dimensions_for(limb, profile.measurements)
         if unused:
             say(f"vrtherapy: measurements not used for the {limb} model: {', '.join(unused)}")
-        runner_box: list[SessionRunner] = []
-        if options.tracker == "headset" and limb != "arm":
-            raise VrtherapyError("--tracker headset: the headset tracks hands; a leg session needs a camera (mediapipe:0)")
-        source = None if options.tracker == "headset" else _open_tracker(options, intact, limb, playlist, dims, runner_box)
-        for note in getattr(source, "notes", ()):  # a recording whose last sample was cut off
-            say(f"vrtherapy: {note}")
-        choice = pick_display(options.display, say)
-        # In the headset, Panda3D still opens the desktop mirror window (or an offscreen buffer).
-        surface = surface_for(choice.mode)
-        prepare_motion(say)
-        own_base = base is None
-        if own_base:
-            from vrtherapy.render.display import open_showbase
+        dims, neutral_deg = session_calibration(store, profile.patient_id, profile.limb, intact, dims, say)
+        given: dict[PainWhen, int | None] = {"before": options.pain_before, "after": options.pain_after}
+        plan = SessionPlan(
+            playlist, scene_spec, options.skin_tone, limb, affected, dims, display=options.display,
+            tracker=options.tracker, tracker_rate_hz=options.tracker_rate_hz, fps=options.fps, size=options.size,
+            neutral_deg=neutral_deg,
+            rest_after_s=options.rest_after_s, max_s=options.seconds,
+            ask_pain=tuple(w for w, v in given.items() if v is None),
+            pain_question=pain_question(profile.condition), closing_s=CLOSING_S,
+            output=options.output, capture_everywhere=options.output is not None,
+            answered_elsewhere=observer is not None)  # fmt: skip
+        recorder = SessionRecorder(store, profile.patient_id, playlist.name, len(playlist.exercises), options.pain_before)
 
-            base = open_showbase(surface, options.size)
-        from vrtherapy.render.app import TherapyScene
+        def ready(driver: SessionDriver, shown: str, headset: Any) -> None:
+            recorder.display = shown
+            if headset is not None:  # a headset lost, reconnected or given up mid-session is in the record
+                headset.outcome.on_event = recorder.event
+            if observer is not None:
+                recorder.on_start = lambda session_id: observer.started(driver, session_id, shown)
+            if shown == "offscreen" and observer is None and None in given.values():
+                missing = " and ".join(f"--pain-{w} N" for w, v in given.items() if v is None)
+                say(f"vrtherapy: offscreen, so nobody is asked about pain; pass {missing} to record it")
+            planned = f"{playlist.planned_s / 60:.0f} min" if playlist.planned_s >= 90 else f"{playlist.planned_s:.0f} s"
+            say(f"vrtherapy: session for {profile.patient_id}: {playlist.name!r}, about {planned} on the {shown} "
+                f"display (virtual {affected} {limb} mirrors the {intact} {limb})")  # fmt: skip
 
-        scene = TherapyScene(base, scene_spec, build_skeletons(limb, affected, dims), appearance)
-        headset = None
-        if choice.mode == "xr":  # the headset, or one line saying why the desktop is used instead
-            from vrtherapy.xr.headset_driver import open_headset_display
-
-            # The headset's own hand tracking and controllers drive an arm; a leg session is tracked by
-            # the chosen tracker and only seen in the headset.
-            hand_dims = dims if isinstance(dims, ArmDimensions) else ArmDimensions()
-            headset, note = open_headset_display(base, scene, scene.eye, options.display, intact, hand_dims, surface,
-                                                 say)  # fmt: skip
-            if headset is None:
-                say(f"vrtherapy: {note}")
-        pipeline = PosePipeline(MirrorSettings(intact_side=intact, show_intact=True), dims, limb=limb,
-                                loss=LossSettings(hold_s=options.rest_after_s))  # fmt: skip
-        shown = "xr" if headset is not None else surface
-        interactive = shown != "offscreen" or observer is not None  # the console answers offscreen
-        given = {"before": options.pain_before, "after": options.pain_after}
-        ask: tuple[PainWhen, ...] = tuple(w for w in ("before", "after") if given[w] is None and interactive)  # type: ignore[misc]
-        if not interactive and None in given.values():
-            missing = " and ".join(f"--pain-{w} N" for w, v in given.items() if v is None)
-            say(f"vrtherapy: offscreen, so nobody is asked about pain; pass {missing} to record it")
-
-        session_id = store.start_session(profile.patient_id, playlist.name, shown)
-        if options.pain_before is not None:
-            store.add_pain(profile.patient_id, options.pain_before, "before", session_id=session_id)
-
-        def record_exercise(outcome: ExerciseOutcome) -> None:
-            store.add_exercise(session_id, ExerciseResult(
-                outcome.exercise_id, outcome.started_at, outcome.duration_s, outcome.completed, outcome.reps,
-                outcome.target_reps, outcome.rom_deg, outcome.movement_time_s, outcome.latency_ms_mean,
-                outcome.latency_ms_p95))  # fmt: skip
-
-        def record_pain(score: int, when: PainWhen) -> None:
-            store.add_pain(profile.patient_id, score, when, session_id=session_id)
-
-        if source is None and headset is None:
-            raise VrtherapyError("--tracker headset: the headset is not in use (see --display)")
-        tracker = headset.headset.tracker if source is None else ThreadedTracker(source)  # the headset's hand or controller
-        runner = SessionRunner(scene, tracker, pipeline, playlist, fps=options.fps, max_s=options.seconds,
-                               ask_pain=ask, on_exercise=record_exercise, on_pain=record_pain,
-                               closing_s=CLOSING_S if shown != "offscreen" else 0.0,
-                               sleep=headset.pace if headset is not None else time.sleep,
-                               on_frame=observer.frame if observer is not None else None)  # fmt: skip
-        runner_box.append(runner)
-        if headset is not None:
-            from vrtherapy.xr.headset_driver import connect_runner
-
-            connect_runner(headset, runner)  # headset off pauses; controller buttons command the session
-            # A headset lost, reconnected or given up mid-session is logged in the session record.
-            headset.outcome.on_event = lambda kind, detail: store.record_session_event(session_id, kind, detail)
-        planned = f"{playlist.planned_s / 60:.0f} min" if playlist.planned_s >= 90 else f"{playlist.planned_s:.0f} s"
-        say(f"vrtherapy: session {session_id} for {profile.patient_id}: {playlist.name!r}, about "
-            f"{planned} on the {shown} display (virtual {affected} {limb} mirrors "
-            f"the {intact} {limb})")  # fmt: skip
-        if observer is not None:
-            observer.started(runner, session_id, shown)
-        tracker.start()
         try:
-            stats = runner.run()
+            result = run_plan(plan, say, on_action=recorder, on_ready=ready, base=base,
+                              on_frame=observer.frame if observer is not None else None)  # fmt: skip
         except BaseException:
-            store.finish_session(session_id, datetime.now(), "crashed")
+            with contextlib.suppress(Exception):  # the records failing too (disk full): the first error is the one to tell
+                recorder.finish("crashed")
             raise
-        finally:
-            tracker.stop()
-            if headset is not None:
-                headset.finish()
+        state = result.state
         if options.pain_after is not None:
-            record_pain(options.pain_after, "after")
-        if stats.tracker_error is not None:
-            status = "crashed"
-            say(f"vrtherapy: tracking failed during the session ({stats.tracker_error})")
+            recorder.pain(options.pain_after, "after")
+        status: str = "not started"
+        if recorder.session_id is None:
+            say("vrtherapy: the patient left before the session began; nothing was recorded")
         else:
-            status = "stopped" if stats.ended_by == "stopped" else "completed"
-        store.finish_session(session_id, datetime.now(), status)
-        scene.destroy()
-        if own_base:
-            base.destroy()
-        pain = dict(stats.pain)
-        pain.update({w: v for w, v in given.items() if v is not None})
-        return RunReport(session_id, status, stats.ended_by or "completed", shown, tuple(stats.outcomes), pain,
-                         store.path, stats.tracker_error)  # fmt: skip
+            ending = _status(state, result.stats.tracker_error, say)
+            recorder.finish(ending)
+            status = ending
+        return RunReport(recorder.session_id, status, state.ended_by or "stopped", result.shown, state.outcomes,
+                         _pain(state, given if recorder.session_id is not None else {}), store.path,
+                         result.stats.tracker_error, len(playlist.exercises))  # fmt: skip
     finally:
         store.close()
 
 
-def _open_tracker(options: RunOptions, intact: Side, limb: LimbKind, playlist: Playlist, dims: ArmDimensions | LegDimensions,
-                  runner_box: list[SessionRunner]) -> SampleSource:  # fmt: skip
-    """The tracker's source, opened before the display so a bad one costs nothing to find out. The
-    synthetic patient follows the session's own clock (it waits while a question is asked or the
-    session is paused, as a person would)."""
-    from vrtherapy.therapy.tracker_factory import open_source, parse_tracker_spec
+def _status(state: SessionState, tracker_error: str | None, say) -> SessionEnd:
+    if tracker_error is not None:
+        say(f"vrtherapy: tracking failed during the session ({tracker_error})")
+        return "crashed"
+    return "completed" if state.ended_by == "completed" else "capped" if state.ended_by == "capped" else "stopped"
 
-    if parse_tracker_spec(options.tracker).kind != "synthetic":
-        return open_source(options.tracker, intact, limb, dims=dims if limb == "arm" else None,
-                           rate_hz=options.tracker_rate_hz)  # fmt: skip
-    from vrtherapy.therapy import synthetic_patient as synthetic
 
-    schedule = synthetic.build_schedule(patient_script(playlist))
-    motion = (synthetic.SyntheticArmMotion(intact, schedule, dims) if limb == "arm"
-              else synthetic.SyntheticLegMotion(intact, schedule, dims))  # fmt: skip
-
-    def motion_time() -> float:
-        return runner_box[0].program_time if runner_box else 0.0
-
-    return synthetic.SyntheticSource(motion, options.tracker_rate_hz, motion_time=motion_time)
+def _pain(state: SessionState, given: dict[PainWhen, int | None]) -> dict[str, int]:
+    pain = {w: v for w, v in (("before", state.pain_before), ("after", state.pain_after)) if v is not None}
+    pain.update({w: v for w, v in given.items() if v is not None})
+    return pain
 
 
 def format_report(report: RunReport) -> list[str]:
@@ -246,7 +234,12 @@ def format_report(report: RunReport) -> list[str]:
         rom = "" if o.rom_deg is None else f", range {o.rom_deg:.0f}°"
         status = "done" if o.completed else o.reason.replace("_", " ")
         lines.append(f"  {o.index + 1:2d}. {o.exercise_id}: {o.duration_s:.0f} s{reps}{rom} ({status})")
+    if report.session_id is None:
+        lines.append(f"vrtherapy: no session recorded (the patient left before it began); {report.db_path} unchanged")
+        return lines
     pain = ", ".join(f"pain {w} {v}" for w, v in sorted(report.pain.items(), reverse=True))
-    lines.append(f"vrtherapy: session {report.session_id} {report.status} ({report.ended_by})"
-                 f"{'; ' + pain if pain else ''}; recorded in {report.db_path}")  # fmt: skip
+    done = sum(o.completed for o in report.outcomes)
+    lines.append(f"vrtherapy: session {report.session_id} {report.status} ({report.ended_by}), {done} of "
+                 f"{report.exercises_planned} exercises done{'; ' + pain if pain else ''}; "
+                 f"recorded in {report.db_path}")  # fmt: skip
     return lines

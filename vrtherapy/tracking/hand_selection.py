@@ -10,8 +10,9 @@ The rule, in order:
   3. If a body pose that supports the hands is in view (`pose_supports`: both shoulders seen, a
      shoulder span of human size and wider than the hand; a "body" MediaPipe Pose finds inside a
      close-up of a hand is none of these), the patient's wrist for that side picks the hand whose wrist
-     is nearest it; a hand farther than `MAX_WRIST_GAP` from the patient's wrist belongs to someone
-     else (a therapist reaching in) and is ignored, even if it is the only one.
+     is nearest it; a hand farther than `MAX_WRIST_GAP` (or `WRIST_GAP_PER_HAND` of its own size) from
+     the patient's wrist belongs to someone else (a therapist reaching in) and is ignored, even if it
+     is the only one.
   4. Without a supporting pose, the hand nearest the one followed in the previous frame is kept (no
      swapping between two hands from frame to frame); with no previous hand, the largest one in the
      image (the nearest the camera, which is the patient sitting in front of it).
@@ -30,8 +31,11 @@ from vrtherapy.tracking.sample import Side
 #: Pose landmark index of each side's wrist (MediaPipe Pose, person's own sides on ordinary images).
 POSE_WRIST = {"left": 15, "right": 16}
 POSE_SHOULDERS = (11, 12)
-#: Beyond this distance from the patient's wrist (fraction of the image), a hand is someone else's.
+#: Beyond this distance from the patient's wrist (fraction of the image), a hand is someone else's ...
 MAX_WRIST_GAP = 0.12
+#: ... or beyond this many times the hand's own image extent, if more: Pose's wrist estimate errs in
+#: proportion to how large the hand is in the image (a fist raised close to a phone camera).
+WRIST_GAP_PER_HAND = 0.75
 #: Pose landmarks below this visibility are treated as not seen.
 MIN_VISIBILITY = 0.5
 #: A body's shoulder width (MediaPipe's metric world landmarks), metres: outside it the pose is not a body.
@@ -107,7 +111,7 @@ def select_hand(hands: tuple[HandObservation, ...], side: Side, pose: PoseObserv
     gaps = wrist_gaps(candidates, side, pose)
     if gaps is not None:
         best = int(np.argmin(gaps))
-        return candidates[best] if gaps[best] <= MAX_WRIST_GAP else None
+        return candidates[best] if gaps[best] <= allowed_gap(candidates[best]) else None
     if previous_wrist is not None:
         wrists = np.array([h.image_points[0, :2] for h in candidates])
         return candidates[int(np.argmin(np.linalg.norm(wrists - previous_wrist, axis=1)))]
@@ -153,4 +157,9 @@ class HandSelector:
 def pose_holding(hand: HandObservation, pose: PoseObservation | None) -> PoseObservation | None:
     """`pose` if it is a supporting body whose wrist on the hand's side is at this hand; else None."""
     gaps = wrist_gaps((hand,), hand.side, pose)
-    return pose if gaps is not None and gaps[0] <= MAX_WRIST_GAP else None
+    return pose if gaps is not None and gaps[0] <= allowed_gap(hand) else None
+
+
+def allowed_gap(hand: HandObservation) -> float:
+    """How far the hand's wrist may be from the pose's wrist and still be the patient's."""
+    return max(MAX_WRIST_GAP, WRIST_GAP_PER_HAND * hand_extent(hand))

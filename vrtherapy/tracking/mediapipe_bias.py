@@ -29,6 +29,7 @@ hand tracking, which does not have this bias) are not touched.
 from __future__ import annotations
 
 import numpy as np
+from scipy.spatial.transform import Rotation
 
 #: Digit chains in MediaPipe's 21-landmark order: wrist, then base, middle, end joint and tip.
 CHAINS = np.array([[0, 1, 2, 3, 4], [0, 5, 6, 7, 8], [0, 9, 10, 11, 12], [0, 13, 14, 15, 16], [0, 17, 18, 19, 20]])
@@ -40,24 +41,53 @@ DEPTH_GAIN = 1.0
 #: Bends up to this read right (a straight finger's landmark noise, a relaxed finger's slight bend);
 #: beyond it, the gain applies to the excess.
 UNBIASED_BELOW_DEG = 15.0
+#: Thumb and index tips this close across the image (palm lengths: wrist to middle knuckle), and this
+#: close in 3D, touch (`close_pinch`).
+PINCH_IMAGE_GAP, PINCH_MAX_GAP = 0.3, 1.0
 #: No corrected bend goes past this (a finger joint's bend never exceeds about 110 degrees).
 MAX_BEND_DEG = 115.0
 
 
 def _axis_angle_matrices(axis: np.ndarray, angle: np.ndarray) -> np.ndarray:
-    """(..., 3) unit axes and (...) angles -> (..., 3, 3) rotation matrices (Rodrigues)."""
-    x, y, z = axis[..., 0], axis[..., 1], axis[..., 2]
-    c, s = np.cos(angle), np.sin(angle)
-    t = 1.0 - c
-    m = np.empty(angle.shape + (3, 3))
-    m[..., 0, 0], m[..., 0, 1], m[..., 0, 2] = c + x * x * t, x * y * t - z * s, x * z * t + y * s
-    m[..., 1, 0], m[..., 1, 1], m[..., 1, 2] = y * x * t + z * s, c + y * y * t, y * z * t - x * s
-    m[..., 2, 0], m[..., 2, 1], m[..., 2, 2] = z * x * t - y * s, z * y * t + x * s, c + z * z * t
-    return m
+    """(..., 3) unit axes and (...) angles -> (..., 3, 3) rotation matrices."""
+    rotvecs = (np.asarray(axis, float) * np.asarray(angle, float)[..., None]).reshape(-1, 3)
+    return Rotation.from_rotvec(rotvecs).as_matrix().reshape(np.shape(angle) + (3, 3))
 
 
 def correct_hand(world: np.ndarray, gain: np.ndarray = BEND_GAIN, depth_gain: float = DEPTH_GAIN) -> np.ndarray:
     """(21, 3) MediaPipe world landmarks (camera axes, metres) -> the corrected (21, 3) landmarks."""
+    return close_pinch(rebend(world, gain, depth_gain))
+
+
+def close_pinch(world: np.ndarray) -> np.ndarray:
+    """Thumb and index tips that meet in the image are taken to touch (a pinch, an "O").
+
+    Along the camera's axis one image cannot tell a touching pair of fingertips from one a few
+    centimetres behind the other, and MediaPipe's depth guess often puts the thumb tip there (the OK
+    sign in `people/hagrid/hagrid_samples_r1_c1.jpg`: 1.5 cm apart across the image, 7 cm in depth).
+    When the tips are within `PINCH_IMAGE_GAP` palm lengths across the image and `PINCH_MAX_GAP` in
+    3D, the thumb (its three segments as one, about its base) is turned so its tip points at the index
+    tip: the segment lengths stay, the fingers are untouched.
+    """
+    p = world
+    palm = float(np.linalg.norm(p[9] - p[0]))
+    across = float(np.linalg.norm(p[4, :2] - p[8, :2]))
+    if palm <= 0 or across > PINCH_IMAGE_GAP * palm or np.linalg.norm(p[4] - p[8]) > PINCH_MAX_GAP * palm:
+        return p
+    a, b = p[4] - p[1], p[8] - p[1]
+    axis = np.cross(a, b)
+    sine = float(np.linalg.norm(axis))
+    if sine < 1e-12:
+        return p
+    angle = np.arctan2(sine, float(a @ b))
+    turn = _axis_angle_matrices(axis / sine, np.array(angle))
+    out = p.copy()
+    out[2:5] = p[1] + (p[2:5] - p[1]) @ turn.T
+    return out
+
+
+def rebend(world: np.ndarray, gain: np.ndarray = BEND_GAIN, depth_gain: float = DEPTH_GAIN) -> np.ndarray:
+    """The bend gains (and depth gain) of the module's docstring."""
     points = np.array(world, dtype=float)
     if depth_gain != 1.0:
         points[:, 2] = points[0, 2] + (points[:, 2] - points[0, 2]) * depth_gain

@@ -38,6 +38,7 @@ import numpy as np
 
 from vrtherapy.errors import TrackerError
 from vrtherapy.private_files import create_private
+from vrtherapy.summary_file import json_safe
 from vrtherapy.tracking.sample import ARM_POINTS, LEG_POINTS, LimbKind, Side, TrackedSample
 
 FORMAT = "vrtherapy-recording"
@@ -81,7 +82,7 @@ class RecordingWriter:
         self._fd: int | None = create_private(self.path)  # FileExistsError: never overwrite a recording
         self._end = 0  # bytes of complete lines
         header = {"format": FORMAT, "version": VERSION, "limb": limb, "side": side,
-                  "points": list(POINTS[limb]), "source": source or {}}  # fmt: skip
+                  "points": list(POINTS[limb]), "source": json_safe(source or {})}  # fmt: skip
         try:
             self._write(header)
         except TrackerError:
@@ -97,10 +98,13 @@ class RecordingWriter:
     def write(self, sample: TrackedSample) -> None:
         if self.full:
             raise TrackerError(f"{self.path}: a recording holds at most {MAX_SAMPLES} samples")
+        if not math.isfinite(sample.t_capture):
+            raise TrackerError(f"{self.path}: the tracker gave a sample without a finite time ({sample.t_capture})")
+        confidence = sample.confidence if math.isfinite(sample.confidence) else 0.0
         points = sample.points
         coordinates: list = points.tolist() if np.isfinite(points).all() else [
             [x if math.isfinite(x) else None for x in row] for row in points.tolist()]  # fmt: skip
-        self._write({"t": sample.t_capture, "p": coordinates, "v": sample.valid.tolist(), "c": sample.confidence})
+        self._write({"t": sample.t_capture, "p": coordinates, "v": sample.valid.tolist(), "c": confidence})
         self.count += 1
 
     def _write(self, record: dict) -> None:
@@ -154,6 +158,25 @@ def load_recording(path: Path) -> Recording:
         raise TrackerError(f"{path}: is a folder, not a recording") from None
     except OSError as exc:
         raise TrackerError(f"{path}: cannot read the recording ({exc.strerror or exc})") from None
+
+
+def read_header(path: Path) -> RecordingHeader:
+    """Only the header of a recording (what it holds, not its samples); TrackerError if it is not one."""
+    path = Path(path)
+    try:
+        with open(path, "rb") as f:
+            if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
+                raise TrackerError(f"{path}: not a regular file")
+            first = f.readline(MAX_LINE_BYTES + 1)
+    except FileNotFoundError:
+        raise TrackerError(f"{path}: recording not found") from None
+    except IsADirectoryError:
+        raise TrackerError(f"{path}: is a folder, not a recording") from None
+    except OSError as exc:
+        raise TrackerError(f"{path}: cannot read the recording ({exc.strerror or exc})") from None
+    if not first:
+        raise TrackerError(f"{path}: empty file, not a vrtherapy recording")
+    return _header(path, _json(path, 1, first))
 
 
 def _read(path: Path, f: BinaryIO) -> Recording:

@@ -36,6 +36,7 @@ from panda3d.core import (
     TransparencyAttrib,
 )
 
+from vrtherapy.render.antialias import antialias_eye, eye_buffer_properties, is_software_gl, remove_eye_antialiasing
 from vrtherapy.render.room import FAR_PLANE_M, NEAR_PLANE_M
 from vrtherapy.xr import lifecycle as lc
 from vrtherapy.xr.commands import ButtonCommands, Command, PainScore
@@ -129,6 +130,7 @@ class XrStereoDisplay:
         props = FrameBufferProperties()
         props.setRgbaBits(8, 8, 8, 8)
         props.setDepthBits(24)
+        props = eye_buffer_properties(props, is_software_gl(base.win))  # multisampled on a GPU (render/antialias.py)
         background = base.getBackgroundColor()
         for i, swapchain in enumerate(self._headset.swapchains):
             texture = Texture(f"xr-eye-{i}")
@@ -140,7 +142,7 @@ class XrStereoDisplay:
             camera = base.render.attachNewNode(Camera(f"xr-eye-{i}", PerspectiveLens()))
             region = buffer.makeDisplayRegion()
             region.setCamera(camera)
-            self._eyes.append((buffer, camera, texture))
+            self._eyes.append((buffer, camera, antialias_eye(base, buffer, texture)))  # FXAA'd on software GL
             self._nodes.append(camera)
         copy_camera = NodePath(Camera("xr-copy"))  # an empty scene: the region only runs the callback
         self._nodes.append(copy_camera)
@@ -338,6 +340,7 @@ class XrStereoDisplay:
         self.active = False
         base = self.base
         for buffer, _, _ in self._eyes:
+            remove_eye_antialiasing(base, buffer)
             base.graphicsEngine.removeWindow(buffer)
         self._eyes = []
         if self._copy_region is not None:

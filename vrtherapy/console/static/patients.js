@@ -19,8 +19,8 @@ async function refreshList() {
   list.replaceChildren(...patients.map((p) => el("li", {}, el("button", {
     "aria-current": current === p.patient_id ? "true" : "false", "data-patient": p.patient_id,
     onclick: () => openPatient(p.patient_id),
-  }, el("span", {}, el("strong", {}, p.patient_id), " ", el("span", { class: "muted" }, `${p.affected_side} ${p.limb}, ${p.level}`)),
-  el("span", { class: "tag" }, `${p.sessions} sessions`)))));
+  }, el("span", {}, el("strong", {}, p.patient_id), " ", el("span", { class: "muted" }, `${p.affected_side} ${p.limb}, ${p.level.replaceAll("_", " ")}`)),
+  el("span", { class: "tag" }, `${p.sessions} session${p.sessions === 1 ? "" : "s"}`)))));
   if (!patients.length) list.append(el("li", { class: "muted" }, q ? "No patient matches." : "No patients yet."));
 }
 
@@ -44,7 +44,7 @@ async function openPatient(id) {
 // An ISO time as a datetime-local field shows it: the station's local time, to the minute.
 const localInput = (iso) => { const d = new Date(iso); d.setMinutes(d.getMinutes() - d.getTimezoneOffset()); return d.toISOString().slice(0, 16); };
 
-const options = (values, chosen) => values.map((v) => el("option", { value: v, selected: v === chosen }, v));
+const options = (values, chosen) => values.map((v) => el("option", { value: v, selected: v === chosen }, v.replaceAll("_", " ")));
 
 async function renderProfile() {
   const root = document.querySelector('[data-subview="profile"]');
@@ -156,7 +156,8 @@ async function renderPain() {
       el("button", { class: "small danger", onclick: () => holder.replaceChildren(voidForm(e)) }, "Void")] : "")));
   const audit = (data.audit || []).slice().reverse().map((a) => el("tr", {},
     el("td", {}, fmtTime(a.at)), el("td", {}, a.by), el("td", {}, `${a.entity} ${a.entity_id}`),
-    el("td", {}, a.field), el("td", {}, `${a.old_value ?? "–"} → ${a.new_value ?? "–"}`), el("td", {}, a.reason || "")));
+    el("td", {}, a.field === "add" ? "registered" : a.field),
+    el("td", {}, a.field === "add" ? "" : `${a.old_value ?? "–"} → ${a.new_value ?? "–"}`), el("td", {}, a.reason || "")));
   root.replaceChildren(el("div", { class: "stack" }, painForm(null, renderPain), holder,
     el("table", { id: "pain-table" }, el("thead", {}, el("tr", {}, ["When", "Pain", "Kind", "Triggers", "Medications", "Minutes", "Note", ""].map((h) => el("th", {}, h)))),
       el("tbody", {}, rows.length ? rows : el("tr", {}, el("td", { colspan: 8, class: "muted" }, "No pain ratings yet.")))),
@@ -180,6 +181,13 @@ function voidForm(entry) {
   return form;
 }
 
+// The session controls as a therapist would say them.
+const CONTROL_WORDS = {
+  pause: "paused", resume: "resumed", skip: "skipped the exercise", stop: "stopped the session",
+  "mirror.degree": "mirror degree", "mirror.gain": "mirror gain", "mirror.scope": "mirror scope",
+  "mirror.delay_ms": "added delay (ms)", phantom_only: "virtual limb only", pain_before: "pain before:", pain_after: "pain after:",
+};
+
 const num = (v, unit = "", digits = 0) => (v === null || v === undefined ? "–" : `${Number(v).toFixed(digits)}${unit}`);
 
 async function renderHistory() {
@@ -194,7 +202,7 @@ async function renderHistory() {
         el("td", {}, num(e.rom_deg, "°")), el("td", {}, `${num(e.latency_ms_mean, " ms")} / ${num(e.latency_ms_p95, " ms")}`),
         el("td", {}, num(e.duration_s, " s")), el("td", {}, e.completed ? "yes" : "no"))))),
     s.controls && s.controls.length ? el("div", {}, el("h3", { class: "gap-top" }, "Changed from the console"),
-      el("ul", {}, s.controls.map((c) => el("li", {}, `${fmtTime(c.at)} · ${c.by}: ${c.detail.what} ${c.detail.old ? `${c.detail.old} → ` : ""}${c.detail.new}`)))) : null)));
+      el("ul", {}, s.controls.map((c) => el("li", {}, `${fmtTime(c.at)} · ${c.by}: ${CONTROL_WORDS[c.detail.what] || c.detail.what}${c.detail.old ? ` ${c.detail.old} → ${c.detail.new}` : c.detail.new ? ` ${c.detail.new}` : ""}`)))) : null)));
 }
 
 async function runJob(root, url, label, onDone) {

@@ -1,22 +1,25 @@
-"""What the demo leaves for a person to look at: a video, an animated preview, key frames, a contact sheet.
+"""What a session (`demo`, `run --output`) leaves for a person to look at: a video, an animated preview,
+key frames, a contact sheet.
 
 Frames arrive while the session runs and are streamed to disk (the video is written as it goes; only
 the small preview frames and one key frame per exercise are kept in memory). Every file is owner-only
-from its creation: with a replayed recording, these pictures show a patient's own movements. The video is H.264, lasts
-as long as the session and plays in a browser (`vrtherapy.video`); where no H.264 encoder is found the
-pictures are still written and `video_note` says why there is no video.
+from its creation: with a replayed recording, these pictures show a patient's own movements. The video is
+H.264, lasts as long as the session and plays in a browser (`vrtherapy.video`); where no H.264 encoder is
+found the pictures are still written and `video_note` says why there is no video.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 from PIL import Image
 
 from vrtherapy.private_files import private_folder, private_path
+from vrtherapy.therapy.key_frames import KeyFrames
 from vrtherapy.therapy.playlist import Playlist
-from vrtherapy.therapy.session import item_at
+from vrtherapy.therapy.session_state import SessionState
 from vrtherapy.video import SessionVideo, VideoUnavailable
 
 PREVIEW_WIDTH = 400
@@ -24,9 +27,10 @@ PREVIEW_FPS = 10.0
 
 
 class DemoRecorder:
-    """A FrameSink writing demo.mp4, preview.gif and one PNG per exercise into `folder`."""
+    """A FrameSink writing demo.mp4, preview.gif and one PNG per exercise into `folder`; `state` is the
+    session's (its timeline chooses and labels the key frames)."""
 
-    def __init__(self, folder: Path, playlist: Playlist, fps: float) -> None:
+    def __init__(self, folder: Path, playlist: Playlist, fps: float, state: Callable[[], SessionState]) -> None:
         self.folder = folder
         self.playlist = playlist
         self.fps = fps
@@ -34,16 +38,8 @@ class DemoRecorder:
         self.video_note: str | None = None  #: why there is no video, when there is none
         self._preview: list[Image.Image] = []
         self._next_preview_t = 0.0
-        self._key_frames: dict[int, tuple[str, np.ndarray]] = {}
-        self._key_times = self._exercise_midpoints()
+        self.key_frames = KeyFrames(playlist, state)
         self.files: list[Path] = []
-
-    def _exercise_midpoints(self) -> list[tuple[float, str]]:
-        out, start = [], 0.0
-        for i, item in enumerate(self.playlist.exercises):
-            out.append((start + item.limit_s * 0.55, f"{i + 1:02d}_{item.id}"))
-            start += item.limit_s
-        return out
 
     def __call__(self, frame: int, t: float, rgb: np.ndarray) -> None:
         self._write_video(t, rgb)
@@ -53,9 +49,7 @@ class DemoRecorder:
             h = round(rgb.shape[0] * PREVIEW_WIDTH / rgb.shape[1])
             self._preview.append(Image.fromarray(cv2.resize(rgb, (PREVIEW_WIDTH, h), interpolation=cv2.INTER_AREA)))
             self._next_preview_t += 1.0 / PREVIEW_FPS
-        for k, (key_t, name) in enumerate(self._key_times):
-            if k not in self._key_frames and t >= key_t and item_at(self.playlist, t)[0] is not None:
-                self._key_frames[k] = (name, rgb.copy())
+        self.key_frames.offer(rgb)
 
     def _write_video(self, t: float, rgb: np.ndarray) -> None:
         if self._video is None and self.video_note is None:
@@ -85,11 +79,11 @@ class DemoRecorder:
             self.files.append(path)
         frames_dir = private_folder(self.folder / "frames")
         thumbs = []
-        for name, rgb in (self._key_frames[k] for k in sorted(self._key_frames)):
-            path = private_path(frames_dir / f"{name}.png")
-            Image.fromarray(rgb).save(path)
+        for key in self.key_frames.frames():
+            path = private_path(frames_dir / f"{key.name}.png")
+            Image.fromarray(key.rgb).save(path)
             self.files.append(path)
-            thumbs.append(Image.fromarray(rgb))
+            thumbs.append(Image.fromarray(key.rgb))
         if thumbs:
             self.files.append(self._contact_sheet(thumbs))
         return self.files
