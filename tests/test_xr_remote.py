@@ -141,12 +141,12 @@ class PatientAtTheController(threading.Thread):
         self.answered.set()
 
 
-@pytest.mark.parametrize("finish", ["trigger"])
+@pytest.mark.parametrize("finish", ["trigger", "skip"])
 def test_the_pain_rating_after_the_session_is_answered_with_the_controller(showbase, remote, tmp_path, monkeypatch,
                                                                           finish):  # fmt: skip
     from vrtherapy.records.store import RecordStore
+    from vrtherapy.therapy import headset_commands
     from vrtherapy.therapy.run_session import RunOptions, run_session
-    from vrtherapy.xr import headset_driver
 
     db = tmp_path / "records.sqlite3"
     added = subprocess.run([sys.executable, "-m", "vrtherapy", "patient", "add", "--patient", "P1", "--side", "left",
@@ -154,13 +154,13 @@ def test_the_pain_rating_after_the_session_is_answered_with_the_controller(showb
                            capture_output=True, text=True)  # fmt: skip
     assert added.returncode == 0, added.stderr
     patient = PatientAtTheController(remote, steps_up=3, finish=finish)
-    connect = headset_driver.connect_runner
+    connect = headset_commands.connect_headset
 
     def connect_and_watch(display, runner):
         connect(display, runner)
         patient.asking = display.asking_pain  # what the headset itself knows: a pain question is up
 
-    monkeypatch.setattr(headset_driver, "connect_runner", connect_and_watch)
+    monkeypatch.setattr(headset_commands, "connect_headset", connect_and_watch)
     patient.start()
     report = run_session(RunOptions(patient="P1", playlist="first_visit", display="xr", seconds=3.0, pain_before=6,
                                     db=db), say=print, base=showbase)  # fmt: skip
@@ -229,8 +229,8 @@ class PatientPointing(threading.Thread):
 def test_the_pain_rating_is_answered_by_pointing_at_a_number_with_the_tracked_hand(showbase, remote, tmp_path,
                                                                                  monkeypatch):  # fmt: skip
     from vrtherapy.records.store import RecordStore
+    from vrtherapy.therapy import headset_commands
     from vrtherapy.therapy.run_session import RunOptions, run_session
-    from vrtherapy.xr import headset_driver
 
     db = tmp_path / "records.sqlite3"
     added = subprocess.run([sys.executable, "-m", "vrtherapy", "patient", "add", "--patient", "P2", "--side", "left",
@@ -238,13 +238,13 @@ def test_the_pain_rating_is_answered_by_pointing_at_a_number_with_the_tracked_ha
                            capture_output=True, text=True)  # fmt: skip
     assert added.returncode == 0, added.stderr
     patient = PatientPointing(remote, "4")
-    connect = headset_driver.connect_runner
+    connect = headset_commands.connect_headset
 
     def connect_and_watch(display, runner):
         connect(display, runner)
         patient.display = display
 
-    monkeypatch.setattr(headset_driver, "connect_runner", connect_and_watch)
+    monkeypatch.setattr(headset_commands, "connect_headset", connect_and_watch)
     patient.start()
     report = run_session(RunOptions(patient="P2", playlist="first_visit", display="xr", seconds=3.0, pain_before=7,
                                     db=db), say=print, base=showbase)  # fmt: skip
