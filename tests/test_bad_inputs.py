@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import PROJECT_ROOT
 from vrtherapy.cli import main
 from vrtherapy.cli_options import OPTION_RANGES, Range
 
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
 BROKEN_PLAYLISTS = PROJECT_ROOT / "tests" / "data" / "broken_playlists"
 BROKEN_RECORDINGS = PROJECT_ROOT / "tests" / "data" / "broken_recordings"
 

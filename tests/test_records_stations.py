@@ -83,7 +83,8 @@ def test_a_session_recorded_on_one_station_is_in_the_report_made_on_another(pg_s
 
 @pytest.mark.parametrize("argv", [["pain", "add", "--patient", "P1", "--score", "4"], ["patient", "list"],
                                   ["patient", "add", "--patient", "P1", "--side", "left", "--limb", "upper",
-                                   "--level", "transradial"]])  # fmt: skip
+                                   "--level", "transradial"],
+                                  ["run", "--patient", "P1", "--playlist", "upper", "--display", "offscreen"]])  # fmt: skip
 def test_a_server_that_refuses_the_connection_is_one_line(argv, capsys):
     url = "postgresql://vrtherapy:secret@127.0.0.1:1/records"
     assert main([*argv, "--db", url]) == 2

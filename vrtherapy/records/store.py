@@ -44,7 +44,15 @@ def default_db_path() -> Path:
 
 
 class RecordStore(PainRecords, SessionRecords, CalibrationRecords):
-    """One open records database. Use `RecordStore.open(db)`, ideally as a context manager."""
+    """One open records database. Use `RecordStore.open(db)`, ideally as a context manager.
+
+    Patients: add_patient, patient, patients, search_patients, profile_errors (a form, field by field),
+    update_patient, archive_patient, restore_patient. Sessions: start_session, add_exercise,
+    finish_session, session, sessions, record_session_event, session_events. Pain diary: add_pain,
+    pain_entry, pain_entries, edit_pain, void_pain, add_session_rating. Calibration: see
+    `store_calibration`. The trail: audit_trail. Refusals raise `FieldError` (its `field` names the value
+    at fault) or `FieldErrors` (a form's).
+    """
 
     @classmethod
     def open(cls, db: str | Path | None = None, *, station: str | None = None) -> RecordStore:

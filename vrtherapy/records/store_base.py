@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import getpass
 import json
+import os
 import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -28,8 +29,6 @@ FUTURE_SLACK = timedelta(minutes=10)
 
 def default_station() -> str:
     """Who made a change when nobody says: `$VRTHERAPY_STATION`, else user@host."""
-    import os
-
     name = os.environ.get("VRTHERAPY_STATION")
     if name:
         return name
