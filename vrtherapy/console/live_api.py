@@ -1,18 +1,19 @@
 """The console's API for playlists and for the session running on this station: start it, follow its
-state, watch what the patient sees (an MJPEG stream, or one JPEG at a time), and steer it.
+state, watch what the patient sees, and steer it.
 
-The stream is an async generator on the web server's event loop: it sends whichever JPEG is newest
-whenever a new one appears, so a slow tablet skips frames instead of queueing them, and nothing it does
-touches the session's loop (see `live.py`).
+The live view is a long poll: the page asks for the frame after the one it has, and the request sleeps on
+the web server's event loop until the encoder has a newer JPEG (see `live.py`). The page asks again as
+soon as one has arrived, so a slow tablet skips frames instead of queueing them, and nothing it does
+touches the session's loop. (A plain polling loop works on every tablet browser; an MJPEG stream does not
+let the page count frames or notice a stall.)
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse, Response, StreamingResponse
+from fastapi.responses import JSONResponse, Response
 
 from vrtherapy.console import playlists
 from vrtherapy.console.context import ConsoleContext, who
@@ -21,7 +22,6 @@ from vrtherapy.console.records_api import field_errors
 from vrtherapy.console.station import StartRequest
 from vrtherapy.errors import VrtherapyError
 
-BOUNDARY = "vrtherapyframe"
 MAX_SESSION_S = 4 * 3600.0
 
 
@@ -110,28 +110,7 @@ def router(ctx: ConsoleContext) -> APIRouter:
             return Response(status_code=204)
         return Response(jpeg, media_type="image/jpeg", headers={"X-Frame": str(seq), "Cache-Control": "no-store"})
 
-    @api.get("/session/stream.mjpg")
-    async def stream(request: Request) -> Any:
-        live = ctx.station.live
-        if live is None:
-            return Response(status_code=204)
-        return StreamingResponse(_frames(live, request), media_type=f"multipart/x-mixed-replace; boundary={BOUNDARY}",
-                                 headers={"Cache-Control": "no-store"})  # fmt: skip
-
     return api
-
-
-async def _frames(live: LiveSession, request: Request) -> AsyncIterator[bytes]:
-    sent = -1
-    while not live.done.is_set():
-        if await request.is_disconnected():
-            return
-        live.stream.watch()
-        seq, jpeg = await live.stream.newer_than(sent, timeout=1.0)
-        if jpeg and seq != sent:
-            sent = seq
-            yield (f"--{BOUNDARY}\r\nContent-Type: image/jpeg\r\nContent-Length: {len(jpeg)}\r\n"
-                   f"X-Frame: {seq}\r\n\r\n").encode() + jpeg + b"\r\n"  # fmt: skip
 
 
 def _running(ctx: ConsoleContext) -> LiveSession | None:

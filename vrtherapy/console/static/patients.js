@@ -19,8 +19,8 @@ async function refreshList() {
   list.replaceChildren(...patients.map((p) => el("li", {}, el("button", {
     "aria-current": current === p.patient_id ? "true" : "false", "data-patient": p.patient_id,
     onclick: () => openPatient(p.patient_id),
-  }, el("span", {}, el("strong", {}, p.patient_id), " ", el("span", { class: "muted" }, `${p.affected_side} ${p.limb}, ${p.level}`)),
-  el("span", { class: "tag" }, `${p.sessions} sessions`)))));
+  }, el("span", {}, el("strong", {}, p.patient_id), " ", el("span", { class: "muted" }, `${p.affected_side} ${p.limb}, ${p.level.replaceAll("_", " ")}`)),
+  el("span", { class: "tag" }, `${p.sessions} session${p.sessions === 1 ? "" : "s"}`)))));
   if (!patients.length) list.append(el("li", { class: "muted" }, q ? "No patient matches." : "No patients yet."));
 }
 
@@ -44,7 +44,7 @@ async function openPatient(id) {
 // An ISO time as a datetime-local field shows it: the station's local time, to the minute.
 const localInput = (iso) => { const d = new Date(iso); d.setMinutes(d.getMinutes() - d.getTimezoneOffset()); return d.toISOString().slice(0, 16); };
 
-const options = (values, chosen) => values.map((v) => el("option", { value: v, selected: v === chosen }, v));
+const options = (values, chosen) => values.map((v) => el("option", { value: v, selected: v === chosen }, v.replaceAll("_", " ")));
 
 async function renderProfile() {
   const root = document.querySelector('[data-subview="profile"]');

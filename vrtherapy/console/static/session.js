@@ -82,7 +82,8 @@ function follow() {
   poll();
 }
 
-const clock = (s) => (s === null || s === undefined ? "–" : `${Math.floor(s / 60)}:${String(Math.floor(s % 60)).padStart(2, "0")}`);
+// As the patient's HUD shows it (whole seconds, rounded).
+const clock = (s) => { if (s === null || s === undefined) return "–"; const r = Math.max(0, Math.round(s)); return `${Math.floor(r / 60)}:${String(r % 60).padStart(2, "0")}`; };
 const setText = (id, text) => { const node = document.getElementById(id); if (node.textContent !== text) node.textContent = text; };
 
 async function poll() {
@@ -92,6 +93,7 @@ async function poll() {
   live.hidden = false;
   const running = session.status === "running" || session.status === "starting";
   document.getElementById("start-button").disabled = running;
+  document.getElementById("start-form").hidden = running; // the live view gets the room while a session runs
   if (running && !viewing) view();
   const title = session.stage === "pain_before" || session.stage === "pain_after" ? "Pain question"
     : session.status === "ended" || session.status === "failed" ? (session.status === "failed" ? "Session failed" : "Session ended")
