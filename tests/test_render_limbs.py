@@ -34,6 +34,8 @@ def render_limb(showbase):
             # The limb alone against the clear colour: textured, asymmetric rooms would blur its mask.
             scenes[key].room.find("static").hide()
             scenes[key].body.hide()
+            for limb_node in scenes[key].limbs.values():
+                limb_node.clear_surface()  # the pose exactly as given (no table here to rest on)
         scene = scenes[key]
         for other in scenes.values():
             other.root.hide()

@@ -104,10 +104,12 @@ def build_parser() -> argparse.ArgumentParser:
     models_sub = models.add_subparsers(dest="models_command", required=True, parser_class=_Parser)
     build = models_sub.add_parser("build", help="regenerate the limb models from their parametric description")
     build.add_argument("--output", type=Path, help="folder (default: the project's models/)")
-    shots = models_sub.add_parser("screenshots", help="pictures of the limbs: open hand, fist, pointing, foot")
+    shots = models_sub.add_parser("screenshots", help="pictures of the limbs and rooms for every skin tone, "
+                                  "and a contact sheet")
     shots.add_argument("--output", type=Path, default=Path("vrtherapy-output") / "limb-screenshots",
                        help="folder for the PNG files (default: vrtherapy-output/limb-screenshots)")
-    shots.add_argument("--skin-tone", default="medium", help="porcelain, fair, medium, olive, brown, deep or #rrggbb")
+    shots.add_argument("--skin-tone", help="only this tone: porcelain, fair, medium, olive, brown, deep or #rrggbb "
+                       "(default: every preset)")
     records_cli.add_parsers(sub, _Parser)
     console_command.add_parser(sub)
 
@@ -239,7 +241,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         from vrtherapy.render.screenshots import take_screenshots
 
         try:
-            parse_skin_tone(args.skin_tone)
+            if args.skin_tone is not None:
+                parse_skin_tone(args.skin_tone)
         except ValueError as exc:
             raise VrtherapyError(f"--skin-tone: {exc}") from None
         for path in take_screenshots(args.output, args.skin_tone):

@@ -27,6 +27,18 @@ NAIL_BASE_COLOR = (0.93, 0.80, 0.78)  #: the pinkish off-white the nail colour l
 NAIL_SKIN_SHARE = 0.5  #: how much of the skin tone shows in the derived nail colour
 
 
+PALM_BASE_COLOR = (0.88, 0.66, 0.56)  #: the pinkish tone palms and soles lean towards
+
+
+def palm_color_for(skin_color: tuple[float, float, float]) -> tuple[float, float, float]:
+    """Palms and soles: a little pinker than fair skin, markedly lighter than dark skin (they carry far
+    less melanin)."""
+    luma = 0.299 * skin_color[0] + 0.587 * skin_color[1] + 0.114 * skin_color[2]
+    share = 0.15 + 0.55 * max(0.0, 1.0 - luma / 0.75)
+    r, g, b = (s + (p - s) * share for s, p in zip(skin_color, PALM_BASE_COLOR, strict=True))
+    return (r, g, b)
+
+
 def nail_color_for(skin_color: tuple[float, float, float]) -> tuple[float, float, float]:
     """The default nail colour over `skin_color`: mostly NAIL_BASE_COLOR, tinted by the skin."""
     r, g, b = (NAIL_SKIN_SHARE * s + (1.0 - NAIL_SKIN_SHARE) * n for s, n in zip(skin_color, NAIL_BASE_COLOR, strict=True))
@@ -40,6 +52,8 @@ class Appearance:
     sleeve_color: tuple[float, float, float] = (0.32, 0.42, 0.52)
     #: Trousers: the body's lap and hips (and the legs' clothing edge).
     trouser_color: tuple[float, float, float] = (0.24, 0.26, 0.31)
+    #: Distance from the hip (metres along the thigh) the trousers cover: rolled up above the knee.
+    trouser_length: float = 0.30
     #: Distance from the shoulder (metres along the arm) that the sleeve covers; 0 = no sleeve.
     sleeve_length: float = 0.20
     #: Draw finger- and toenails.
@@ -51,6 +65,11 @@ class Appearance:
     def nail_rgb(self) -> tuple[float, float, float]:
         """The nail colour in use: `nail_color`, or the one derived from the skin."""
         return self.nail_color if self.nail_color is not None else nail_color_for(self.skin_color)
+
+    @property
+    def palm_rgb(self) -> tuple[float, float, float]:
+        """The colour of the palms and soles over this skin."""
+        return palm_color_for(self.skin_color)
 
     @staticmethod
     def from_tone(tone: str, **kwargs) -> Appearance:

@@ -160,6 +160,7 @@ class LegBody:
         self.knee_t = float(-positions[self.idx["shank"], 2])
         self.ankle_t = float(-positions[self.idx["foot"], 2])
         self.ankle = positions[self.idx["foot"]]
+        self.knee = positions[self.idx["shank"]]
         self.heel = positions[self.idx["heel"]]
         self.ball = positions[self.idx["toes"]]
         self.toe_axis = frames[self.idx["toes"]][:, 1]

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from vrtherapy.limbs.hinges import hinge_tags
 from vrtherapy.limbs.leg_body import (
     _ANKLE_BLEND,
     _BALL_BLEND,
@@ -48,6 +49,7 @@ from vrtherapy.limbs.leg_body import (
 )
 from vrtherapy.limbs.limb_mesh import LimbMesh, mirror_mesh
 from vrtherapy.limbs.sdf import smoothstep
+from vrtherapy.limbs.skin_detail import leg_skin_detail
 from vrtherapy.limbs.surfacing import (
     cylindrical_uvs,
     marching_surface,
@@ -71,6 +73,7 @@ def generate_leg_mesh(skeleton: Skeleton, voxel: float = DEFAULT_VOXEL) -> LimbM
     design, triangles = _surface(body, voxel)
     vertices = design @ _DESIGN
     indices, weights = _skin_weights(body, vertices)
+    skin, tint = _leg_detail(body, vertices)
     return LimbMesh(
         vertices=vertices.astype(np.float32),
         normals=sdf_normals(body.sdf_chunked, vertices).astype(np.float32),
@@ -79,7 +82,28 @@ def generate_leg_mesh(skeleton: Skeleton, voxel: float = DEFAULT_VOXEL) -> LimbM
         joint_indices=indices.astype(np.int32),
         joint_weights=weights.astype(np.float32),
         nail=_nail_weights(body, vertices).astype(np.float32),
+        skin=skin.astype(np.float32),
+        tint=tint.astype(np.float32),
+        hinge=hinge_tags(skeleton, vertices, indices, weights).astype(np.float32),
     )
+
+
+def _leg_detail(body: LegBody, p: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The skin detail's inputs from the leg's anatomy: which toe a vertex is on and how far along it."""
+    f = body.to_foot(p)
+    joint_d = np.full(len(p), np.nan)  # along the toe from its middle joint (design metres)
+    tip_d = np.full(len(p), np.nan)  # ... and back from its tip
+    best = np.full(len(p), np.inf)
+    for toe in body.toes:
+        base, end = toe.points[0], toe.points[2]
+        axis = (end - base) / np.linalg.norm(end - base)
+        s = (f - base) @ axis
+        radial = np.linalg.norm(f - base - s[:, None] * axis, axis=1)
+        on = (s > 0.004) & (radial < 1.4 * toe.radii[0]) & (radial < best)
+        joint_d = np.where(on, s - float((toe.points[1] - base) @ axis), joint_d)
+        tip_d = np.where(on, float((end - base) @ axis) + toe.radii[2] - s, tip_d)
+        best = np.where(on, radial, best)
+    return leg_skin_detail(p, f, joint_d, tip_d, body.knee)
 
 
 # --- surfacing (design frame) ------------------------------------------------------------------------

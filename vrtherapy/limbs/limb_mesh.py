@@ -26,10 +26,24 @@ class LimbMesh:
     #: (V,) float32 in 0..1: how much of a (finger or toe) nail a vertex is on; left out: no nails anywhere
     #: (`__post_init__` fills in zeros, so it is always an array).
     nail: np.ndarray = field(default=cast(np.ndarray, None))
+    #: (V, 4) float32 skin detail for the shader (`skin_detail.py`): crease distance (mm), crease kind,
+    #: lunula distance (mm), palmar/plantar share; left out: none (distances far, no creases).
+    skin: np.ndarray = field(default=cast(np.ndarray, None))
+    #: (V,) float32 in 0..1: flush (redder skin over knuckles, fingertips, knees, heels); left out: none.
+    tint: np.ndarray = field(default=cast(np.ndarray, None))
+    #: (V,) float32: the hinge joint a vertex folds beside, (joint index + 1) * side (`hinges.py`); 0 = none.
+    hinge: np.ndarray = field(default=cast(np.ndarray, None))
 
     def __post_init__(self) -> None:
+        n = len(self.vertices)
         if self.nail is None:
-            object.__setattr__(self, "nail", np.zeros(len(self.vertices), np.float32))
+            object.__setattr__(self, "nail", np.zeros(n, np.float32))
+        if self.skin is None:
+            object.__setattr__(self, "skin", np.tile(np.array([8.0, 0.0, 8.0, 0.0], np.float32), (n, 1)))
+        if self.tint is None:
+            object.__setattr__(self, "tint", np.zeros(n, np.float32))
+        if self.hinge is None:
+            object.__setattr__(self, "hinge", np.zeros(n, np.float32))
 
     @property
     def vertex_count(self) -> int:
@@ -50,4 +64,7 @@ def mirror_mesh(mesh: LimbMesh) -> LimbMesh:
         joint_indices=mesh.joint_indices.copy(),
         joint_weights=mesh.joint_weights.copy(),
         nail=mesh.nail.copy(),
+        skin=mesh.skin.copy(),
+        tint=mesh.tint.copy(),
+        hinge=mesh.hinge.copy(),
     )

@@ -41,8 +41,10 @@ from vrtherapy.limbs.arm_body import (
     ArmBody,
     Chain,
 )
+from vrtherapy.limbs.hinges import hinge_tags
 from vrtherapy.limbs.limb_mesh import LimbMesh, mirror_mesh
 from vrtherapy.limbs.sdf import smoothstep
+from vrtherapy.limbs.skin_detail import arm_skin_detail
 from vrtherapy.limbs.surfacing import cylindrical_uvs, marching_surface, nail_weight, ring_tube, top4, zip_loops
 from vrtherapy.motion.skeleton import FINGERS, Skeleton, build_arm_skeleton
 
@@ -56,7 +58,8 @@ def generate_arm_mesh(skeleton: Skeleton, voxel: float = DEFAULT_VOXEL) -> LimbM
     body = ArmBody(skeleton)
     vertices, triangles = _surface(body, voxel)
     normals = body.normals(vertices)
-    indices, weights = _skin_weights(body, vertices)
+    indices, weights, nearest, digit_share = _skin_weights(body, vertices)
+    skin, tint = arm_skin_detail(body, vertices, nearest, digit_share)
     return LimbMesh(
         vertices=vertices.astype(np.float32),
         normals=normals.astype(np.float32),
@@ -65,6 +68,9 @@ def generate_arm_mesh(skeleton: Skeleton, voxel: float = DEFAULT_VOXEL) -> LimbM
         joint_indices=indices.astype(np.int32),
         joint_weights=weights.astype(np.float32),
         nail=_nail_weights(body, vertices).astype(np.float32),
+        skin=skin.astype(np.float32),
+        tint=tint.astype(np.float32),
+        hinge=hinge_tags(skeleton, vertices, indices, weights).astype(np.float32),
     )
 
 
@@ -120,8 +126,9 @@ def _chain_weights(chain: Chain, p: np.ndarray) -> np.ndarray:
     return upper - lower
 
 
-def _skin_weights(body: ArmBody, p: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Top-4 joint indices and normalised weights per vertex.
+def _skin_weights(body: ArmBody, p: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Top-4 joint indices and normalised weights per vertex, and (for the skin detail) each vertex's
+    nearest digit (index into DIGITS) and how much it belongs to that digit rather than the palm.
 
     The arm side blends upper_arm -> forearm across the elbow, and forearm -> forearm_twist linearly
     up to mid-forearm so pronation twists the skin progressively; across the wrist it hands over to the
@@ -176,7 +183,8 @@ def _skin_weights(body: ArmBody, p: np.ndarray) -> tuple[np.ndarray, np.ndarray]
 
     hand = palm_share[:, None] * palm_w + digit_share[:, None] * digit_w
     w += wrist[:, None] * hand
-    return top4(w)
+    indices, weights = top4(w)
+    return indices, weights, nearest, digit_share
 
 
 def _nail_weights(body: ArmBody, p: np.ndarray) -> np.ndarray:

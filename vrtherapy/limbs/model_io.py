@@ -2,7 +2,9 @@
 
 The BAM holds one GeomNode whose vertex columns are what `render/shaders/skin.vert.glsl` reads
 (`vertex`, `normal`, `texcoord`, `joint_indices` / `joint_weights` as four floats each, so GLSL 1.30
-sees them as `in vec4`, and `nail`, one float: the fingernail/toenail weight).
+sees them as `in vec4`, `nail`, one float: the fingernail/toenail weight, and the skin detail
+`skin` (four floats) and `tint` (one), see `skin_detail.py`, and `hinge` (one: the fold a vertex lies
+beside, `hinges.py`)).
 The node carries a JSON tag `vrtherapy_limb` naming the side, the limb kind
 ("arm" or "leg"), the joint order the skin weights refer to and the dimensions the mesh was built for;
 loading checks it, so a model built for another skeleton fails with one clear line instead of a
@@ -37,8 +39,9 @@ from vrtherapy.resources import models_dir
 from vrtherapy.tracking.sample import LimbKind
 
 MODEL_TAG = "vrtherapy_limb"
-#: 2: added the `nail` vertex column. Older files are refused (rebuild them with `vrtherapy models build`).
-MODEL_FORMAT_VERSION = 2
+#: 2: added the `nail` vertex column; 3: `skin`, `tint` and `hinge`. Older files are refused (rebuild them with
+#: `vrtherapy models build`).
+MODEL_FORMAT_VERSION = 3
 _SIDES = ("left", "right")
 #: Per limb kind: the joint names its skin weights refer to, and its dimensions type.
 _LIMB_KINDS: dict[str, tuple[tuple[str, ...], type]] = {
@@ -72,6 +75,9 @@ def limb_vertex_format() -> GeomVertexFormat:
     array.addColumn(InternalName.make("joint_indices"), 4, Geom.NT_float32, Geom.C_other)
     array.addColumn(InternalName.make("joint_weights"), 4, Geom.NT_float32, Geom.C_other)
     array.addColumn(InternalName.make("nail"), 1, Geom.NT_float32, Geom.C_other)
+    array.addColumn(InternalName.make("skin"), 4, Geom.NT_float32, Geom.C_other)
+    array.addColumn(InternalName.make("tint"), 1, Geom.NT_float32, Geom.C_other)
+    array.addColumn(InternalName.make("hinge"), 1, Geom.NT_float32, Geom.C_other)
     return GeomVertexFormat.registerFormat(GeomVertexFormat(array))
 
 
@@ -80,7 +86,8 @@ def make_geom_node(mesh: LimbMesh, name: str) -> GeomNode:
     fmt = limb_vertex_format()
     interleaved = np.concatenate(
         [mesh.vertices, mesh.normals, mesh.uvs, mesh.joint_indices.astype(np.float32), mesh.joint_weights,
-         mesh.nail[:, None]],
+         mesh.nail[:, None], mesh.skin, mesh.tint[:, None],
+         mesh.hinge[:, None]],
         axis=1,
         dtype=np.float32,
     )
@@ -144,7 +151,7 @@ def load_limb_model(path: Path, loader) -> LimbModel:
         for geom in np_.node().getGeoms():
             vdata = geom.getVertexData()
             fmt = vdata.getFormat()
-            for column in ("joint_indices", "joint_weights", "nail"):
+            for column in ("joint_indices", "joint_weights", "nail", "skin", "tint", "hinge"):
                 if not fmt.hasColumn(InternalName.make(column)):
                     raise ConfigError(f"{path}: limb mesh lacks the '{column}' vertex column")
             vertex_count += vdata.getNumRows()

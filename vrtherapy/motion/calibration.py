@@ -90,7 +90,7 @@ def relaxed_arm_degrees(names: Sequence[str]) -> np.ndarray:
         "upper_arm": (-62.0, 4.0, 0.0),
         "forearm": (62.0, 0.0, 0.0),
         "wrist": (-4.0, 0.0, -80.0),
-        "thumb_metacarpal": (8.0, 12.0, 0.0),
+        "thumb_metacarpal": (-20.0, 30.0, 0.0),  # the thumb lies beside the palm on the table, not under it
         "thumb_proximal": (10.0, 0.0, 0.0),
         "thumb_distal": (12.0, 0.0, 0.0),
     }

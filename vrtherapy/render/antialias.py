@@ -114,9 +114,20 @@ def enable_antialiasing(base) -> Antialiasing:
     return current
 
 
+_EYE_PASSES: dict[int, GraphicsOutput] = {}
+
+
+def remove_eye_antialiasing(base, buffer: GraphicsOutput) -> None:
+    """Drop the FXAA pass `antialias_eye` made for `buffer`, if any (call before removing `buffer`)."""
+    post = _EYE_PASSES.pop(id(buffer), None)
+    if post is not None:
+        base.graphicsEngine.removeWindow(post)
+
+
 def antialias_eye(base, buffer: GraphicsOutput, texture: Texture) -> Texture:
     """The texture a headset eye should hand to the runtime: `texture` itself when `buffer` is
-    multisampled, else the output of an FXAA pass over it (a second buffer drawn after `buffer`)."""
+    multisampled, else the output of an FXAA pass over it (a second buffer drawn after `buffer`;
+    `remove_eye_antialiasing` drops it)."""
     if buffer.getFbProperties().getMultisamples() > 0:
         return texture
     out = Texture(f"{texture.getName()}-fxaa")
@@ -142,4 +153,5 @@ def antialias_eye(base, buffer: GraphicsOutput, texture: Texture) -> Texture:
     lens.setNearFar(-1000, 1000)
     camera = base.makeCamera(post, lens=lens, scene=scene)
     camera.reparentTo(scene)
+    _EYE_PASSES[id(buffer)] = post
     return out

@@ -84,14 +84,27 @@ class TherapyScene:
                                 ("u_sky_color", lights.sky), ("u_ground_color", lights.ground)):  # fmt: skip
                 limb.node.setShaderInput(name, value)
             self.limbs[side] = limb
-            if skeleton.limb == "arm":  # hands rest on the table
+            if skeleton.limb == "arm" and spec.table_shown:  # hands rest on the table
                 t = spec.table
                 area = (-t.width / 2, t.width / 2, t.near_edge_y, t.near_edge_y + t.depth)
                 self.shadows[side] = ContactShadows(self.root, table_top_height(t), area)
+                limb.set_surface(table_top_height(t), area)
             else:  # feet rest on the floor
                 self.shadows[side] = ContactShadows(self.root, 0.0)
+                limb.set_surface(0.0)
         self.hud = Hud(base.aspect2d, base.getAspectRatio()) if with_hud else None
         self.antialiasing = enable_antialiasing(base)
+
+    def set_appearance(self, appearance: Appearance) -> None:
+        """Dress the limbs and the body anew (another skin tone or clothing)."""
+        for limb in self.limbs.values():
+            limb.set_appearance(appearance)
+        self.body.removeNode()
+        self.body = build_body(self.root, appearance, self.limb)
+
+    def place_eye(self) -> None:
+        """Put the camera back at the scene's seated eye point."""
+        place_camera(self.base.camera, self.base.camLens, self.eye)
 
     def show(self, poses: FramePoses, hud: HudState | None = None) -> None:
         """Set this frame's limb poses and HUD text (drawn by the next `render`)."""

@@ -1,8 +1,9 @@
 """A skinned virtual limb in the scene, posed each frame from a LimbPose.
 
-The mesh is skinned on the GPU (`shaders/skin.*.glsl`). Each frame the pose's joint angles go through
-forward kinematics to world-space skinning matrices, which are written straight into the memory of the
-shader's joint-matrix array: one numpy copy per limb per frame, no per-joint calls into Panda3D.
+The mesh is skinned on the GPU (`shaders/skin.*.glsl`, dual quaternions and hinge creases). Each frame the
+pose's joint angles go through forward kinematics to world-space skinning matrices, which are written
+straight into the memory of the shader's joint-matrix array, and their dual quaternions into the
+shader's dual-quaternion array: numpy copies per limb per frame, no per-joint calls into Panda3D.
 """
 
 from __future__ import annotations
@@ -10,14 +11,17 @@ from __future__ import annotations
 from importlib import resources
 
 import numpy as np
-from panda3d.core import NodePath, OmniBoundingVolume, PTA_LMatrix4f, Shader
+from panda3d.core import NodePath, OmniBoundingVolume, PTA_float, PTA_LMatrix4f, PTA_LVecBase3f, PTA_LVecBase4f, Shader
 
 from vrtherapy.errors import ConfigError
 from vrtherapy.limbs.appearance import Appearance
+from vrtherapy.limbs.hinges import hinge_tables
 from vrtherapy.limbs.model_io import LimbModel
+from vrtherapy.limbs.skinning import dual_quaternions
 from vrtherapy.motion.kinematics import inverse_bind_matrices, write_shader_joint_matrices
 from vrtherapy.motion.pose import LimbPose
 from vrtherapy.motion.skeleton import Skeleton
+from vrtherapy.render.contact import Contact
 
 MAX_JOINTS = 32  #: size of the joint array in skin.vert.glsl
 
@@ -62,20 +66,41 @@ class LimbNode:
         self._matrices = np.frombuffer(self._pta, dtype=np.float32).reshape(MAX_JOINTS, 4, 4)
         self._matrices[:] = np.eye(4, dtype=np.float32)
         self.node.setShaderInput("u_joints", self._pta)
+        self._dq_pta = PTA_LVecBase4f.emptyArray(2 * MAX_JOINTS)
+        self._dq = np.frombuffer(self._dq_pta, dtype=np.float32).reshape(MAX_JOINTS, 2, 4)
+        self._dq[:] = (0.0, 0.0, 0.0, 1.0)
+        self._dq[:, 1] = 0.0
+        self.node.setShaderInput("u_dq", self._dq_pta)
+        rest, axis, parents = hinge_tables(skeleton)
+        for name, values, pta_type, width in (("u_joint_rest", rest, PTA_LVecBase3f, 3),
+                                              ("u_joint_axis", axis, PTA_LVecBase3f, 3),
+                                              ("u_joint_parent", parents, PTA_float, 1)):  # fmt: skip
+            pta = pta_type.emptyArray(MAX_JOINTS)
+            view = np.frombuffer(pta, dtype=np.float32).reshape(MAX_JOINTS, width)
+            view[:] = 0.0
+            view[: len(values)] = np.asarray(values, np.float32).reshape(len(values), width)
+            self.node.setShaderInput(name, pta)
+        self._joint_count = len(skeleton.names)
         self._inverse_bind = inverse_bind_matrices(skeleton)
         rest_positions = skeleton.rest_globals[1]
         # Where the contact shadows go (see _SHADOW_JOINTS).
         self._shadow_joints = [skeleton.index(n) for n in _SHADOW_JOINTS[skeleton.limb]]
         self._shadow_rest = np.append(rest_positions[self._shadow_joints], np.ones((3, 1)), axis=1)
+        self._surface: tuple[float, tuple[float, float, float, float] | None] | None = None
+        self._contact: Contact | None = None
         self.set_appearance(appearance)
         self.node.hide()
         self.pose: LimbPose | None = None
 
     def set_appearance(self, appearance: Appearance) -> None:
         self.node.setShaderInput("u_skin_color", appearance.skin_color)
-        self.node.setShaderInput("u_sleeve", (*appearance.sleeve_color, appearance.sleeve_length))
+        if self.skeleton.limb == "leg":
+            self.node.setShaderInput("u_sleeve", (*appearance.trouser_color, appearance.trouser_length))
+        else:
+            self.node.setShaderInput("u_sleeve", (*appearance.sleeve_color, appearance.sleeve_length))
         self.node.setShaderInput("u_rest_axis", _REST_AXIS[self.skeleton.limb])
         self.node.setShaderInput("u_nail", (*appearance.nail_rgb, 1.0 if appearance.nails else 0.0))
+        self.node.setShaderInput("u_palm_color", appearance.palm_rgb)
 
     def update(self, pose: LimbPose | None) -> bool:
         """Pose the limb (None hides it); False when the pose is the one already shown."""
@@ -86,8 +111,41 @@ class LimbNode:
             self.node.hide()
             return True
         write_shader_joint_matrices(self.skeleton, pose, self._inverse_bind, self._matrices)
+        if self._surface is not None:
+            self._rest_on_surface()
+        n = self._joint_count
+        self._dq[:n] = dual_quaternions(self._matrices[:n].transpose(0, 2, 1).astype(np.float64))
         self.node.show()
         return True
+
+    def set_surface(self, height: float, area: tuple[float, float, float, float] | None = None) -> None:
+        """Keep the limb on the horizontal surface at `height` (m): lowered onto it when resting just
+        above, lifted out of it when sinking (`contact.py`). `area` = (x_min, x_max, y_min, y_max) of a
+        table top: only skin over it counts."""
+        self._surface = (height, area)
+        if self._contact is None:
+            self._contact = Contact(self.node, tuple(self.skeleton.names), self.skeleton.limb)
+
+    def clear_surface(self) -> None:
+        """Draw the pose as given, with no contact correction."""
+        self._surface = None
+
+    def _rest_on_surface(self) -> None:
+        assert self._surface is not None and self._contact is not None
+        height, area = self._surface
+        points = self._contact.lowest_points(self._matrices[: self._joint_count])
+        over = None
+        if area is not None:
+            over = (points[:, 0] >= area[0]) & (points[:, 0] <= area[1]) & (points[:, 1] >= area[2]) & (points[:, 1] <= area[3])
+        placing = over
+        if over is not None:  # on a table the forearm places the arm; the hand follows (tip_hand)
+            placing = over & self._contact.forearm
+        offset = self._contact.correction(points, height, placing)
+        self._contact.offset = offset
+        self._matrices[: self._joint_count, 3, 2] += offset
+        if area is not None:  # on a table: palm and forearm both rest
+            n = self._joint_count
+            self._contact.tip = self._contact.tip_hand(self._matrices[:n], self.skeleton.rest_globals[1], height, over)
 
     def shadow_segments(self) -> np.ndarray | None:
         """(2, 2, 3) world segments casting contact shadows: the hand and forearm, or the foot."""

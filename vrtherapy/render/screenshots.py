@@ -1,20 +1,24 @@
-"""`vrtherapy models screenshots`: close-up pictures of the virtual limbs, for a person to judge them.
+"""`vrtherapy models screenshots`: pictures of the virtual limbs and rooms, for a person to judge them.
 
-Open hand, fist, pointing and the foot, rendered offscreen by the app's own renderer in the clinic
-room, at about arm's length.
+Open hand, fist, pinch, pointing and the foot at about arm's length, and the two first-person views a
+patient sees (the clinic room with both hands on the table, the lower-limb room with both feet on the
+floor), rendered offscreen by the app's own renderer, for every skin-tone preset (or one tone), and
+gathered in one contact sheet: a row per tone, a column per picture.
 """
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
 
 import numpy as np
 from panda3d.core import Point3
-from PIL import Image
+from PIL import Image, ImageDraw
 
 from vrtherapy.frames import SEATED_RIGHT_SHOULDER as RIGHT_SHOULDER
-from vrtherapy.limbs.appearance import Appearance
+from vrtherapy.limbs.appearance import SKIN_TONES, Appearance
 from vrtherapy.motion.calibration import relaxed_arm_degrees, relaxed_leg_degrees
+from vrtherapy.motion.kinematics import forward_kinematics
 from vrtherapy.motion.leg_skeleton import build_leg_skeleton
 from vrtherapy.motion.pipeline import FramePoses
 from vrtherapy.motion.pose import LimbPose
@@ -24,19 +28,29 @@ from vrtherapy.render.display import open_showbase
 from vrtherapy.render.scene_spec import load_scene
 
 HIP = np.array([0.09, 0.0, 0.5])
+#: Seated posture for the first-person views (as the synthetic patient sits).
+SEATED_HIP = np.array([0.09, 0.0, 0.455])
+SEATED_LEG_DEG = {"thigh": (90.0, 0.0, 8.0), "shank": (65.0, 0.0, 0.0), "foot": (-28.0, 0.0, 0.0)}
+CLOSE_EYE, CLOSE_TARGET = (0.00, 0.08, 1.12), (0.20, 0.45, 0.78)
+FOOT_EYE, FOOT_TARGET = (0.55, 0.95, 0.45), (0.09, 0.50, 0.06)
 
 
 def _hand(shape: str) -> np.ndarray:
     sk = build_arm_skeleton("right")
     deg = relaxed_arm_degrees(sk.names)
-    curl = {"open": (0, 0, 0), "fist": (80, 95, 62)}
+    curl = {"open": (0, 0, 0), "fist": (78, 90, 45), "pinch": (42, 48, 28), "rest": (35, 45, 30)}
     for f in FINGERS:
-        mcp, pip, dip = curl["open" if shape == "open" or (shape == "point" and f == "index") else "fist"]
+        kind = {"open": "open", "fist": "fist", "point": "open" if f == "index" else "fist",
+                "pinch": "pinch" if f == "index" else "rest"}[shape]  # fmt: skip
+        mcp, pip, dip = curl[kind]
         spread = {"index": 8, "middle": 0, "ring": -6, "little": -12}[f] if shape == "open" else 0
         deg[sk.index(f"{f}_proximal")] = (mcp, spread, 0)
         deg[sk.index(f"{f}_intermediate")] = (pip, 0, 0)
         deg[sk.index(f"{f}_distal")] = (dip, 0, 0)
-    thumb = {"open": (-5, 25, 0, 0), "fist": (38, 5, 45, 55), "point": (35, 5, 40, 45)}[shape]
+    thumb = {"open": (-5, 25, 0, 0), "fist": (15, 35, 25, 20), "point": (35, 5, 40, 45)}.get(shape)
+    if shape == "pinch":
+        thumb = _pinch_thumb(deg)
+    assert thumb is not None
     deg[sk.index("thumb_metacarpal")] = (thumb[0], thumb[1], 0)
     deg[sk.index("thumb_proximal")] = (thumb[2], 0, 0)
     deg[sk.index("thumb_distal")] = (thumb[3], 0, 0)
@@ -44,40 +58,121 @@ def _hand(shape: str) -> np.ndarray:
     return np.radians(deg)
 
 
+@cache
+def _pinch_thumb_cached(key: bytes) -> tuple[float, float, float, float]:
+    from scipy.optimize import minimize
+
+    sk = build_arm_skeleton("right")
+    deg = np.frombuffer(key).reshape(-1, 3).copy()
+    thumb_tip, index_tip = sk.index("thumb_tip"), sk.index("index_tip")
+    radius = 0.0085  # the pads meet: tips one pad's thickness apart
+
+    def gap(x: np.ndarray) -> float:
+        d = deg.copy()
+        d[sk.index("thumb_metacarpal")] = (x[0], x[1], 0)
+        d[sk.index("thumb_proximal")] = (x[2], 0, 0)
+        d[sk.index("thumb_distal")] = (x[3], 0, 0)
+        _, pos = forward_kinematics(sk, np.radians(d))
+        return float((np.linalg.norm(pos[thumb_tip] - pos[index_tip]) - radius) ** 2 + 1e-7 * (x @ x))
+
+    best = minimize(gap, np.array([30.0, 30.0, 15.0, 15.0]), method="Nelder-Mead", options={"maxiter": 600})
+    return tuple(float(v) for v in best.x)  # type: ignore[return-value]
+
+
+def _pinch_thumb(deg: np.ndarray) -> tuple[float, float, float, float]:
+    """Thumb angles that bring its tip to the index fingertip (an "O" between them)."""
+    return _pinch_thumb_cached(np.ascontiguousarray(deg, float).tobytes())
+
+
+def _seated_legs(side: str) -> LimbPose:
+    sk = build_leg_skeleton(side)  # type: ignore[arg-type]
+    deg = np.array([SEATED_LEG_DEG.get(n, (0.0, 0.0, 0.0)) for n in sk.names])
+    root = SEATED_HIP * (1.0 if side == "right" else np.array([-1.0, 1.0, 1.0]))
+    return LimbPose(side, np.radians(deg), root, np.eye(3), 0.0)  # type: ignore[arg-type]
+
+
+def _resting_arm(side: str) -> LimbPose:
+    sk = build_arm_skeleton(side)  # type: ignore[arg-type]
+    root = RIGHT_SHOULDER * (1.0 if side == "right" else np.array([-1.0, 1.0, 1.0]))
+    return LimbPose(side, np.radians(relaxed_arm_degrees(sk.names)), root, np.eye(3), 0.0)  # type: ignore[arg-type]
+
+
+#: name -> (limb, pose maker or None for the first-person view of both limbs, eye, target)
 SHOTS = {
-    "open_hand": ("arm", lambda: _hand("open"), (0.00, 0.08, 1.12), (0.20, 0.45, 0.78)),
-    "fist": ("arm", lambda: _hand("fist"), (0.00, 0.08, 1.12), (0.20, 0.45, 0.78)),
-    "pointing": ("arm", lambda: _hand("point"), (0.00, 0.08, 1.12), (0.20, 0.45, 0.78)),
-    "foot": ("leg", lambda: np.radians(relaxed_leg_degrees(build_leg_skeleton("right").names)),
-             (0.55, 0.95, 0.45), (0.09, 0.50, 0.06)),
+    "open_hand": ("arm", lambda: _hand("open"), CLOSE_EYE, CLOSE_TARGET),
+    "fist": ("arm", lambda: _hand("fist"), CLOSE_EYE, CLOSE_TARGET),
+    "pinch": ("arm", lambda: _hand("pinch"), CLOSE_EYE, CLOSE_TARGET),
+    "pointing": ("arm", lambda: _hand("point"), CLOSE_EYE, CLOSE_TARGET),
+    "foot": ("leg", lambda: np.radians(relaxed_leg_degrees(build_leg_skeleton("right").names)), FOOT_EYE, FOOT_TARGET),
+    "clinic_room": ("arm", None, None, None),
+    "lower_limb_room": ("leg", None, None, None),
 }  # fmt: skip
 
 
-def take_screenshots(folder: Path, skin_tone: str = "medium", size: tuple[int, int] = (800, 600)) -> list[Path]:
-    """Render SHOTS of the right limbs into `folder` as PNG files; returns their paths."""
+def take_screenshots(folder: Path, skin_tone: str | None = None, size: tuple[int, int] = (800, 600)) -> list[Path]:
+    """Render SHOTS into `folder` as PNG files, for one tone (files directly in `folder`) or for every
+    preset (a subfolder per tone), and `contact_sheet.png`; returns the paths written."""
     from vrtherapy.render.app import TherapyScene
 
     folder.mkdir(parents=True, exist_ok=True)
+    tones = [skin_tone] if skin_tone else list(SKIN_TONES)
     base = open_showbase("offscreen", size)
     spec = load_scene()
-    appearance = Appearance.from_tone(skin_tone)
-    paths = []
+    paths: list[Path] = []
+    sheet: dict[str, dict[str, Image.Image]] = {tone: {} for tone in tones}
     try:
         for limb in ("arm", "leg"):
-            skeleton = (build_arm_skeleton if limb == "arm" else build_leg_skeleton)("right")
-            scene = TherapyScene(base, spec, {"right": skeleton}, appearance, with_hud=False)
-            base.camLens.setMinFov(40)
-            for name, (kind, angles, eye, target) in SHOTS.items():
-                if kind != limb:
-                    continue
-                root = RIGHT_SHOULDER if limb == "arm" else HIP
-                scene.show(FramePoses(LimbPose("right", angles(), root, np.eye(3), 0.0), None, 0.0))
-                base.camera.setPos(*eye)
-                base.camera.lookAt(Point3(*target))
-                path = folder / f"{name}.png"
-                Image.fromarray(grab_rgb(base)).save(path)
-                paths.append(path)
-            scene.destroy()
+            build = build_arm_skeleton if limb == "arm" else build_leg_skeleton
+            close = TherapyScene(base, spec, {"right": build("right")}, Appearance(), with_hud=False)
+            both = TherapyScene(base, spec, {s: build(s) for s in ("left", "right")}, Appearance(), with_hud=False)
+            for tone in tones:
+                appearance = Appearance.from_tone(tone)
+                for scene in (close, both):
+                    scene.set_appearance(appearance)
+                for name, (kind, angles, eye, target) in SHOTS.items():
+                    if kind != limb:
+                        continue
+                    scene = close if angles is not None else both
+                    for other in (close, both):
+                        other.root.hide() if other is not scene else other.root.show()
+                    if angles is not None:
+                        root = RIGHT_SHOULDER if limb == "arm" else HIP
+                        scene.show(FramePoses(LimbPose("right", angles(), root, np.eye(3), 0.0), None, 0.0))
+                        base.camLens.setMinFov(40)
+                        base.camera.setPos(*eye)
+                        base.camera.lookAt(Point3(*target))
+                    else:
+                        make = _resting_arm if limb == "arm" else _seated_legs
+                        scene.show(FramePoses(make("left"), make("right"), 0.0))
+                        scene.place_eye()
+                    image = Image.fromarray(grab_rgb(base))
+                    out = folder if skin_tone else folder / tone
+                    out.mkdir(exist_ok=True)
+                    path = out / f"{name}.png"
+                    image.save(path)
+                    paths.append(path)
+                    sheet[tone][name] = image
+            close.destroy()
+            both.destroy()
     finally:
         base.destroy()
+    path = folder / "contact_sheet.png"
+    contact_sheet(sheet).save(path)
+    paths.append(path)
     return paths
+
+
+def contact_sheet(images: dict[str, dict[str, Image.Image]], cell: tuple[int, int] = (240, 180)) -> Image.Image:
+    """One picture: a row per skin tone, a column per shot, labelled."""
+    names = [n for n in SHOTS if any(n in row for row in images.values())]
+    label_w, label_h = 90, 18
+    sheet = Image.new("RGB", (label_w + cell[0] * len(names), label_h + cell[1] * len(images)), (245, 245, 242))
+    draw = ImageDraw.Draw(sheet)
+    for j, name in enumerate(names):
+        draw.text((label_w + j * cell[0] + 4, 3), name.replace("_", " "), fill=(30, 30, 30))
+    for i, (tone, row) in enumerate(images.items()):
+        draw.text((6, label_h + i * cell[1] + cell[1] // 2 - 6), tone, fill=(30, 30, 30))
+        for j, name in enumerate(names):
+            if name in row:
+                sheet.paste(row[name].resize(cell, Image.LANCZOS), (label_w + j * cell[0], label_h + i * cell[1]))
+    return sheet

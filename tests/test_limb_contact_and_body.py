@@ -1,0 +1,164 @@
+"""Realism in the rendered frame: a resting limb touches its surface and never shows through it, the
+patient's body is in the first-person view, the lower-limb room is furnished, edges are anti-aliased."""
+
+import numpy as np
+import pytest
+from panda3d.core import Point2, Point3
+
+from vrtherapy.limbs.appearance import Appearance
+from vrtherapy.motion.leg_skeleton import build_leg_skeleton
+from vrtherapy.motion.pipeline import FramePoses, MirrorSettings, PosePipeline
+from vrtherapy.motion.skeleton import build_arm_skeleton
+from vrtherapy.render.capture import grab_rgb
+from vrtherapy.render.scene_spec import load_scene
+from vrtherapy.therapy.synthetic_patient import SyntheticArmMotion, SyntheticLegMotion, build_schedule
+
+
+@pytest.fixture
+def scenes(showbase):
+    from vrtherapy.render.app import TherapyScene
+
+    made = []
+    cam = (showbase.camera.getPos(), showbase.camera.getHpr(), showbase.camLens.getMinFov())
+
+    def make(limb, sides=("left", "right")):
+        build = build_arm_skeleton if limb == "arm" else build_leg_skeleton
+        scene = TherapyScene(showbase, load_scene(), {s: build(s) for s in sides}, Appearance(), with_hud=False)
+        made.append(scene)
+        return scene
+
+    yield make
+    for scene in made:
+        scene.destroy()
+    showbase.camera.setPos(cam[0])
+    showbase.camera.setHpr(cam[1])
+    showbase.camLens.setMinFov(cam[2])
+
+
+def limb_pixels(scene, poses) -> np.ndarray:
+    """Mask of the limbs' pixels with everything else hidden (room, body, shadows)."""
+    scene.room.hide()
+    scene.body.hide()
+    for shadow in scene.shadows.values():
+        shadow.root.hide()
+    scene.show(FramePoses(None, None, None))
+    empty = grab_rgb(scene.base).astype(int)
+    scene.show(poses)
+    for shadow in scene.shadows.values():
+        shadow.root.hide()
+    drawn = grab_rgb(scene.base).astype(int)
+    scene.room.show()
+    scene.body.show()
+    mask = np.abs(drawn - empty).sum(axis=2) > 24
+    mask[:2], mask[-2:], mask[:, :2], mask[:, -2:] = False, False, False, False  # FXAA's clamped border
+    return mask
+
+
+def side_view_at(base, height: float, y: float) -> int:
+    """Look along -x at eye level `height` from the side; returns the image row of the plane z = height."""
+    base.camLens.setMinFov(40)
+    base.camera.setPos(1.6, y, height)
+    base.camera.lookAt(Point3(0.0, y, height))
+    projected = Point2()
+    assert base.camLens.project(base.cam.getRelativePoint(base.render, Point3(0.3, y, height)), projected)
+    rows = base.win.getYSize()
+    return int(round((1.0 - (projected.y + 1.0) / 2.0) * rows))
+
+
+def column_of(base, y: float, height: float) -> int:
+    """The image column of world y (in the side view), at x = 0.2."""
+    projected = Point2()
+    assert base.camLens.project(base.cam.getRelativePoint(base.render, Point3(0.2, y, height)), projected)
+    return int(round((projected.x + 1.0) / 2.0 * base.win.getXSize()))
+
+
+ARM_TIMES = {"fist_open_close": (0.05, 0.7, 1.3, 2.0), "finger_tapping": (0.0, 0.3, 0.6, 0.9, 1.2),
+             "finger_lifts": (0.0, 0.5, 1.0, 1.5, 2.5)}  # fmt: skip
+
+
+@pytest.mark.parametrize("exercise", sorted(ARM_TIMES))
+def test_no_skin_below_the_table_top_and_the_resting_hand_touches_it(scenes, exercise):
+    scene = scenes("arm", ("right",))
+    height = scene.spec.table.height
+    motion = SyntheticArmMotion("left", build_schedule([(exercise, 5.0)]), noise_m=0.0)
+    pipeline = PosePipeline(MirrorSettings(intact_side="left"))
+    horizon = side_view_at(scene.base, height, 0.45)
+    table = scene.spec.table
+    # over the table only: the elbow may hang past its near edge, below the top, as a real one does
+    near = column_of(scene.base, table.near_edge_y + 0.01, height)
+    for t in ARM_TIMES[exercise]:
+        mask = limb_pixels(scene, pipeline.process(motion.sample_at(t)))
+        assert mask[:, near:].sum() > 500  # the hand and forearm are over the table
+        rows = np.flatnonzero(mask[:, near:].any(axis=1))
+        assert mask.sum() > 200, t
+        assert rows.max() <= horizon + 1, (t, rows.max(), horizon)  # nothing on the wrong side of the top
+        if exercise != "fist_open_close" or t < 0.1:  # at rest: touching, not hovering
+            assert rows.max() >= horizon - 1, (t, rows.max(), horizon)
+
+
+def test_feet_rest_on_the_floor_and_never_sink_into_it(scenes):
+    scene = scenes("leg", ("right",))
+    motion = SyntheticLegMotion("left", build_schedule([("ankle_dorsi_plantar", 5.0)]), noise_m=0.0)
+    pipeline = PosePipeline(MirrorSettings(intact_side="left"), limb="leg")
+    horizon = side_view_at(scene.base, 0.0, 0.65)
+    for t in (0.0, 0.6, 1.2, 1.8):
+        mask = limb_pixels(scene, pipeline.process(motion.sample_at(t)))
+        rows = np.flatnonzero(mask.any(axis=1))
+        assert rows.max() <= horizon + 1, (t, rows.max(), horizon)
+    rest = limb_pixels(scene, pipeline.process(motion.sample_at(0.0)))
+    assert np.flatnonzero(rest.any(axis=1)).max() >= horizon - 1
+
+
+def body_mask(scene, poses) -> np.ndarray:
+    scene.show(poses)
+    scene.place_eye()
+    with_body = grab_rgb(scene.base).astype(int)
+    scene.body.hide()
+    without = grab_rgb(scene.base).astype(int)
+    scene.body.show()
+    mask = np.abs(with_body - without).sum(axis=2) > 24
+    mask[:2], mask[:, :2], mask[:, -2:] = False, False, False  # FXAA's clamped border
+    return mask
+
+
+def test_the_patients_body_is_in_the_first_person_view(scenes):
+    scene = scenes("arm")
+    motion = SyntheticArmMotion("left", build_schedule([("fist_open_close", 5.0)]), noise_m=0.0)
+    poses = PosePipeline(MirrorSettings(intact_side="left", show_intact=True)).process(motion.sample_at(0.05))
+    mask = body_mask(scene, poses)
+    height, width = mask.shape
+    assert mask.mean() > 0.01  # shoulders and the lap at the bottom of the view
+    rows, cols = np.nonzero(mask)
+    assert rows.min() > height / 2  # below the hands, never across them
+    assert abs(cols.mean() - width / 2) < width * 0.1 and np.ptp(cols) > width * 0.25  # the body, centred
+    # dressed as the appearance says: the pixels are the shirt's or the trousers' colour, lit
+    frame = grab_rgb(scene.base).astype(float)[mask] + 1.0
+    chroma = frame / frame.sum(axis=1, keepdims=True)
+    clothes = [np.array(c) / sum(c) for c in (Appearance().sleeve_color, Appearance().trouser_color)]
+    near = np.min([np.abs(chroma - c).max(axis=1) for c in clothes], axis=0) < 0.05
+    assert near.mean() > 0.8
+
+
+def test_lower_limb_view_shows_hips_and_a_furnished_room(scenes):
+    scene = scenes("leg")
+    assert scene.spec.name == "Lower-limb room"
+    assert any("chair" in item.name for item in scene.spec.furniture)
+    assert any(item.material == "landscape" for item in scene.spec.furniture)  # a horizon through the door
+    motion = SyntheticLegMotion("left", build_schedule([("ankle_dorsi_plantar", 5.0)]), noise_m=0.0)
+    poses = PosePipeline(MirrorSettings(intact_side="left", show_intact=True), limb="leg").process(motion.sample_at(0.0))
+    scene.show(poses)
+    scene.place_eye()
+    frame = grab_rgb(scene.base)
+    assert len(np.unique(frame.reshape(-1, 3) // 16, axis=0)) > 40  # a room, not a flat floor
+    # the thighs come into view clothed (the trousers' colour, lit) at the bottom of the view
+    bottom = frame[int(frame.shape[0] * 0.75):].reshape(-1, 3).astype(float) + 1.0
+    chroma = bottom / bottom.sum(axis=1, keepdims=True)
+    trousers = np.array(Appearance().trouser_color) / sum(Appearance().trouser_color)
+    assert (np.abs(chroma - trousers).max(axis=1) < 0.03).mean() > 0.03
+
+
+def test_offscreen_software_gl_gets_fxaa(scenes, showbase):
+    from vrtherapy.render.antialias import is_software_gl
+
+    scene = scenes("arm")
+    assert scene.antialiasing.method == ("fxaa" if is_software_gl(showbase.win) else "multisample")
