@@ -11,7 +11,16 @@ from __future__ import annotations
 from importlib import resources
 
 import numpy as np
-from panda3d.core import NodePath, OmniBoundingVolume, PTA_float, PTA_LMatrix4f, PTA_LVecBase3f, PTA_LVecBase4f, Shader
+from panda3d.core import (
+    NodePath,
+    OmniBoundingVolume,
+    PTA_float,
+    PTA_LMatrix4f,
+    PTA_LVecBase3f,
+    PTA_LVecBase4f,
+    Shader,
+    TransparencyAttrib,
+)
 
 from vrtherapy.errors import ConfigError
 from vrtherapy.limbs.appearance import Appearance
@@ -89,8 +98,20 @@ class LimbNode:
         self._surface: tuple[float, tuple[float, float, float, float] | None] | None = None
         self._contact: Contact | None = None
         self.set_appearance(appearance)
+        self.set_edge_antialiasing(False)
         self.node.hide()
         self.pose: LimbPose | None = None
+
+    def set_edge_antialiasing(self, on: bool) -> None:
+        """Fade the silhouette's last pixel into what lies behind (software GL's anti-aliasing): the
+        limb is then drawn after everything opaque, blended."""
+        self.node.setShaderInput("u_edge_aa", 1.0 if on else 0.0)
+        if on:
+            self.node.setTransparency(TransparencyAttrib.MAlpha)
+            self.node.setBin("fixed", 10)
+        else:
+            self.node.clearTransparency()
+            self.node.clearBin()
 
     def set_appearance(self, appearance: Appearance) -> None:
         self.node.setShaderInput("u_skin_color", appearance.skin_color)

@@ -16,6 +16,7 @@ uniform vec3 u_ground_color;
 uniform vec4 u_sleeve;       // rgb colour, a = how far from the shoulder or hip the clothing reaches (m)
 uniform vec4 u_nail;         // rgb nail colour, a = strength 0..1 (0: no nails drawn)
 uniform vec3 u_palm_color;   // palms and soles
+uniform float u_edge_aa;     // 1: fade the silhouette's last pixel (software GL's anti-aliasing), 0: opaque
 
 in vec3 v_normal;
 in vec3 v_position;
@@ -50,7 +51,11 @@ vec3 wrapped(vec3 n, vec3 light_dir, vec3 color) {
 void main() {
     vec3 n = normalize(v_normal);
     vec3 v = normalize(-v_position);
-    if (dot(n, v) < 0.0) n = -n;
+    float ndv = dot(n, v);
+    if (ndv < 0.0) n = -n;
+    // Silhouette anti-aliasing without a post pass (u_edge_aa = 1 under software GL): the last pixel
+    // before the outline, where the surface turns away from the eye, fades into what lies behind.
+    float edge = mix(1.0, clamp(abs(ndv) / max(fwidth(ndv) * 1.2, 1e-4), 0.0, 1.0), u_edge_aa);
     vec3 up = normalize(mat3(p3d_ViewMatrix) * vec3(0.0, 0.0, 1.0));
     vec3 ambient = mix(u_ground_color, u_sky_color, dot(n, up) * 0.5 + 0.5);
     vec3 albedo = mix(u_skin_color, u_palm_color, v_skin.w);
@@ -75,5 +80,5 @@ void main() {
     float ndh8 = ndh * ndh; ndh8 *= ndh8; ndh8 *= ndh8;
     sheen += nail * ndh8 * ndh8 * ndh8 * 0.10;  // nails: a tighter, brighter highlight (power 64)
     float rim = pow(1.0 - max(dot(n, v), 0.0), 3.0) * 0.08;
-    frag_color = vec4(albedo * light + u_key_color * sheen + rim * u_sky_color, 1.0);
+    frag_color = vec4(albedo * light + u_key_color * sheen + rim * u_sky_color, edge);
 }
