@@ -96,6 +96,7 @@ class LimbNode:
         self._shadow_joints = [skeleton.index(n) for n in _SHADOW_JOINTS[skeleton.limb]]
         self._shadow_rest = np.append(rest_positions[self._shadow_joints], np.ones((3, 1)), axis=1)
         self._surface: tuple[float, tuple[float, float, float, float] | None] | None = None
+        self._rest_positions = skeleton.rest_globals[1]
         self._contact: Contact | None = None
         self.set_appearance(appearance)
         self.set_edge_antialiasing(False)
@@ -166,7 +167,8 @@ class LimbNode:
         self._matrices[: self._joint_count, 3, 2] += offset
         if area is not None:  # on a table: palm and forearm both rest
             n = self._joint_count
-            self._contact.tip = self._contact.tip_hand(self._matrices[:n], self.skeleton.rest_globals[1], height, over)
+            points[:, 2] += offset  # where the samples are now (the whole limb moved up or down)
+            self._contact.tip = self._contact.tip_hand(self._matrices[:n], self._rest_positions, height, over, points)
 
     def shadow_segments(self) -> np.ndarray | None:
         """(2, 2, 3) world segments casting contact shadows: the hand and forearm, or the foot."""
