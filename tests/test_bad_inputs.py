@@ -48,7 +48,8 @@ def _outside(bound: Range) -> list[str]:
 
 
 NUMERIC = [("demo", "--fps"), ("demo", "--seconds"), ("demo", "--rest-after"), ("record", "--seconds"),
-           ("run", "--fps"), ("run", "--seconds"), ("run", "--pain-before"), ("run", "--pain-after")]  # fmt: skip
+           ("run", "--fps"), ("run", "--seconds"), ("run", "--pain-before"), ("run", "--pain-after"),
+           ("console", "--port")]  # fmt: skip
 
 
 @pytest.mark.parametrize("command, option", NUMERIC)

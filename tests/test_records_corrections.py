@@ -218,3 +218,17 @@ def test_correction_commands(records_db, capsys):
         assert main(argv) == 2, argv
         assert capsys.readouterr().err == message + "\n"
     assert counts(records_db) == before
+
+
+def test_a_missing_impression_of_change_is_added_with_its_audit_row(store, records_db, capsys):
+    sid = store.start_session("P001", "upper", "offscreen", started_at=T0)
+    store.finish_session(sid, T0 + timedelta(minutes=15), "completed")
+    assert main(["session", "pgic", "--db", records_db, "--session", str(sid), "--score", "3", "--reason",
+                 "asked at the door", "--by", "therapist C"]) == 0  # fmt: skip
+    assert store.session(sid).pgic == 3
+    assert corrections(store)[-1] == ("session", "pgic", None, "3", "asked at the door", "therapist C")
+    before = counts(records_db)
+    assert main(["session", "pgic", "--db", records_db, "--session", str(sid), "--score", "8", "--reason", "x"]) == 2
+    assert capsys.readouterr().err == ("vrtherapy: --score: must be a whole number from 1 (very much improved) to 7 "
+                                       "(very much worse), got 8\n")  # fmt: skip
+    assert counts(records_db) == before

@@ -15,8 +15,9 @@ from vrtherapy.records.export import AUDIT_COLUMNS, EXERCISE_COLUMNS, PAIN_COLUM
 
 
 @pytest.fixture
-def db(tmp_path) -> tuple[Path, list[int]]:
-    path = tmp_path / "records.sqlite3"
+def db(records_db) -> tuple[str, list[int]]:
+    """The known patient and one more, on an SQLite file and on PostgreSQL (each test runs on both)."""
+    path = records_db
     with RecordStore.open(path) as store:
         ids = build_known_patient(store)
         store.add_patient(PatientProfile("P002", "right", "lower", "transfemoral"))

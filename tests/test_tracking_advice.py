@@ -66,6 +66,10 @@ def test_the_advisor_clears_when_the_limb_returns_and_keeps_the_tally() -> None:
     advisor.update(FrameFinding(41 / 30, True, frozenset({"right"})))
     assert advisor.advice == "" and advisor.last_advice.startswith("Only a left hand")
     assert advisor.frames == 41 and advisor.usable == 1
+    assert advisor.overall().startswith("Only a left hand")  # judged over all frames, for the closing line
+    quick = TrackingAdvisor("right")
+    quick.update(FrameFinding(0.0, False, frozenset()))  # too short for the live advice, not for the closing one
+    assert quick.advice == "" and quick.overall().startswith("No usable right hand")
     line, too_few = usable_report(1, 41, "right", "arm", advisor.last_advice)
     assert too_few and line.startswith("1 of 41 samples (2%) tracked the right arm, under 50%. Only a left hand")
     assert usable_report(30, 41, "right", "arm") == ("30 of 41 samples (73%) tracked the right arm", False)

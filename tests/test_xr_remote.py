@@ -9,12 +9,14 @@ loader (`.ci/run` does both); under CI=true it must not skip.
 
 from __future__ import annotations
 
+import math
 import subprocess
 import sys
 import threading
 import time
 from collections.abc import Callable
 
+import numpy as np
 import pytest
 
 from tests.monado import MonadoService, RemoteRig, missing_reason, runtime_dir
@@ -139,12 +141,12 @@ class PatientAtTheController(threading.Thread):
         self.answered.set()
 
 
-@pytest.mark.parametrize("finish", ["trigger"])
+@pytest.mark.parametrize("finish", ["trigger", "skip"])
 def test_the_pain_rating_after_the_session_is_answered_with_the_controller(showbase, remote, tmp_path, monkeypatch,
                                                                           finish):  # fmt: skip
     from vrtherapy.records.store import RecordStore
+    from vrtherapy.therapy import headset_commands
     from vrtherapy.therapy.run_session import RunOptions, run_session
-    from vrtherapy.xr import headset_driver
 
     db = tmp_path / "records.sqlite3"
     added = subprocess.run([sys.executable, "-m", "vrtherapy", "patient", "add", "--patient", "P1", "--side", "left",
@@ -152,13 +154,13 @@ def test_the_pain_rating_after_the_session_is_answered_with_the_controller(showb
                            capture_output=True, text=True)  # fmt: skip
     assert added.returncode == 0, added.stderr
     patient = PatientAtTheController(remote, steps_up=3, finish=finish)
-    connect = headset_driver.connect_runner
+    connect = headset_commands.connect_headset
 
     def connect_and_watch(display, runner):
         connect(display, runner)
         patient.asking = display.asking_pain  # what the headset itself knows: a pain question is up
 
-    monkeypatch.setattr(headset_driver, "connect_runner", connect_and_watch)
+    monkeypatch.setattr(headset_commands, "connect_headset", connect_and_watch)
     patient.start()
     report = run_session(RunOptions(patient="P1", playlist="first_visit", display="xr", seconds=3.0, pain_before=6,
                                     db=db), say=print, base=showbase)  # fmt: skip
@@ -171,3 +173,83 @@ def test_the_pain_rating_after_the_session_is_answered_with_the_controller(showb
         assert session.pain_after == 2 and report.pain.get("after") == 2  # empty, then 0, 1, 2: confirmed
     else:
         assert session.pain_after is None and "after" not in report.pain  # skipped: recorded without the rating
+
+
+def grip_orientation(yaw: float, pitch: float) -> tuple[float, float, float, float]:
+    """(x, y, z, w) of a grip turned `yaw` about the runtime's up axis (+ to the left), then `pitch` up."""
+    qy = np.array([0.0, math.sin(yaw / 2), 0.0, math.cos(yaw / 2)])
+    qx = np.array([math.sin(pitch / 2), 0.0, 0.0, math.cos(pitch / 2)])
+    x1, y1, z1, w1 = qy
+    x2, y2, z2, w2 = qx
+    return (w1 * x2 + x1 * w2 + y1 * z2 - z1 * y2, w1 * y2 - x1 * z2 + y1 * w2 + z1 * x2,
+            w1 * z2 + x1 * y2 - y1 * x2 + z1 * w2, w1 * w2 - x1 * x2 - y1 * y2 - z1 * z2)  # fmt: skip
+
+
+class PatientPointing(threading.Thread):
+    """Waits for the pain question, then points the tracked right hand at a tile and holds it there,
+    correcting the aim by what the panel shows (the lit tile, the dot), as a patient would."""
+
+    def __init__(self, rig: RemoteRig, label: str) -> None:
+        super().__init__(daemon=True)
+        self.rig, self.label = rig, label
+        self.display = None
+        self.answered = threading.Event()
+        self.aims = 0
+
+    def run(self) -> None:
+        deadline = time.monotonic() + 60
+        while self.display is None or not self.display.asking_pain():
+            if time.monotonic() > deadline:
+                return
+            time.sleep(0.05)
+        chooser = self.display._pain_panel.chooser
+        target = next(t for t in chooser.layout if t.label == self.label)
+        hand = self.rig.hands["right"]
+        hand.curls = (1.0, 1.0, 1.0, 0.0, 1.0)  # little, ring, middle curled, index out, thumb in: pointing
+        yaw = pitch = 0.0
+        while time.monotonic() < deadline and not self.answered.is_set():
+            hand.orientation = grip_orientation(yaw, pitch)
+            self.rig.send()
+            time.sleep(0.25)
+            pointer = chooser.pointer
+            if pointer is None:
+                continue
+            error_u, error_v = target.centre[0] - pointer[0], target.centre[1] - pointer[1]
+            if abs(error_u) < 0.35 * target.size[0] and abs(error_v) < 0.35 * target.size[1]:
+                time.sleep(2.0)  # held on the tile past the dwell time
+                self.answered.set()
+                break
+            self.aims += 1
+            yaw -= 0.8 * error_u / 0.35  # the panel is about 0.35 m from the hand
+            pitch += 0.8 * error_v / 0.35
+        hand.curls, hand.orientation = (0.0,) * 5, (0.0, 0.0, 0.0, 1.0)
+        self.rig.send()
+
+
+def test_the_pain_rating_is_answered_by_pointing_at_a_number_with_the_tracked_hand(showbase, remote, tmp_path,
+                                                                                 monkeypatch):  # fmt: skip
+    from vrtherapy.records.store import RecordStore
+    from vrtherapy.therapy import headset_commands
+    from vrtherapy.therapy.run_session import RunOptions, run_session
+
+    db = tmp_path / "records.sqlite3"
+    added = subprocess.run([sys.executable, "-m", "vrtherapy", "patient", "add", "--patient", "P2", "--side", "left",
+                            "--limb", "upper", "--level", "transradial", "--db", str(db)],
+                           capture_output=True, text=True)  # fmt: skip
+    assert added.returncode == 0, added.stderr
+    patient = PatientPointing(remote, "4")
+    connect = headset_commands.connect_headset
+
+    def connect_and_watch(display, runner):
+        connect(display, runner)
+        patient.display = display
+
+    monkeypatch.setattr(headset_commands, "connect_headset", connect_and_watch)
+    patient.start()
+    report = run_session(RunOptions(patient="P2", playlist="first_visit", display="xr", seconds=3.0, pain_before=7,
+                                    db=db), say=print, base=showbase)  # fmt: skip
+    patient.join(5)
+    assert patient.answered.is_set(), "the pointing hand never held a tile"
+    with RecordStore.open(db) as store:
+        [session] = store.sessions("P2")
+    assert session.pain_before == 7 and session.pain_after == 4 and report.pain.get("after") == 4

@@ -71,7 +71,7 @@ def record(tracker: str, side: Side, playlist: str | None, seconds: float | None
     finally:
         source.close()
     advisor = getattr(source, "advisor", None)
-    line, too_few = usable_report(usable, count, side, limb, advisor.last_advice if advisor is not None else "")
+    line, too_few = usable_report(usable, count, side, limb, advisor.overall() if advisor is not None else "")
     if too_few and not keep_partial:
         output.unlink(missing_ok=True)
         raise VrtherapyError(f"{output} not kept: {line}; record again, or pass --keep-partial to keep it")

@@ -74,7 +74,7 @@ class SessionVideo:
         slot = max(0, round(t * self.fps))
         if slot > self._last_slot:
             self._encode(rgb, slot)
-            self._last = rgb
+            self._last = rgb.copy()  # shown again at the end; the caller may reuse its buffer
 
     def close(self, until_s: float | None = None) -> None:
         """Show the last frame to `until_s` seconds (the session's end) and finish the file."""

@@ -83,6 +83,12 @@ def add_parsers(sub: Any, parser_class: type[argparse.ArgumentParser]) -> None:
     rate.add_argument("--when", required=True, choices=("before", "after"), help="which rating is missing")
     rate.add_argument("--score", required=True, help="pain, a whole number from 0 to 10")
 
+    pgic = session_sub.add_parser("pgic", help="add or correct a session's patient global impression of change")
+    _common(pgic, correction=True)
+    pgic.add_argument("--session", required=True, help="the session's id (see session list)")
+    pgic.add_argument("--score", required=True, help="1 very much improved, 2 much improved, 3 minimally improved, "
+                      "4 no change, 5 minimally worse, 6 much worse, 7 very much worse")  # fmt: skip
+
     report = sub.add_parser("report", help="progress report: report.pdf, charts as PNG, report.json")
     _common(report)
     report.add_argument("--patient", required=True, help="the patient's ID")

@@ -29,7 +29,8 @@ _OPTION_OF = {
     "prescribed_minutes_per_week": "--minutes-per-week", "measurements": "--measure", "notes": "--notes",
     "triggers": "--trigger", "medications": "--medication", "duration_min": "--duration-min", "note": "--note",
     "at": "--at", "score": "--score", "location": "--location", "episodes": "--episodes", "entry_id": "--entry",
-    "session_id": "--session", "reason": "--reason", "by": "--by", "condition": "--condition", "limb": "--limb",
+    "session_id": "--session", "reason": "--reason", "pgic": "--score", "by": "--by", "condition": "--condition",
+    "limb": "--limb",
 }  # fmt: skip
 
 
@@ -197,6 +198,14 @@ def _session_rate(store: RecordStore, args: argparse.Namespace) -> int:
     return 0
 
 
+def _session_pgic(store: RecordStore, args: argparse.Namespace) -> int:
+    session = _parse("--session", args.session, int, "a session id (see vrtherapy session list)")
+    score = _parse("--score", args.score, int, "a whole number from 1 to 7")
+    store.set_pgic(session, score, reason=args.reason, by=args.by)
+    print(f"vrtherapy: session {session}: impression of change {score}/7 recorded")
+    return 0
+
+
 def _report(store: RecordStore, args: argparse.Namespace) -> int:
     from vrtherapy.records.report import write_report  # matplotlib: only when a report is asked for
 
@@ -232,7 +241,7 @@ _HANDLERS: dict[tuple[str, str], Callable[[RecordStore, argparse.Namespace], int
     ("patient", "archive"): _patient_archive, ("patient", "restore"): _patient_archive,
     ("patient", "audit"): _patient_audit, ("pain", "add"): _pain_add, ("pain", "list"): _pain_list,
     ("pain", "edit"): _pain_edit, ("pain", "void"): _pain_void, ("session", "list"): _session_list,
-    ("session", "rate"): _session_rate, ("report", ""): _report, ("export", ""): _export,
+    ("session", "rate"): _session_rate, ("session", "pgic"): _session_pgic, ("report", ""): _report, ("export", ""): _export,
 }  # fmt: skip
 
 

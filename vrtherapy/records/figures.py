@@ -16,7 +16,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
-from vrtherapy.records.analysis import FLAG_RULE, ReportData
+from vrtherapy.records.analysis import FLAG_RULE, LATEST_DAYS, ReportData
 from vrtherapy.records.models import CLINICALLY_IMPORTANT_DROP
 
 PAGE_INCHES = (11.69, 8.27)
@@ -56,6 +56,14 @@ def pain_trend(data: ReportData) -> Figure:
             start = datetime.combine(w.week_start, datetime.min.time())
             ax.plot([start, start + timedelta(days=7)], [w.mean_pain] * 2, color="#424242", linewidth=2,
                     alpha=0.5, label="weekly diary mean" if i == 0 else None)  # fmt: skip
+    latest = data.latest_week
+    periods = ((data.baseline, data.baseline.start, "baseline", "#6a1b9a"),
+               (latest, latest.end - timedelta(days=LATEST_DAYS) if latest.end else None, "latest week", "#00897b"))  # fmt: skip
+    for period, begin, label, color in periods:
+        if period.mean_pain is not None and begin is not None and period.end is not None:
+            end = max(period.end, begin + timedelta(days=1))
+            ax.plot([local(begin), local(end)], [period.mean_pain] * 2, linestyle="--", color=color, linewidth=2.5,
+                    label=f"{label} diary mean {period.mean_pain:.1f}")  # fmt: skip
     ax.set_ylim(-0.5, 10.5)
     ax.set_yticks(range(11))
     ax.set_ylabel("pain (NRS)")

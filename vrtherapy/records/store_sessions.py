@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import Connection, func, insert, select, update
 
 import vrtherapy.records.tables as t
-from vrtherapy.records.checks import FieldError, RecordsError, check_one_of, check_pgic, check_text, is_int
+from vrtherapy.records.checks import FieldError, RecordsError, check_one_of, check_pgic, check_reason, check_text, is_int
 from vrtherapy.records.models import SESSION_ENDS, ExerciseResult, SessionEnd, SessionEvent, SessionRecord
 from vrtherapy.records.store_base import (
     StoreBase,
@@ -28,6 +28,7 @@ from vrtherapy.records.store_base import (
     require_active,
     unknown,
     when,
+    write_audit,
 )
 
 _MAX_EVENT_DETAIL = 4000
@@ -85,6 +86,20 @@ class SessionRecords(StoreBase):
             if planned is not None:
                 values["exercises_planned"] = planned
             conn.execute(update(t.sessions).where(t.sessions.c.id == session_id).values(values))
+
+    def set_pgic(self, session_id: int, pgic: int | None, *, reason: str, by: str | None = None) -> None:
+        """Add or correct a session's patient global impression of change (1-7; None clears it), with an
+        audit row (old and new value, who, why)."""
+        impression = check_pgic(pgic)
+        reason = check_reason(reason)
+        actor = self._actor(by)
+        with self._write() as conn:
+            row = session_row(conn, session_id)
+            if row["pgic"] == impression:
+                return
+            conn.execute(update(t.sessions).where(t.sessions.c.id == session_id).values(pgic=impression))
+            write_audit(conn, by=actor, patient_id=row["patient_id"], entity="session", entity_id=session_id,
+                        field="pgic", old=row["pgic"], new=impression, reason=reason)  # fmt: skip
 
     def session(self, session_id: int) -> SessionRecord:
         with self._read() as conn:

@@ -8,6 +8,7 @@ gathered in one contact sheet: a row per tone, a column per picture.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 
@@ -100,7 +101,9 @@ def _resting_arm(side: str) -> LimbPose:
 
 
 #: name -> (limb, pose maker or None for the first-person view of both limbs, eye, target)
-SHOTS = {
+Vec3 = tuple[float, float, float]
+#: name: (limb, the joint angles (None: the first-person room view), eye, target)
+SHOTS: dict[str, tuple[str, Callable[[], np.ndarray] | None, Vec3 | None, Vec3 | None]] = {
     "open_hand": ("arm", lambda: _hand("open"), CLOSE_EYE, CLOSE_TARGET),
     "fist": ("arm", lambda: _hand("fist"), CLOSE_EYE, CLOSE_TARGET),
     "pinch": ("arm", lambda: _hand("pinch"), CLOSE_EYE, CLOSE_TARGET),

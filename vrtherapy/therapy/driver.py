@@ -54,11 +54,14 @@ class FrameStats:
 class SessionDriver:
     def __init__(self, scene: TherapyScene, tracker: Tracker, pipeline: PosePipeline, controller: SessionController,
                  fps: float = 30.0, clock: Callable[[], float] = time.monotonic,
-                 sleep: Callable[[float], None] = time.sleep, residual_tracker: Tracker | None = None) -> None:  # fmt: skip
-        """`residual_tracker` follows the residual limb when the pipeline anchors at the stump."""
+                 sleep: Callable[[float], None] = time.sleep, residual_tracker: Tracker | None = None,
+                 shown_at: Callable[[], float | None] | None = None) -> None:  # fmt: skip
+        """`residual_tracker` follows the residual limb when the pipeline anchors at the stump. `shown_at`: when
+        the frame just drawn reaches the eyes (a headset's predicted display time on `clock`), None when unknown;
+        the visuo-motor delay runs to it (by default, to the end of drawing)."""
         self.scene, self.tracker, self.pipeline, self.controller = scene, tracker, pipeline, controller
         self.residual_tracker, self.fps = residual_tracker, fps
-        self._clock, self._sleep = clock, sleep
+        self._clock, self._sleep, self._shown_at = clock, sleep, shown_at
         self.frames = 0  #: frames shown so far
         self._interrupted = False
         base = scene.base
@@ -128,7 +131,7 @@ class SessionDriver:
             if grab:
                 base.win.triggerCopy()
             self._step()
-            shown = self._clock()
+            shown = (self._shown_at() if self._shown_at is not None else None) or self._clock()
             shown_capture = poses.phantom.t_capture if poses.phantom is not None else None
             shown_delay = None
             if shown_capture is not None and shown_capture != last_shown:

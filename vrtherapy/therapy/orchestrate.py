@@ -125,11 +125,12 @@ def _run(plan: SessionPlan, say: Say, base, scene, source: SampleSource | None, 
     clock_box.append(controller)
     tracker = headset.headset.tracker if source is None else ThreadedTracker(source)  # the headset's hand or controller
     driver = SessionDriver(scene, tracker, pipeline, controller, fps=plan.fps,
-                           sleep=headset.pace if headset is not None else time.sleep)  # xrWaitFrame paces a headset
+                           sleep=headset.pace if headset is not None else time.sleep,  # xrWaitFrame paces a headset
+                           shown_at=headset.shown_at if headset is not None else None)  # the runtime's display time
     if headset is not None:
-        from vrtherapy.xr.headset_driver import connect_runner
+        from vrtherapy.therapy.headset_commands import connect_headset
 
-        connect_runner(headset, controller)  # headset off pauses; controller buttons command the session
+        connect_headset(headset, controller)  # headset off pauses; controller and hand command the session
     # Reading frames back from software GL costs about as much as drawing them, so the video keeps
     # every second frame (15 fps at the default 30) and the session itself keeps its frame rate.
     capture_every = 2 if plan.fps > 20 else 1

@@ -43,7 +43,7 @@ def session_summary(plan: SessionPlan, state: SessionState, stats: FrameStats, c
         "tracker": {"name": tracker.name, "rate_hz": plan.tracker_rate_hz,
                     "samples": tracker.samples_received, "error": stats.tracker_error,
                     "usable_samples": getattr(tracker, "samples_usable", tracker.samples_received),
-                    "advice": advisor.last_advice if advisor is not None else ""},
+                    "advice": advisor.overall() if advisor is not None else ""},
         "mirror": {**asdict(mirror), "affected_side": plan.affected, "phantom_side": mirror.phantom_side},
         "mirror_modes_used": [{"from_s": t, **asdict(mode)} for t, mode in controller.modes_used],
         "visuomotor_delay_ms": delay_summary_ms(controller.delays_s),

@@ -46,6 +46,7 @@ class TrackingAdvisor:
         self.last_advice = ""  #: the latest line given, kept after tracking recovers (for a closing report)
         self.frames = 0
         self.usable = 0
+        self._other_side_only = 0  # unusable frames that showed a hand of the other side
 
     @property
     def usable_share(self) -> float:
@@ -54,6 +55,7 @@ class TrackingAdvisor:
     def update(self, finding: FrameFinding) -> str:
         self.frames += 1
         self.usable += finding.usable
+        self._other_side_only += (not finding.usable) and other_side(self.side) in finding.sides_seen
         if finding.usable:
             self._window.clear()
             self._missing_since = None
@@ -68,9 +70,17 @@ class TrackingAdvisor:
             self.advice = self.last_advice = self._line()
         return self.advice
 
-    def _line(self) -> str:
+    def overall(self) -> str:
+        """What to change, judged over every frame so far ("" if the limb was usable in at least half):
+        for a closing report, whether or not the live advice had time to appear."""
+        if self.frames == 0 or self.usable >= MIN_USABLE_SHARE * self.frames:
+            return ""
+        return self._line(self._other_side_only / max(self.frames - self.usable, 1))
+
+    def _line(self, wrong: float | None = None) -> str:
         other = other_side(self.side)
-        wrong = sum(1 for f in self._window if other in f.sides_seen) / max(len(self._window), 1)
+        if wrong is None:
+            wrong = sum(1 for f in self._window if other in f.sides_seen) / max(len(self._window), 1)
         if self.limb == "arm" and wrong >= WRONG_SIDE_SHARE:
             setting = ("remove ',mirrored' from --tracker" if self.mirrored
                        else "add ',mirrored' to --tracker (e.g. mediapipe:0,mirrored)")  # fmt: skip

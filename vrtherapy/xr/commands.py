@@ -8,7 +8,8 @@ the next exercise, the thumbstick press recentres the view.
 While a pain question is on the HUD the same controller answers it, one-handed with either hand:
 thumbstick (or trackpad) up/down steps the score by one (held, it repeats), the trigger confirms the
 score shown, "next" skips the question; holding menu still stops. The first step from an empty entry
-gives 0, never the worst score.
+gives 0, never the worst score. A tracked hand answers by pointing at a number (`pain_pointer`), which
+arrives as a `PainScore`.
 """
 
 from __future__ import annotations
@@ -16,7 +17,18 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-Command = Literal["pause", "resume", "skip", "stop", "recentre", "pain_up", "pain_down", "pain_confirm", "pain_skip"]
+ButtonCommand = Literal["pause", "resume", "skip", "stop", "recentre", "pain_up", "pain_down", "pain_confirm",
+                        "pain_skip"]  # fmt: skip
+
+
+@dataclass(frozen=True)
+class PainScore:
+    """A whole answer to the pain question, chosen by pointing at its tile (`pain_pointer`)."""
+
+    score: int
+
+
+Command = ButtonCommand | PainScore
 HOLD_TO_STOP_S = 2.0
 STICK_ON, STICK_OFF = 0.6, 0.3  #: thumbstick deflection that counts as a push, and its release (hysteresis)
 TRIGGER_ON, TRIGGER_OFF = 0.8, 0.4
@@ -46,8 +58,8 @@ class ButtonCommands:
     _stick_next: float = 0.0
     _trigger: bool = False
 
-    def update(self, buttons: Buttons, now: float, asking_pain: bool = False) -> list[Command]:
-        out: list[Command] = []
+    def update(self, buttons: Buttons, now: float, asking_pain: bool = False) -> list[ButtonCommand]:
+        out: list[ButtonCommand] = []
         last, self._last = self._last, buttons
         if buttons.menu and not last.menu:
             self._menu_since, self._stop_sent = now, False
@@ -70,9 +82,9 @@ class ButtonCommands:
         self._trigger = pressed
         return out
 
-    def _stick_steps(self, y: float, now: float, asking_pain: bool) -> list[Command]:
+    def _stick_steps(self, y: float, now: float, asking_pain: bool) -> list[ButtonCommand]:
         push = 1 if y >= STICK_ON else -1 if y <= -STICK_ON else (self._stick if abs(y) > STICK_OFF else 0)
-        step: list[Command] = []
+        step: list[ButtonCommand] = []
         if push != 0 and asking_pain and (push != self._stick or now >= self._stick_next):
             step = ["pain_up" if push > 0 else "pain_down"]
             self._stick_next = now + (REPEAT_AFTER_S if push != self._stick else REPEAT_EVERY_S)

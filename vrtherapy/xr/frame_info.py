@@ -4,6 +4,8 @@ options it starts with (`HeadsetOptions`). No pyopenxr import: the display and t
 
 from __future__ import annotations
 
+import math
+import time
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -47,3 +49,12 @@ class HeadsetOptions:
     eye_position: tuple[float, float, float] = (0.0, -0.35, 1.2)
     look_at: tuple[float, float, float] = (0.0, 0.3, 0.8)
     reconnect_window_s: float = lc.RECONNECT_WINDOW_S  #: how long a lost runtime is waited for
+
+
+def next_refresh(predicted: float, period_s: float) -> float:
+    """The predicted display time, or, for a frame finished after it (it missed that refresh), the next
+    refresh after now: when the patient actually sees it."""
+    now = time.monotonic()
+    if predicted >= now or period_s <= 0:
+        return predicted
+    return predicted + math.ceil((now - predicted) / period_s) * period_s

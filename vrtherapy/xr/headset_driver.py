@@ -2,10 +2,10 @@
 line why the desktop is used instead), and wiring its events and controller input to whatever runs the
 session.
 
-The session side is either a `SessionController` (commands as data, `submit(command, source)`, its
-`state.pain` the question on screen) or the older `SessionRunner` (methods `pause()`, `skip()`,
-`pain_key()`...); `connect_runner` takes either, so the headset speaks the same commands as the
-desktop keys and the console.
+The session side is given as a function taking the headset's commands (`connect_session`): the
+therapy layer above translates them into the session controller's commands
+(`therapy/headset_commands.py`), so the headset speaks the same commands as the desktop keys and the
+console without importing them. `connect_runner` wires an object with plain methods (tests).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 
-from vrtherapy.xr.commands import Command
+from vrtherapy.xr.commands import Command, PainScore
 from vrtherapy.xr.stereo_display import XrStereoDisplay
 from vrtherapy.xr.xr_session import HeadsetOptions
 
@@ -75,51 +75,34 @@ def _reconnect_window(text: str) -> float:
     return seconds
 
 
-def connect_runner(display: XrStereoDisplay, runner) -> None:
-    """Headset events -> the session: pause/resume with the headset off and on, controller commands
-    and pain answers, and the end of the session when the runtime exits."""
-    submit = getattr(runner, "submit", None)
-    send = _controller_sender(runner, submit) if callable(submit) else _runner_sender(runner)
+def connect_session(display: XrStereoDisplay, send: Callable[[Command], None], asking_pain: Callable[[], bool]) -> None:
+    """Headset events -> the session: pause/resume with the headset off and on, controller commands and pain
+    answers (`send`), and the end of the session when the runtime exits. `asking_pain`: whether a pain
+    question is up (the controller and the pointing hand then answer it). The session's own command types
+    live above the headset (`therapy.headset_commands` translates)."""
     display.on_pause, display.on_resume = (lambda: send("pause")), (lambda: send("resume"))
     display.on_exit = lambda: send("stop")
     display.on_command = send
-    display.asking_pain = _pain_question_probe(runner)
+    display.asking_pain = asking_pain
     if display.paused:
         display.on_pause()  # nothing is in the headset yet: the exercise waits for the patient
 
 
+def connect_runner(display: XrStereoDisplay, runner) -> None:
+    """`connect_session` for an object with methods `pause()`, `resume()`, `skip()`, `request_stop()`,
+    `pain_key(key)` (and a `pain` attribute while asking)."""
+    connect_session(display, _runner_sender(runner), lambda: getattr(runner, "pain", None) is not None)
+
+
 def _runner_sender(runner) -> Callable[[Command], None]:
     def send(command: Command) -> None:
+        if isinstance(command, PainScore):  # the runner takes keys: the digits, then Enter
+            for key in [*str(command.score), "enter"]:
+                runner.pain_key(key)
+            return
         name, argument = RUNNER_CALLS.get(command, ("", None))
         method = getattr(runner, name, None)
         if callable(method):
             method() if argument is None else method(argument)
 
     return send
-
-
-def _controller_sender(runner, submit) -> Callable[[Command], None]:
-    import importlib
-
-    cmd = importlib.import_module("vrtherapy.therapy.commands")  # the session controller's command types
-
-    table = {"pause": cmd.Pause(), "resume": cmd.Resume(), "skip": cmd.Skip(), "stop": cmd.Stop(),
-             "pain_up": cmd.PainKey("arrow_up"), "pain_down": cmd.PainKey("arrow_down"),
-             "pain_confirm": cmd.PainKey("enter"), "pain_skip": cmd.SkipPainQuestion()}  # fmt: skip
-
-    def send(command: Command) -> None:
-        if command in table:
-            submit(table[command], source="headset")
-
-    return send
-
-
-def _pain_question_probe(runner) -> Callable[[], bool]:
-    """Whether a pain question is on the HUD right now (the controller then answers it)."""
-    if callable(getattr(runner, "submit", None)):
-        def asking() -> bool:
-            state = runner.state() if callable(runner.state) else runner.state  # SessionController.state()
-            return state.pain is not None
-
-        return asking
-    return lambda: getattr(runner, "pain", None) is not None

@@ -16,6 +16,7 @@ Runtime lifecycle outcomes are turned into callbacks: pause/resume of the exerci
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable
 from typing import Any
@@ -38,10 +39,12 @@ from panda3d.core import (
 from vrtherapy.render.antialias import antialias_eye, eye_buffer_properties, is_software_gl, remove_eye_antialiasing
 from vrtherapy.render.room import FAR_PLANE_M, NEAR_PLANE_M
 from vrtherapy.xr import lifecycle as lc
-from vrtherapy.xr.commands import ButtonCommands, Command
+from vrtherapy.xr.commands import ButtonCommands, Command, PainScore
 from vrtherapy.xr.display_outcome import DisplayOutcome
+from vrtherapy.xr.frame_info import next_refresh
 from vrtherapy.xr.gl_copy import GlFunctions, TextureCopier
 from vrtherapy.xr.graphics_binding import current_gl_context
+from vrtherapy.xr.pain_panel_node import PainPanelNode
 from vrtherapy.xr.projection import apply_to_lens
 from vrtherapy.xr.reference_space import heading, panda_quaternion
 from vrtherapy.xr.swapchains import is_software_renderer
@@ -80,6 +83,7 @@ class XrStereoDisplay:
         self._hud_parent: NodePath | None = None
         self._mirror_clear: tuple[Any, bool, Any] | None = None  #: the 2-D region and how it cleared
         self._buttons = ButtonCommands()
+        self._pain_panel: PainPanelNode | None = None
         self.copy_method = ""
         self.info: dict = {}
 
@@ -106,6 +110,7 @@ class XrStereoDisplay:
         self._build_eyes()
         self._build_mirror()
         self._move_hud_into_world()
+        self._pain_panel = PainPanelNode(base.render, self.options.eye_position, self.options.look_at)
         base.camNode.setActive(False)  # the desktop shows the left eye instead of a third rendering
         base.taskMgr.add(self._before_render, "xr-begin-frame", sort=45)
         base.taskMgr.add(self._after_render, "xr-end-frame", sort=55)
@@ -238,8 +243,13 @@ class XrStereoDisplay:
                 camera.setQuat(self.base.render, Quat(*panda_quaternion(view.pose.orientation)))
                 apply_to_lens(camera.node().getLens(), view.fov, NEAR_PLANE_M, FAR_PLANE_M)
         if frame is not None:
-            for command in self._buttons.update(frame.buttons, time.monotonic(), self.asking_pain()):
+            now, asking = time.monotonic(), self.asking_pain()
+            for command in self._buttons.update(frame.buttons, now, asking):
                 self._command(command)
+            if self._pain_panel is not None:
+                tile = self._pain_panel.update(asking, self._headset.tracker.latest(), now)
+                if tile is not None:
+                    self._command("pain_skip" if tile.score is None else PainScore(tile.score))
         return task.cont
 
     def _copy_eyes(self, cbdata) -> None:
@@ -266,7 +276,7 @@ class XrStereoDisplay:
         if frame is not None:
             try:
                 self._headset.end_frame(frame, rendered=self._copied == 2)
-                self._shown_at = _next_refresh(frame.shown_at, frame.period_ns * 1e-9) if self._copied == 2 else None
+                self._shown_at = next_refresh(frame.shown_at, frame.period_ns * 1e-9) if self._copied == 2 else None
             except Exception as exc:
                 self._frame_failed(exc)
         self._frame = None
@@ -336,6 +346,9 @@ class XrStereoDisplay:
         if self._copy_region is not None:
             base.win.removeDisplayRegion(self._copy_region)
             self._copy_region = None
+        if self._pain_panel is not None:
+            self._pain_panel.destroy()
+            self._pain_panel = None
         hud = getattr(self.scene, "hud", None)
         if hud is not None and self._hud_parent is not None:
             hud.root.reparentTo(self._hud_parent)
@@ -376,29 +389,9 @@ class XrStereoDisplay:
 
     def summary(self) -> dict:
         """What the headset did, for summary.json."""
-        h = self.headset
-        out = {**self.info, "fell_back": self.fell_back, "error": self.error}
-        if h is not None:
-            out.update({"frames_begun": h.frames_begun, "frames_submitted": h.frames_submitted,
-                        "frames_with_layers": h.frames_rendered, "session_recreations": h.lifecycle.recreations,
-                        "reconnections": h.reconnections,
-                        "tracker_samples": h.tracker.samples_received, "copy": self.copier.method,
-                        "display_period_ms": round(h.display_period_ns / 1e6, 3) if h.display_period_ns else None})  # fmt: skip
-        return out
-
-
-def _next_refresh(predicted: float, period_s: float) -> float:
-    """The predicted display time, or, for a frame finished after it (it missed that refresh), the next
-    refresh after now: when the patient actually sees it."""
-    import math
-
-    now = time.monotonic()
-    if predicted >= now or period_s <= 0:
-        return predicted
-    return predicted + math.ceil((now - predicted) / period_s) * period_s
+        return {**self.info, "fell_back": self.fell_back, "error": self.error,
+                **(self.headset.counts() if self.headset is not None else {})}
 
 
 def _degrees(radians: float) -> float:
-    import math
-
     return math.degrees(radians)

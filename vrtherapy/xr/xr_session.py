@@ -148,6 +148,13 @@ class HeadsetSession:
             _quietly(self.system.destroy)
             self.system = None
 
+    def counts(self) -> dict[str, object]:
+        """Frames, recoveries and samples so far, for summary.json."""
+        return {"frames_begun": self.frames_begun, "frames_submitted": self.frames_submitted,
+                "frames_with_layers": self.frames_rendered, "session_recreations": self.lifecycle.recreations,
+                "reconnections": self.reconnections, "tracker_samples": self.tracker.samples_received,
+                "display_period_ms": round(self.display_period_ns / 1e6, 3) if self.display_period_ns else None}  # fmt: skip
+
     def request_exit(self) -> list[lc.Action]:
         return self._handle(lc.ExitRequested())
 
