@@ -48,7 +48,9 @@ def _hand(shape: str) -> np.ndarray:
         deg[sk.index(f"{f}_proximal")] = (mcp, spread, 0)
         deg[sk.index(f"{f}_intermediate")] = (pip, 0, 0)
         deg[sk.index(f"{f}_distal")] = (dip, 0, 0)
-    thumb: tuple[float, ...] | None = {"open": (-5, 25, 0, 0), "fist": (15, 35, 25, 20), "point": (35, 5, 40, 45)}.get(shape)
+    thumbs: dict[str, tuple[float, float, float, float]] = {
+        "open": (-5, 25, 0, 0), "fist": (15, 35, 25, 20), "point": (35, 5, 40, 45)}  # fmt: skip
+    thumb = thumbs.get(shape)
     if shape == "pinch":
         thumb = _pinch_thumb(deg)
     assert thumb is not None
