@@ -411,7 +411,7 @@ def test_the_hud_shows_the_state(playlist):
     assert state.exercise is not None and state.exercise.flexion is not None and 0 <= state.exercise.flexion <= 1
     # The finger exercise shows the flexion it counts on, on the calibrated scale.
     assert hud_for(state) == HudState(title="Open and close the hand", instruction=playlist.exercises[0].text,
-                                      counter="2 / 5", counter_label=f"repetitions · flexion {state.exercise.flexion:.1f}",
+                                      counter="2 / 5", counter_label=f"repetitions, flexion {state.exercise.flexion:.1f}",
                                       progress=state.progress)  # fmt: skip
     s.until(lambda a, st: st.phase == "rest")
     s.submit(cmd.Pause())

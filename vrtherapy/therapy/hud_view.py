@@ -28,7 +28,7 @@ def hud_for(state: SessionState) -> HudState:
     if state.phase == "exercise" and exercise is not None:
         if exercise.target_reps is not None:
             # Finger exercises show the flexion they are counted on: 0 straight, 1 a fist.
-            label = "repetitions" if exercise.flexion is None else f"repetitions · flexion {exercise.flexion:.1f}"
+            label = "repetitions" if exercise.flexion is None else f"repetitions, flexion {exercise.flexion:.1f}"
             return HudState(title=exercise.name, instruction=exercise.instruction,
                             counter=f"{exercise.reps or 0} / {exercise.target_reps}", counter_label=label,
                             progress=progress, notice=notice, banner=banner, banner_detail=detail)  # fmt: skip
