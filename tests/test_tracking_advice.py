@@ -82,7 +82,8 @@ def test_record_refuses_a_wrong_side_recording_unless_asked_to_keep_it(shared_da
     out = tmp_path / "left.vtrec"
     args = ["record", "--tracker", f"mediapipe:{video}", "--side", "left", "--seconds", "3", "--output", str(out)]
     assert main(args) == 2
-    err = capsys.readouterr().err.strip().splitlines()
+    # One line says why (besides "N samples recorded" progress lines, which depend on the machine's speed).
+    err = [line for line in capsys.readouterr().err.strip().splitlines() if not line.endswith("samples recorded")]
     assert len(err) == 1 and "tracked the left arm, under 50%" in err[0] and "Only a right hand" in err[0], err
     assert "--keep-partial" in err[0] and not out.exists()
     assert main([*args, "--keep-partial"]) == 0

@@ -103,7 +103,7 @@ def usable_report(usable: int, total: int, side: Side, limb: LimbKind, advice: s
     line = f"{usable} of {total} samples ({share:.0%}) tracked the {side} {limb}"
     too_few = share < MIN_USABLE_SHARE
     if too_few:
-        line += f", under {MIN_USABLE_SHARE:.0%}" + (f". {advice}" if advice else "")
+        line += f", under {MIN_USABLE_SHARE:.0%}" + (f". {advice.rstrip('.')}" if advice else "")
     return line, too_few
 
 
