@@ -10,14 +10,19 @@ import os
 from pathlib import Path
 
 import pytest
+from platformdirs import user_cache_dir
 
-from vrtherapy.motion.numba_cache import kernel_cache_dir
+from vrtherapy.resources import version_cache_dir
 
 pytest_plugins = ("tests.ci_required", "tests.records_backends")
 
-# The compiled motion kernels stay where `vrtherapy prepare` put them, for this process and the commands
-# the tests start, while each test gets its own per-user folders below.
-os.environ.setdefault("NUMBA_CACHE_DIR", str(kernel_cache_dir()))
+# What `vrtherapy prepare` made (compiled kernels, the seated body's meshes) stays where it put it, for this
+# process and the commands the tests start, while each test gets its own per-user folders below.
+os.environ.setdefault("VRTHERAPY_CACHE_DIR", str(version_cache_dir()))
+# Likewise the GL driver's compiled shaders (Mesa keeps them under the cache folder, and compiling them
+# again under llvmpipe costs a demo most of its first seconds).
+for _mesa in ("MESA_SHADER_CACHE_DIR", "MESA_GLSL_CACHE_DIR"):
+    os.environ.setdefault(_mesa, user_cache_dir())
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SHARED_DATA = PROJECT_ROOT.parent / "shared" / "data"

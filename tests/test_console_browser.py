@@ -92,7 +92,13 @@ def chromium() -> Iterator[object]:
     options.binary_location = found[0]
     for flag in (*CHROMIUM_FLAGS, f"--user-data-dir={profile}"):
         options.add_argument(flag)
-    driver = webdriver.Chrome(options=options, service=Service(found[1]))
+    from selenium.common.exceptions import SessionNotCreatedException, WebDriverException
+
+    try:
+        driver = webdriver.Chrome(options=options, service=Service(found[1]))
+    except (SessionNotCreatedException, WebDriverException):  # a browser that did not come up in time, once
+        time.sleep(2)
+        driver = webdriver.Chrome(options=options, service=Service(found[1]))
     driver.set_page_load_timeout(60)
     try:
         yield driver

@@ -95,3 +95,13 @@ def test_finger_exercises_count_on_the_scale() -> None:
     fist = EXERCISES["fist_open_close"].reps
     assert fist is not None and fist.unit == "" and 0 < fist.low < CURL_BOUNDARY < fist.high <= 1
     assert fist.scale == pytest.approx(1 / full_curl_sum_deg("index"))
+
+
+def test_track_reports_the_image_plane_reading_beside_the_3d_one(shared_data: Path) -> None:
+    """The 2D reading of a palm-on open hand and a palm-on fist agrees with the 3D one."""
+    for name, side, fingers in (("people/hagrid/hagrid_samples_r2_c5.jpg", "left", "EEEE"),
+                                ("people/hagrid/hagrid_samples_r2_c1.jpg", "right", "CCCC")):  # fmt: skip
+        [frame] = list(track_frames(str(shared_data / name), pose=False))
+        [hand] = [h for h in frame["hands"] if h["side"] == side]
+        image = np.array([hand["finger_flexion_image"][f] for f in FINGER_NAMES])
+        assert ((image >= CURL_BOUNDARY) == (np.array(list(fingers)) == "C")).all(), (name, image)

@@ -157,8 +157,34 @@ def test_lower_limb_view_shows_hips_and_a_furnished_room(scenes):
     assert (np.abs(chroma - trousers).max(axis=1) < 0.03).mean() > 0.03
 
 
-def test_offscreen_software_gl_gets_fxaa(scenes, showbase):
+def test_software_gl_anti_aliases_the_limbs_silhouettes(scenes, showbase):
     from vrtherapy.render.antialias import is_software_gl
 
-    scene = scenes("arm")
-    assert scene.antialiasing.method == ("fxaa" if is_software_gl(showbase.win) else "multisample")
+    scene = scenes("arm", ("right",))
+    if not is_software_gl(showbase.win):
+        assert scene.antialiasing.method == "multisample"
+        return
+    assert scene.antialiasing.method == "silhouette"
+    motion = SyntheticArmMotion("left", build_schedule([("fist_open_close", 5.0)]), noise_m=0.0)
+    scene.room.hide()
+    scene.body.hide()
+    scene.place_eye()
+    scene.show(PosePipeline(MirrorSettings(intact_side="left")).process(motion.sample_at(0.05)))
+    for shadow in scene.shadows.values():
+        shadow.root.hide()
+    import cv2
+
+    def blended_share() -> float:
+        """Share of the outline's pixels that are part limb, part background."""
+        frame = grab_rgb(scene.base).astype(float)
+        away = np.abs(frame - np.array(scene.spec.background) * 255.0).sum(axis=2)
+        limb = away > 60
+        kernel = np.ones((3, 3), np.uint8)
+        ring = cv2.dilate(limb.astype(np.uint8), kernel).astype(bool) & ~cv2.erode(limb.astype(np.uint8), kernel).astype(bool)
+        return float((ring & (away > 8) & (away < 0.7 * np.median(away[limb]))).sum() / ring.sum())
+
+    smooth = blended_share()
+    scene.limbs["right"].set_edge_antialiasing(False)
+    hard = blended_share()
+    scene.limbs["right"].set_edge_antialiasing(True)
+    assert smooth > 0.15 and smooth > 2.0 * hard, (smooth, hard)

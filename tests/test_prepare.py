@@ -34,7 +34,8 @@ def test_every_compiled_kernel_is_in_one_module():
 
 
 def test_the_cache_is_per_user_and_per_version_not_in_the_package(monkeypatch):
-    monkeypatch.delenv("NUMBA_CACHE_DIR")
+    monkeypatch.delenv("NUMBA_CACHE_DIR", raising=False)
+    monkeypatch.delenv("VRTHERAPY_CACHE_DIR")
     monkeypatch.setenv("XDG_CACHE_HOME", "/home/someone/.cache")
     assert kernel_cache_dir() == Path(f"/home/someone/.cache/vrtherapy-{__version__}/numba")
     monkeypatch.setenv("NUMBA_CACHE_DIR", "/srv/numba")  # the user's own choice wins

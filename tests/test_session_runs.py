@@ -249,6 +249,7 @@ def records(tmp_path):
 
 def test_run_session_records_pain_and_every_exercise(showbase, records, tmp_path):
     from vrtherapy.records.store import RecordStore
+    from vrtherapy.therapy.rom_joints import exercise_joint
     from vrtherapy.therapy.run_session import RunOptions, format_report, run_session
 
     playlist = tmp_path / "tiny.toml"
@@ -264,6 +265,8 @@ def test_run_session_records_pain_and_every_exercise(showbase, records, tmp_path
     assert (session.pain_before, session.pain_after) == (7, 5)
     assert [e.exercise_id for e in session.exercises] == ["rest", "fist_open_close"]
     assert session.exercises[1].reps is not None and session.exercises[0].reps is None
+    # each range of motion is stored with the joint it measures, as the report names it
+    assert [e.rom_joint for e in session.exercises] == [None, exercise_joint("fist_open_close")] == [None, "middle MCP flexion"]
     assert any("virtual right arm mirrors the left arm" in line for line in lines)  # affected side from the profile
     assert "completed" in format_report(report)[-1]
 

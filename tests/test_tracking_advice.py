@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from vrtherapy.cli import main
@@ -86,3 +87,28 @@ def test_record_refuses_a_wrong_side_recording_unless_asked_to_keep_it(shared_da
     assert "--keep-partial" in err[0] and not out.exists()
     assert main([*args, "--keep-partial"]) == 0
     assert out.exists() and "tracked the left arm" in capsys.readouterr().err
+
+
+def test_the_advice_fits_on_the_hud(showbase) -> None:
+    """The line is long (what to change and how): on the HUD it wraps, and every line stays on screen."""
+    from vrtherapy.render.capture import grab_rgb
+    from vrtherapy.render.hud import Hud
+    from vrtherapy.render.hud_state import HudState
+
+    advisor = TrackingAdvisor("right")
+    for i in range(40):
+        advisor.update(FrameFinding(i / 30, False, frozenset({"left"})))
+    hud = Hud(showbase.aspect2d, showbase.getAspectRatio())
+    try:
+        hud.update(HudState(notice=advisor.advice))
+        showbase.graphicsEngine.renderFrame()
+        showbase.graphicsEngine.renderFrame()
+        rgb = grab_rgb(showbase).astype(int)
+        assert hud._notice.textNode.getNumRows() >= 2
+    finally:
+        hud.destroy()
+    warm = (rgb[..., 0] > 180) & (rgb[..., 0] - rgb[..., 2] > 40)  # the notice's cream text
+    cols = np.flatnonzero(warm.any(axis=0))
+    rows = np.flatnonzero(warm.any(axis=1))
+    assert cols.size and cols.min() > 0 and cols.max() < rgb.shape[1] - 1  # not cut off at either side
+    assert rows.max() < rgb.shape[0] - 1 and rows.min() > rgb.shape[0] // 2  # at the bottom, inside the frame

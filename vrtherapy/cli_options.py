@@ -64,6 +64,8 @@ HEIGHT = Range(180, 2160, "pixels", integer=True)
 #: How long a limb out of view holds its pose before easing to rest (`LossSettings.hold_s`).
 REST_AFTER = _hold_range()
 PAIN = Range(PAIN_MIN, PAIN_MAX, "(0 no pain, 10 worst imaginable)", integer=True)
+#: The console's TCP port; 0 asks the system for any free one.
+PORT = Range(0, 65535, "(0: any free port)", integer=True)
 
 #: Every numeric option of every command with its range (the records commands check theirs in `records.cli`).
 OPTION_RANGES: dict[str, Range | tuple[Range, Range]] = {
@@ -73,6 +75,7 @@ OPTION_RANGES: dict[str, Range | tuple[Range, Range]] = {
     "--rest-after": REST_AFTER,
     "--pain-before": PAIN,
     "--pain-after": PAIN,
+    "--port": PORT,
 }
 
 

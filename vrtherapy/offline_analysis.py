@@ -18,7 +18,7 @@ from collections.abc import Iterator
 import numpy as np
 
 from vrtherapy.frames import camera_view_to_world
-from vrtherapy.motion.finger_curl import DIGITS, finger_curl, finger_states, hand_shape
+from vrtherapy.motion.finger_curl import DIGITS, finger_curl, finger_states, hand_shape, planar_finger_curl
 from vrtherapy.motion.hand_only import arm_points_from_hand
 from vrtherapy.motion.retarget import Retargeter
 from vrtherapy.motion.skeleton import build_arm_skeleton
@@ -55,6 +55,8 @@ class HandAnalyser:
         pose = retargeter.solve(TrackedSample("arm", hand.side, 0.0, points))
         degrees = np.degrees(pose.angles)
         curl = finger_curl(skeleton, pose.angles)
+        w, h = detection.image_size if detection.image_size != (0, 0) else (1, 1)
+        planar = planar_finger_curl(hand.image_points[:, :2] * (w, h))  # pixels: both axes on one scale
         angles: dict[str, list | None] = {name: _round(degrees[j], 1) for j, name in enumerate(skeleton.names)
                                           if name not in ARM_JOINTS or arm is not None}  # fmt: skip
         angles.update({name: None for name in ARM_JOINTS if arm is None})
@@ -67,6 +69,9 @@ class HandAnalyser:
             "landmarks_world_m": _round(hand_world - hand_world[0], 4),
             "joint_angles_deg": angles,
             "finger_flexion": {d: round(float(c), 3) for d, c in zip(DIGITS, curl, strict=False)},
+            # The same scale from the image plane alone (a cross-check; it reads a finger curling
+            # straight at the camera low): `finger_curl.planar_finger_curl`.
+            "finger_flexion_image": {d: round(float(c), 3) for d, c in zip(DIGITS, planar, strict=True)},
             "finger_states": finger_states(curl),
             "hand_shape": hand_shape(curl),
         }

@@ -38,7 +38,11 @@ def playlists_dir() -> Path:
 
 
 def version_cache_dir() -> Path:
-    """`<user cache dir>/vrtherapy-<version>`: this version's derived files on this machine."""
+    """`<user cache dir>/vrtherapy-<version>`: this version's derived files on this machine
+    (`VRTHERAPY_CACHE_DIR` points elsewhere when set)."""
+    env = os.environ.get("VRTHERAPY_CACHE_DIR")
+    if env:
+        return Path(env)
     return Path(user_cache_dir()) / f"vrtherapy-{__version__}"
 
 

@@ -80,11 +80,9 @@ def run(args: Any, size: tuple[int, int] = (960, 540)) -> int:
 
 
 def _port(text: str) -> int:
-    import argparse
+    from vrtherapy.cli_options import number  # "٨٠" is not port 80: ASCII digits only, range as data
 
-    if not text.isdigit() or not 0 <= int(text) <= 65535:
-        raise argparse.ArgumentTypeError(f"port {text!r}: a number from 0 to 65535")
-    return int(text)
+    return int(number("--port")(text))
 
 
 def run_web_server(server: Any, sock: socket.socket) -> None:

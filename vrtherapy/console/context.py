@@ -1,9 +1,6 @@
 """What every part of the console shares: the records file, the pairing gate, the station, the jobs, and
-the one place that knows which records calls exist (`RecordsBridge`).
-
-`RecordsBridge` keeps the console's pages independent of how the records layer spells corrections,
-audit and session events: it calls them when the store has them and says plainly when it does not,
-rather than pretending an edit happened.
+the records calls beyond plain reads (`RecordsBridge`: corrections, audit, session events, exports), in one
+place so the pages do not each spell them out.
 """
 
 from __future__ import annotations
@@ -51,9 +48,6 @@ class RecordsBridge:
 
     def update_profile(self, store: RecordStore, profile: PatientProfile, by: str, reason: str) -> None:
         store.update_patient(profile, reason=reason, by=by)
-
-    def can_correct(self, store: RecordStore) -> bool:
-        return True
 
     def edit_pain(self, store: RecordStore, entry_id: int, changes: dict[str, Any], by: str, reason: str) -> None:
         store.edit_pain(entry_id, changes, reason=reason, by=by)

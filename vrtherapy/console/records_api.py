@@ -142,7 +142,7 @@ def router(ctx: ConsoleContext) -> APIRouter:
     def pain(patient_id: str) -> Any:
         with ctx.store() as store:
             return {"entries": [_pain_json(e) for e in store.pain_entries(patient_id)],
-                    "audit": ctx.records.audit(store, patient_id), "corrections": ctx.records.can_correct(store)}  # fmt: skip
+                    "audit": ctx.records.audit(store, patient_id)}  # fmt: skip
 
     @api.post("/patients/{patient_id}/pain")
     def add_pain(request: Request, patient_id: str, data: dict[str, Any]) -> Any:

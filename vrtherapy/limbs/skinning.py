@@ -12,7 +12,6 @@ Quaternions are (x, y, z, w); a unit dual quaternion is (real, dual) with dual =
 from __future__ import annotations
 
 import numpy as np
-from scipy.spatial.transform import Rotation
 
 from vrtherapy.limbs.limb_mesh import LimbMesh
 
@@ -43,9 +42,32 @@ def _qmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
                           axis=-1)  # fmt: skip
 
 
+def _matrix_quaternions(r: np.ndarray) -> np.ndarray:
+    """(J, 4) unit quaternions (x, y, z, w) of (J, 3, 3) rotation matrices: Shepperd's method, each from
+    its largest component, vectorised (scipy's Rotation costs ten times more per frame here)."""
+    trace = np.trace(r, axis1=1, axis2=2)
+    diag = np.stack([r[:, 0, 0], r[:, 1, 1], r[:, 2, 2], trace], axis=1)
+    pick = np.argmax(diag, axis=1)
+    q = np.empty((len(r), 4))
+    d = r[:, [2, 0, 1], [1, 2, 0]] - r[:, [1, 2, 0], [2, 0, 1]]  # (r21 - r12, r02 - r20, r10 - r01)
+    s = r[:, [1, 2, 0], [0, 1, 2]] + r[:, [0, 1, 2], [1, 2, 0]]  # (r10 + r01, r21 + r12, r02 + r20)
+    for k in range(3):  # the largest is x, y or z
+        sel = pick == k
+        a = np.sqrt(np.maximum(1.0 + 2.0 * diag[sel, k] - trace[sel], 1e-12)) * 2.0
+        q[sel, k] = 0.25 * a
+        q[sel, 3] = d[sel, k] / a
+        q[sel, (k + 1) % 3] = s[sel, k] / a
+        q[sel, (k + 2) % 3] = s[sel, (k + 2) % 3] / a
+    sel = pick == 3  # the largest is w
+    a = np.sqrt(np.maximum(1.0 + trace[sel], 1e-12)) * 2.0
+    q[sel, 3] = 0.25 * a
+    q[sel, :3] = d[sel] / a[:, None]
+    return q / np.linalg.norm(q, axis=1, keepdims=True)
+
+
 def dual_quaternions(skinning_matrices: np.ndarray) -> np.ndarray:
     """(J, 2, 4) unit dual quaternions (real, dual) of (J, 4, 4) rigid column-vector matrices."""
-    real = Rotation.from_matrix(skinning_matrices[:, :3, :3]).as_quat()
+    real = _matrix_quaternions(skinning_matrices[:, :3, :3])
     t = np.concatenate([skinning_matrices[:, :3, 3], np.zeros((len(real), 1))], axis=1)
     return np.stack([real, 0.5 * _qmul(t, real)], axis=1)
 

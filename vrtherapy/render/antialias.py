@@ -1,18 +1,25 @@
-"""Anti-aliasing for every display: multisampling where the GL offers it, FXAA where it does not.
+"""Anti-aliasing for every display: multisampling where the GL offers it; on software GL, the limbs'
+silhouettes anti-aliased in their own shader, or (on request) an FXAA post pass.
 
 Jagged, speckled silhouette edges make a limb look like a computer model. A GPU driver gives
-multisampled framebuffers almost for free; Mesa's software rasteriser (llvmpipe, what tests and
-GPU-less machines use) pays for every sample, so there a post-process pass (FXAA, our own small shader:
-`shaders/fxaa.*.glsl`) smooths the edges at the cost of one full-screen pass instead.
+multisampled framebuffers almost for free. Mesa's software rasteriser (llvmpipe, what tests and
+GPU-less machines use) pays for every sample (4x multisampling measured 8-10x the frame time here) and
+for every full-screen pass (FXAA, our own small shader `shaders/fxaa.*.glsl`, measured +60 % or more of
+the frame), so there the default is "silhouette": the skin shader fades the last pixel of the limb's
+outline into what lies behind it (alpha from the pixel's footprint of the surface's turn away from the
+eye), which costs only the limb's own pixels. `VRTHERAPY_ANTIALIAS=fxaa` asks for the FXAA pass
+instead (pictures for a report, where frame time does not matter); `none` turns it off.
 
-* `enable_antialiasing(base)`: the desktop window or offscreen buffer (FilterManager redirects the 3D
-  view into a texture and draws it through FXAA; the 2D overlay is untouched).
+* `enable_antialiasing(base)`: the desktop window or offscreen buffer (FXAA: FilterManager redirects
+  the 3D view into a texture and draws it through the shader; the 2D overlay is untouched).
 * `antialias_eye(base, buffer, texture)`: a headset eye's offscreen buffer (`xr/stereo_display.py`):
-  returns the texture to hand to the runtime: the multisample-resolved one, or an FXAA'd copy.
+  returns the texture to hand to the runtime: the multisample-resolved one, the eye's own (silhouette
+  mode: the same skin shader), or an FXAA'd copy.
 """
 
 from __future__ import annotations
 
+import os
 from importlib import resources
 
 from panda3d.core import (
@@ -65,6 +72,9 @@ class Antialiasing:
         if base.win.getFbProperties().getMultisamples() > 0:
             base.render.setAntialias(AntialiasAttrib.MMultisample)
             self.method = "multisample"
+            return
+        self.method = software_method()
+        if self.method != "fxaa":
             return
         from direct.filter.FilterManager import FilterManager
 
@@ -124,11 +134,18 @@ def remove_eye_antialiasing(base, buffer: GraphicsOutput) -> None:
         base.graphicsEngine.removeWindow(post)
 
 
+def software_method() -> str:
+    """The anti-aliasing used where the framebuffer has no multisamples: 'silhouette' (default), 'fxaa'
+    or 'none' (`VRTHERAPY_ANTIALIAS`)."""
+    method = os.environ.get("VRTHERAPY_ANTIALIAS", "silhouette").strip().lower()
+    return method if method in ("silhouette", "fxaa", "none") else "silhouette"
+
+
 def antialias_eye(base, buffer: GraphicsOutput, texture: Texture) -> Texture:
     """The texture a headset eye should hand to the runtime: `texture` itself when `buffer` is
-    multisampled, else the output of an FXAA pass over it (a second buffer drawn after `buffer`;
-    `remove_eye_antialiasing` drops it)."""
-    if buffer.getFbProperties().getMultisamples() > 0:
+    multisampled or the silhouettes are anti-aliased in the skin shader, else the output of an FXAA
+    pass over it (a second buffer drawn after `buffer`; `remove_eye_antialiasing` drops it)."""
+    if buffer.getFbProperties().getMultisamples() > 0 or software_method() != "fxaa":
         return texture
     out = Texture(f"{texture.getName()}-fxaa")
     props = FrameBufferProperties()

@@ -94,6 +94,8 @@ class TherapyScene:
                 limb.set_surface(0.0)
         self.hud = Hud(base.aspect2d, base.getAspectRatio()) if with_hud else None
         self.antialiasing = enable_antialiasing(base)
+        for limb_node in self.limbs.values():
+            limb_node.set_edge_antialiasing(self.antialiasing.method == "silhouette")
 
     def set_appearance(self, appearance: Appearance) -> None:
         """Dress the limbs and the body anew (another skin tone or clothing)."""

@@ -37,7 +37,7 @@ from vrtherapy.resources import version_cache_dir
 SEATED_RIGHT_HIP = np.array([0.09, 0.0, 0.455])
 SHOULDER_CAP_RADIUS = 0.07  #: covers the arm model's cut 4 cm below the shoulder joint (tube radius 5 cm)
 HIP_CAP_RADIUS = 0.105  #: covers the leg model's cut 5 cm down the thigh (thigh radius 8 cm)
-_VOXEL = 0.011
+_VOXEL = 0.014
 _WAIST_Z = 0.60  #: shirt above, trousers below
 BodyKind = Literal["arm", "leg"]
 

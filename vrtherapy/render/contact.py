@@ -25,7 +25,7 @@ import numpy as np
 from panda3d.core import InternalName, NodePath
 
 SNAP_M = 0.03  #: a limb this close above its surface is taken to rest on it
-SAMPLES = 600  #: vertices used to find the skin's lowest point
+SAMPLES = 400  #: vertices used to find the skin's lowest point
 _HAND_AND_FOREARM = {"arm": ("forearm", "forearm_twist", "wrist"), "leg": ("foot", "toes")}
 
 
@@ -90,13 +90,14 @@ class Contact:
         return ~self._hand
 
     def tip_hand(self, matrices_rowmajor: np.ndarray, rest_positions: np.ndarray, surface_z: float,
-                 over_surface: np.ndarray | None = None) -> float:  # fmt: skip
+                 over_surface: np.ndarray | None = None, points: np.ndarray | None = None) -> float:  # fmt: skip
         """Lift a sinking hand by turning the forearm up about the elbow, or tip a hovering one down
         about the wrist (in place, on the row-vector matrices); returns the angle (radians, + = down)."""
         if self._hand_first is None:
             return 0.0
         wrist = self._hand_first
-        points = self.lowest_points(matrices_rowmajor)
+        if points is None:  # the sample points as these matrices place them
+            points = self.lowest_points(matrices_rowmajor)
         use = np.ones(len(points), bool) if over_surface is None else over_surface
         hand, arm = use & self._hand, use & ~self._hand
         if not hand.any() or not arm.any():

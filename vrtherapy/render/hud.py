@@ -18,6 +18,10 @@ __all__ = ["Hud", "HudState", "format_countdown"]
 PANEL_BOTTOM = 0.55  #: the top panel spans from here to the top of the view (aspect2d units)
 
 
+#: Where the last line of a notice sits.
+NOTICE_Y = -0.86
+
+
 class Hud:
     def __init__(self, overlay: NodePath, aspect_ratio: float) -> None:
         self.root = overlay.attachNewNode("hud")
@@ -29,7 +33,9 @@ class Hud:
         self._countdown = self._text(pos=(right - 0.06, 0.82), scale=0.15, align=TextNode.ARight)
         self._counter_label = self._text(pos=(right - 0.06, 0.69), scale=0.065, align=TextNode.ARight,
                                          fg=(0.85, 0.92, 0.90, 1))  # fmt: skip
-        self._notice = self._text(pos=(0.0, -0.86), scale=0.075, align=TextNode.ACenter, fg=(1.0, 0.93, 0.75, 1))
+        # Wrapped: a notice saying what to change (wrong-side hand, camera setting) runs to two or three lines.
+        self._notice = self._text(pos=(0.0, NOTICE_Y), scale=0.075, align=TextNode.ACenter, fg=(1.0, 0.93, 0.75, 1),
+                                  wordwrap=(right - left - 0.3) / 0.075)  # fmt: skip
         bar = CardMaker("hud-progress")
         bar.setFrame(0.0, 1.0, 0.0, 1.0)
         self._bar_back = self.root.attachNewNode(bar.generate())
@@ -84,6 +90,9 @@ class Hud:
         for i, widget in widgets.items():
             if self._shown is None or shown[i] != self._shown[i]:
                 widget.setText(shown[i])
+                if widget is self._notice:  # grow upwards from the bottom edge
+                    rows = max(1, self._notice.textNode.getNumRows())
+                    self._notice.setPos(0.0, NOTICE_Y + (rows - 1) * 0.075 * 1.2)
         if self._shown is None or bar != self._shown[4]:
             self._bar.setScale(max(1e-4, self._width * bar), 1, 0.016)
         centre = (bool(state.banner or state.answer), bool(state.answer))

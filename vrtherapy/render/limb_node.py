@@ -11,7 +11,16 @@ from __future__ import annotations
 from importlib import resources
 
 import numpy as np
-from panda3d.core import NodePath, OmniBoundingVolume, PTA_float, PTA_LMatrix4f, PTA_LVecBase3f, PTA_LVecBase4f, Shader
+from panda3d.core import (
+    NodePath,
+    OmniBoundingVolume,
+    PTA_float,
+    PTA_LMatrix4f,
+    PTA_LVecBase3f,
+    PTA_LVecBase4f,
+    Shader,
+    TransparencyAttrib,
+)
 
 from vrtherapy.errors import ConfigError
 from vrtherapy.limbs.appearance import Appearance
@@ -87,10 +96,23 @@ class LimbNode:
         self._shadow_joints = [skeleton.index(n) for n in _SHADOW_JOINTS[skeleton.limb]]
         self._shadow_rest = np.append(rest_positions[self._shadow_joints], np.ones((3, 1)), axis=1)
         self._surface: tuple[float, tuple[float, float, float, float] | None] | None = None
+        self._rest_positions = skeleton.rest_globals[1]
         self._contact: Contact | None = None
         self.set_appearance(appearance)
+        self.set_edge_antialiasing(False)
         self.node.hide()
         self.pose: LimbPose | None = None
+
+    def set_edge_antialiasing(self, on: bool) -> None:
+        """Fade the silhouette's last pixel into what lies behind (software GL's anti-aliasing): the
+        limb is then drawn after everything opaque, blended."""
+        self.node.setShaderInput("u_edge_aa", 1.0 if on else 0.0)
+        if on:
+            self.node.setTransparency(TransparencyAttrib.MAlpha)
+            self.node.setBin("fixed", 10)
+        else:
+            self.node.clearTransparency()
+            self.node.clearBin()
 
     def set_appearance(self, appearance: Appearance) -> None:
         self.node.setShaderInput("u_skin_color", appearance.skin_color)
@@ -145,7 +167,8 @@ class LimbNode:
         self._matrices[: self._joint_count, 3, 2] += offset
         if area is not None:  # on a table: palm and forearm both rest
             n = self._joint_count
-            self._contact.tip = self._contact.tip_hand(self._matrices[:n], self.skeleton.rest_globals[1], height, over)
+            points[:, 2] += offset  # where the samples are now (the whole limb moved up or down)
+            self._contact.tip = self._contact.tip_hand(self._matrices[:n], self._rest_positions, height, over, points)
 
     def shadow_segments(self) -> np.ndarray | None:
         """(2, 2, 3) world segments casting contact shadows: the hand and forearm, or the foot."""

@@ -113,7 +113,7 @@ def material_texture(name: str) -> Texture | None:
     wrap = SamplerState.WM_clamp if name == "landscape" else SamplerState.WM_repeat
     tex.setWrapU(wrap)
     tex.setWrapV(wrap)
-    tex.setMinfilter(SamplerState.FT_linear_mipmap_linear)
+    tex.setMinfilter(SamplerState.FT_linear_mipmap_nearest)  # half the reads of trilinear, under software GL
     tex.setMagfilter(SamplerState.FT_linear)
     return tex
 

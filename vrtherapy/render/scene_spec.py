@@ -51,7 +51,7 @@ class RoomSpec:
     skirting_height: float = _ranged(0.08, 0.0, 0.3)  # 0 leaves it out
     skirting_color: Color = _color((0.95, 0.94, 0.92))
     floor_material: Material = "wood"
-    wall_material: Material = "plaster"
+    wall_material: Material = "plain"
 
     @property
     def front_y(self) -> float:
@@ -69,7 +69,7 @@ class TableSpec:
     thickness: float = _ranged(0.03, 0.01, 0.1)  # of the top slab
     color: Color = _color((0.55, 0.63, 0.69))
     leg_color: Color = _color((0.42, 0.43, 0.45))
-    material: Material = "laminate"
+    material: Material = "plain"
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ gathered in one contact sheet: a row per tone, a column per picture.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 
@@ -47,7 +48,9 @@ def _hand(shape: str) -> np.ndarray:
         deg[sk.index(f"{f}_proximal")] = (mcp, spread, 0)
         deg[sk.index(f"{f}_intermediate")] = (pip, 0, 0)
         deg[sk.index(f"{f}_distal")] = (dip, 0, 0)
-    thumb = {"open": (-5, 25, 0, 0), "fist": (15, 35, 25, 20), "point": (35, 5, 40, 45)}.get(shape)
+    thumbs: dict[str, tuple[float, float, float, float]] = {
+        "open": (-5, 25, 0, 0), "fist": (15, 35, 25, 20), "point": (35, 5, 40, 45)}  # fmt: skip
+    thumb = thumbs.get(shape)
     if shape == "pinch":
         thumb = _pinch_thumb(deg)
     assert thumb is not None
@@ -98,7 +101,9 @@ def _resting_arm(side: str) -> LimbPose:
 
 
 #: name -> (limb, pose maker or None for the first-person view of both limbs, eye, target)
-SHOTS = {
+Vec3 = tuple[float, float, float]
+#: name: (limb, the joint angles (None: the first-person room view), eye, target)
+SHOTS: dict[str, tuple[str, Callable[[], np.ndarray] | None, Vec3 | None, Vec3 | None]] = {
     "open_hand": ("arm", lambda: _hand("open"), CLOSE_EYE, CLOSE_TARGET),
     "fist": ("arm", lambda: _hand("fist"), CLOSE_EYE, CLOSE_TARGET),
     "pinch": ("arm", lambda: _hand("pinch"), CLOSE_EYE, CLOSE_TARGET),
@@ -135,7 +140,7 @@ def take_screenshots(folder: Path, skin_tone: str | None = None, size: tuple[int
                     scene = close if angles is not None else both
                     for other in (close, both):
                         other.root.hide() if other is not scene else other.root.show()
-                    if angles is not None:
+                    if angles is not None and eye is not None and target is not None:
                         root = RIGHT_SHOULDER if limb == "arm" else HIP
                         scene.show(FramePoses(LimbPose("right", angles(), root, np.eye(3), 0.0), None, 0.0))
                         base.camLens.setMinFov(40)
@@ -174,5 +179,5 @@ def contact_sheet(images: dict[str, dict[str, Image.Image]], cell: tuple[int, in
         draw.text((6, label_h + i * cell[1] + cell[1] // 2 - 6), tone, fill=(30, 30, 30))
         for j, name in enumerate(names):
             if name in row:
-                sheet.paste(row[name].resize(cell, Image.LANCZOS), (label_w + j * cell[0], label_h + i * cell[1]))
+                sheet.paste(row[name].resize(cell, Image.Resampling.LANCZOS), (label_w + j * cell[0], label_h + i * cell[1]))
     return sheet

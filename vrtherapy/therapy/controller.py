@@ -119,11 +119,6 @@ class SessionController:
             return tuple(self._log)
 
     @property
-    def program_time(self) -> float:
-        """Seconds of exercise and rest so far, pauses excluded (the synthetic patient's clock)."""
-        return self.timeline.active_s
-
-    @property
     def delays_s(self) -> tuple[float, ...]:
         """Capture-to-display delay of every movement shown on the phantom limb."""
         return tuple(self._delays)
@@ -140,9 +135,7 @@ class SessionController:
         actions: list[Action] = []
         if self._phase == "ended":
             return actions
-        first = self._t0 is None
-        if self._t0 is None:
-            self._t0 = now
+        first, self._t0 = self._t0 is None, now if self._t0 is None else self._t0
         self._t, self._now = now - self._t0, now
         if first:
             self._begin(now, actions)
@@ -175,15 +168,13 @@ class SessionController:
             self._queue.clear()
         for command, source, submitted in pending:
             result, detail = self._apply(command, now, actions)
-            self._log_command(AppliedCommand(command, source, submitted, self._wall(), round(self._t, 3), result, detail))
+            entry = AppliedCommand(command, source, submitted, self._wall(), round(self._t, 3), result, detail)
+            with self._lock:
+                self._log.append(entry)
 
     def recent_delays_s(self, n: int) -> tuple[float, ...]:
         """The capture-to-display delays of the last `n` movements shown."""
         return tuple(self._delays[-n:])
-
-    def _log_command(self, entry: AppliedCommand) -> None:
-        with self._lock:
-            self._log.append(entry)
 
     def _begin(self, now: float, actions: list[Action]) -> None:
         if "before" in self.ask_pain:
@@ -385,7 +376,7 @@ class SessionController:
         reps = meter.reps if meter is not None else None
         exercise = None if item is None else ExerciseState(timeline.index, item.id, item.exercise.name, item.text, reps,
                                                            item.reps, None if meter is None else meter.rom_deg,
-                                                           item.limit_s)  # fmt: skip
+                                                           item.limit_s, None if meter is None else meter.flexion)  # fmt: skip
         following = timeline.next_item if phase in ("exercise", "rest") else None
         question = self._pain
         waited = self._now - self._pain_since

@@ -115,11 +115,12 @@ class SessionRecorder:
                 self.on_start(self.session_id)
         elif isinstance(action, ExerciseFinished) and self.session_id is not None:
             from vrtherapy.records.store import ExerciseResult
+            from vrtherapy.therapy.rom_joints import exercise_joint
 
             o = action.outcome
             self.store.add_exercise(self.session_id, ExerciseResult(
                 o.exercise_id, o.started_at, o.duration_s, o.completed, o.reps, o.target_reps, o.rom_deg,
-                o.movement_time_s, o.latency_ms_mean, o.latency_ms_p95))  # fmt: skip
+                o.movement_time_s, o.latency_ms_mean, o.latency_ms_p95, rom_joint=exercise_joint(o.exercise_id)))  # fmt: skip
         elif isinstance(action, PainAnswered):
             self.pain(action.score, action.when)
 

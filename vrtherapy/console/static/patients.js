@@ -151,9 +151,9 @@ async function renderPain() {
     el("td", {}, fmtTime(e.at)), el("td", {}, el("strong", {}, e.score)), el("td", {}, e.location ? `${e.kind}, ${e.location}` : e.kind),
     el("td", {}, (e.triggers || []).join(", ")), el("td", {}, (e.medications || []).join(", ")),
     el("td", {}, e.duration_min ?? ""), el("td", {}, e.note || ""),
-    el("td", { class: "actions" }, e.voided_at ? el("span", { class: "tag", title: e.void_reason || "" }, "voided") : data.corrections ? [
+    el("td", { class: "actions" }, e.voided_at ? el("span", { class: "tag", title: e.void_reason || "" }, "voided") : [
       el("button", { class: "small", onclick: () => holder.replaceChildren(painForm(e, renderPain)) }, "Edit"), " ",
-      el("button", { class: "small danger", onclick: () => holder.replaceChildren(voidForm(e)) }, "Void")] : "")));
+      el("button", { class: "small danger", onclick: () => holder.replaceChildren(voidForm(e)) }, "Void")])));
   const audit = (data.audit || []).slice().reverse().map((a) => el("tr", {},
     el("td", {}, fmtTime(a.at)), el("td", {}, a.by), el("td", {}, `${a.entity} ${a.entity_id}`),
     el("td", {}, a.field === "add" ? "registered" : a.field),

@@ -13,6 +13,9 @@ uniform vec3 u_joint_rest[32];   // each joint's rest position ...
 uniform vec3 u_joint_axis[32];   // ... its bone's rest long axis ...
 uniform float u_joint_parent[32];  // ... and its parent joint
 uniform vec3 u_rest_axis;  // the limb's direction in its rest pose (arm: +Y, leg: -Z)
+uniform mat4 p3d_ViewMatrix;
+uniform vec3 u_key_dir;   // world directions the key and fill lights travel
+uniform vec3 u_fill_dir;
 
 in vec4 p3d_Vertex;
 in vec3 p3d_Normal;
@@ -31,7 +34,10 @@ out float v_rest_along;  // distance from the limb's root (shoulder, hip) along 
 out float v_nail;
 out vec4 v_skin;
 out float v_tint;
-out vec3 v_rest;  // rest-pose position (m): the skin's mottling stays on the skin as it moves
+out float v_mottle;
+flat out vec3 v_key;   // towards the key light, view space
+flat out vec3 v_fill;  // towards the fill light
+flat out vec3 v_up;    // world up  // -1..1: faint mottling, fixed to the skin (from the rest-pose position)
 
 vec3 rotate(vec4 q, vec3 v) { return v + 2.0 * cross(q.xyz, cross(q.xyz, v) + q.w * v); }
 
@@ -65,5 +71,9 @@ void main() {
     v_nail = nail;
     v_skin = skin;
     v_tint = tint;
-    v_rest = v;
+    v_key = normalize(mat3(p3d_ViewMatrix) * -u_key_dir);
+    v_fill = normalize(mat3(p3d_ViewMatrix) * -u_fill_dir);
+    v_up = normalize(mat3(p3d_ViewMatrix) * vec3(0.0, 0.0, 1.0));
+    vec3 m = v * 180.0;  // centimetre-scale waves
+    v_mottle = sin(m.x + 1.7 * sin(m.y * 0.63)) * sin(m.y * 0.81 + 1.3 * sin(m.z)) * sin(m.z * 0.9 + m.x * 0.4);
 }
