@@ -195,3 +195,33 @@ def test_an_unreadable_video_is_our_line_alone(tmp_path):
                             cwd=PROJECT_ROOT, timeout=120)  # fmt: skip
     assert result.returncode == 2
     assert result.stderr == f"vrtherapy: {video}: not a video this machine can read\n"
+
+
+def _as_a_user(argv: list[str]) -> list[str]:
+    """`argv` run without root's power to read and write anything (root hides permission bugs)."""
+    if os.geteuid() != 0:
+        return argv
+    import shutil
+
+    if shutil.which("setpriv") is None:
+        pytest.skip("setpriv (util-linux) is needed to drop root's file capabilities")
+    caps = "-dac_override,-dac_read_search"
+    return ["setpriv", f"--inh-caps={caps}", f"--bounding-set={caps}", *argv]
+
+
+@pytest.mark.parametrize("argv, expected", [
+    (["demo", "--playlist", "{tmp}/locked.toml"], "{tmp}/locked.toml: cannot read file (Permission denied)"),
+    (["demo", "--tracker", "replay:{tmp}/locked.vtrec"], "{tmp}/locked.vtrec: cannot read the recording (Permission denied)"),
+    (["record", "--seconds", "1", "--output", "{tmp}/read-only/r.vtrec"], "{tmp}/read-only/r.vtrec: Permission denied"),
+])  # fmt: skip
+def test_files_and_folders_the_user_may_not_use_are_one_line(tmp_path, argv, expected):
+    for name in ("locked.toml", "locked.vtrec"):
+        (tmp_path / name).write_text("x\n")
+        (tmp_path / name).chmod(0o000)
+    (tmp_path / "read-only").mkdir(mode=0o555)
+    (tmp_path / "read-only").chmod(0o555)
+    command = _as_a_user([sys.executable, "-m", "vrtherapy", *(a.format(tmp=tmp_path) for a in argv)])
+    result = subprocess.run(command, capture_output=True, text=True, cwd=PROJECT_ROOT, timeout=120)
+    assert result.returncode == 2
+    assert result.stderr == "vrtherapy: " + expected.format(tmp=tmp_path) + "\n"
+    assert not (tmp_path / "read-only" / "r.vtrec").exists()

@@ -407,9 +407,12 @@ def test_the_hud_shows_the_state(playlist):
     assert (hud.title, hud.banner, hud.answer) == ("Before we start", PAIN_QUESTION, "–")
     s.submit(cmd.PainAnswer(5))
     s.until(lambda a, st: st.exercise is not None and st.exercise.reps == 2)
-    assert hud_for(s.c.state()) == HudState(title="Open and close the hand", instruction=playlist.exercises[0].text,
-                                            counter="2 / 5", counter_label="repetitions",
-                                            progress=s.c.state().progress)  # fmt: skip
+    state = s.c.state()
+    assert state.exercise is not None and state.exercise.flexion is not None and 0 <= state.exercise.flexion <= 1
+    # The finger exercise shows the flexion it counts on, on the calibrated scale.
+    assert hud_for(state) == HudState(title="Open and close the hand", instruction=playlist.exercises[0].text,
+                                      counter="2 / 5", counter_label=f"repetitions, flexion {state.exercise.flexion:.1f}",
+                                      progress=state.progress)  # fmt: skip
     s.until(lambda a, st: st.phase == "rest")
     s.submit(cmd.Pause())
     s.tick()

@@ -376,7 +376,7 @@ class SessionController:
         reps = meter.reps if meter is not None else None
         exercise = None if item is None else ExerciseState(timeline.index, item.id, item.exercise.name, item.text, reps,
                                                            item.reps, None if meter is None else meter.rom_deg,
-                                                           item.limit_s)  # fmt: skip
+                                                           item.limit_s, None if meter is None else meter.flexion)  # fmt: skip
         following = timeline.next_item if phase in ("exercise", "rest") else None
         question = self._pain
         waited = self._now - self._pain_since

@@ -27,8 +27,10 @@ def hud_for(state: SessionState) -> HudState:
     exercise = state.exercise
     if state.phase == "exercise" and exercise is not None:
         if exercise.target_reps is not None:
+            # Finger exercises show the flexion they are counted on: 0 straight, 1 a fist.
+            label = "repetitions" if exercise.flexion is None else f"repetitions, flexion {exercise.flexion:.1f}"
             return HudState(title=exercise.name, instruction=exercise.instruction,
-                            counter=f"{exercise.reps or 0} / {exercise.target_reps}", counter_label="repetitions",
+                            counter=f"{exercise.reps or 0} / {exercise.target_reps}", counter_label=label,
                             progress=progress, notice=notice, banner=banner, banner_detail=detail)  # fmt: skip
         label = "" if exercise.reps is None else f"{exercise.reps} done"
         return HudState(title=exercise.name, instruction=exercise.instruction, seconds_left=state.seconds_left,

@@ -38,6 +38,14 @@ class ExerciseMeter:
         """Repetitions counted so far (None: the exercise has none to count)."""
         return None if self._counter is None else self._counter.reps
 
+    @property
+    def flexion(self) -> float | None:
+        """The finger flexion now, on the calibrated scale (0 straight, 1 curled), for exercises counted on
+        it; None otherwise or before the first movement."""
+        if self._counter is None or self._counter.kernel.signal.unit != "" or self._counter.last_value is None:
+            return None
+        return min(max(self._counter.last_value, 0.0), 1.0)
+
     def take(self, movement: LimbPose) -> None:
         """A new tracked movement (each capture once)."""
         if self._counter is not None and self._counter.update(movement.t_capture, movement.angles):

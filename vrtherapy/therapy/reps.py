@@ -100,6 +100,7 @@ class RepCounter:
         self._cycle_start = 0
         self._rep_roms: list[float] = []
         self._rep_times: list[float] = []
+        self.last_value: float | None = None  #: the signal at the latest update
 
     def update(self, t: float, angles_rad: np.ndarray) -> bool:
         """Take the joint angles (J, 3, radians) seen at time t; True when a repetition just completed."""
@@ -111,6 +112,7 @@ class RepCounter:
         if self._n == len(self._rom):
             self._rom = np.concatenate([self._rom, np.empty(len(self._rom))])
         self._rom[self._n] = rom
+        self.last_value = value
         self._n += 1
         if self.baseline is None:  # still finding the rest value
             self._t_first = t if self._t_first is None else self._t_first

@@ -63,6 +63,8 @@ class ExerciseState:
     target_reps: int | None
     rom_deg: float | None  #: range of motion so far: mean over the repetitions done
     time_limit_s: float  #: its duration, or with target repetitions its time limit
+    #: finger flexion now on the calibrated scale, for exercises counted on it (`motion.finger_curl`)
+    flexion: float | None = None
 
 
 @dataclass(frozen=True)
