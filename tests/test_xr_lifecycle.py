@@ -182,3 +182,32 @@ def test_the_lifecycle_module_does_not_import_xr():
     imported = {alias.name for node in nodes for alias in node.names}
     imported |= {node.module for node in nodes if isinstance(node, ast.ImportFrom)}
     assert not any(name == "xr" or (name or "").startswith("xr.") for name in imported)
+
+
+def test_the_display_account_says_every_display_used_and_each_fallback_once():
+    from vrtherapy.xr.display_outcome import DisplayOutcome, display_entry
+
+    plain = display_entry("auto", "offscreen", ("headset: no runtime; using the desktop instead",), 120)
+    assert plain["used"] == "offscreen" and plain["displays"] == ["offscreen"]
+    assert plain["frames_by_display"] == {"offscreen": 120}
+    lines: list[str] = []
+    events: list[tuple[str, dict]] = []
+    outcome = DisplayOutcome("window", on_event=lambda kind, detail: events.append((kind, detail)))
+    outcome.fall_back("the OpenXR runtime was lost and did not come back within 15 s", lines.append)
+    outcome.fall_back("reported again", lines.append)  # told once
+    outcome.desktop_frames = 40
+
+    class Headset:
+        def display_summary(self):
+            return outcome.display_summary(headset_frames=300)
+
+        def summary(self):
+            return {"runtime_system": "Fake"}
+
+    entry = display_entry("xr", "xr", (), 340, Headset())
+    assert lines == ["vrtherapy: headset: the OpenXR runtime was lost and did not come back within 15 s; "
+                     "continuing on the window display"]  # fmt: skip
+    assert entry["used"] == "window" and entry["displays"] == ["xr", "window"]
+    assert entry["frames_by_display"] == {"xr": 300, "window": 40}
+    assert entry["fallbacks"] == [lines[0].removeprefix("vrtherapy: ")]
+    assert [kind for kind, _ in events] == ["display_fallback"] and events[0][1]["to"] == "window"
