@@ -17,28 +17,20 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from vrtherapy import private_files as files
 from vrtherapy.records.checks import RecordsError
 
-FOLDER_MODE = 0o700
-FILE_MODE = 0o600
+FOLDER_MODE = files.FOLDER_MODE
+FILE_MODE = files.FILE_MODE
 
 
 def private_folder(folder: Path) -> Path:
-    """Create `folder` and any missing parents as owner-only folders; return it."""
-    missing: list[Path] = []
-    parent = Path(folder)
-    while not parent.exists():
-        missing.append(parent)
-        parent = parent.parent
-    for path in reversed(missing):
-        try:
-            path.mkdir(mode=FOLDER_MODE)
-        except FileExistsError:  # made by another process in between
-            continue
-        except OSError as error:
-            raise _write_error(path, error) from None
-        os.chmod(path, FOLDER_MODE)
-    return Path(folder)
+    """Create `folder` and any missing parents as owner-only folders (`vrtherapy.private_files`); return it.
+    A folder that cannot be made becomes one RecordsError line."""
+    try:
+        return files.private_folder(folder)
+    except OSError as error:
+        raise _write_error(Path(error.filename or folder), error) from None
 
 
 def create_private_file(path: Path) -> bool:
