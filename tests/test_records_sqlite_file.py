@@ -116,6 +116,22 @@ def test_other_files_are_refused_untouched(tmp_path):
         RecordStore.open(tmp_path)
 
 
+def test_a_device_or_pipe_is_refused_and_its_mode_left_alone(tmp_path):
+    # `--db /dev/null` once made /dev/null owner-only for the whole machine; a pipe stands in for it here
+    pipe = tmp_path / "records.sqlite3"
+    os.mkfifo(pipe, 0o644)
+    os.chmod(pipe, 0o644)
+    with pytest.raises(RecordsError, match="is not a regular file"):
+        RecordStore.open(pipe)
+    assert (os.stat(pipe).st_mode & 0o777) == 0o644
+
+
+@pytest.mark.parametrize("url", ["mysql://root@127.0.0.1/test", "sqlite:///tmp/x.sqlite3", "https://records.example"])
+def test_a_database_url_of_another_kind_is_one_line(url):
+    with pytest.raises(RecordsError, match=r"databases are not supported: give a path to an SQLite file or a postgresql://"):
+        RecordStore.open(url)
+
+
 @pytest.mark.parametrize("umask", [0o000, 0o022])
 def test_files_and_created_folders_are_private_whatever_the_umask(tmp_path, umask):
     path = tmp_path / "clinic" / "data" / "records.sqlite3"

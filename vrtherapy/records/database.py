@@ -79,6 +79,10 @@ def resolve(db: str | Path | None) -> Target:
             raise RecordsError(f"{url.render_as_string(hide_password=True)}: name the database, "
                                "e.g. postgresql://vrtherapy@records.clinic.lan/vrtherapy")  # fmt: skip
         return Target(url, None, url.set(drivername="postgresql").render_as_string(hide_password=True))
+    scheme = str(db).split("://", 1)[0] if "://" in str(db) else ""
+    if scheme:  # mysql://, sqlite://, https:// ...: never a file name
+        raise RecordsError(f"--db: {scheme}:// databases are not supported: give a path to an SQLite file or a "
+                           "postgresql:// URL")  # fmt: skip
     path = Path(db)
     return Target(URL.create("sqlite", database=str(path)), path, str(path))
 
@@ -174,13 +178,17 @@ def _prepare_file(target: Target) -> None:
         private_folder(path.parent)
         if create_private_file(path):
             return
-        mode = stat.S_IMODE(path.stat().st_mode)
+        info = path.stat()
+        mode = stat.S_IMODE(info.st_mode)
     except PermissionError:
         raise RecordsError(f"{path}: this user may not create or open the records file there: fix the folder's "
                            "permissions or choose another --db") from None  # fmt: skip
     except OSError as error:
         raise RecordsError(f"{path}: cannot create the records file ({error.strerror}): check the disk and "
                            "the folder") from None  # fmt: skip
+    if not stat.S_ISREG(info.st_mode):  # /dev/null, a pipe, a socket: never touched, never chmod-ed
+        raise RecordsError(f"{path}: is not a regular file (a device, pipe or socket), not a records database: "
+                           "choose another --db")  # fmt: skip
     if mode & 0o077:
         try:
             os.chmod(path, FILE_MODE)
