@@ -267,3 +267,68 @@ def test_left_and_right_toenails_mirror_each_other(right, left):
     (_, r), (_, lm) = right, left
     _, nearest = cKDTree(lm.vertices).query(r.vertices @ SAGITTAL_REFLECTION.T)
     np.testing.assert_allclose(lm.nail[nearest], r.nail, atol=1e-6)
+
+
+def heights_through(mesh: LimbMesh, x: float, y: float) -> np.ndarray:
+    """Heights where the vertical line through (x, y) crosses the skin's triangles."""
+    tri = mesh.vertices[mesh.triangles].astype(float)  # (T, 3, 3)
+    a, b, c = tri[:, 0], tri[:, 1], tri[:, 2]
+    e1, e2, p = (b - a)[:, :2], (c - a)[:, :2], np.array([x, y]) - a[:, :2]
+    det = e1[:, 0] * e2[:, 1] - e1[:, 1] * e2[:, 0]
+    ok = np.abs(det) > 1e-12
+    u = np.where(ok, (p[:, 0] * e2[:, 1] - p[:, 1] * e2[:, 0]) / np.where(ok, det, 1.0), -1.0)
+    w = np.where(ok, (e1[:, 0] * p[:, 1] - e1[:, 1] * p[:, 0]) / np.where(ok, det, 1.0), -1.0)
+    hit = (u >= 0.0) & (w >= 0.0) & (u + w <= 1.0)
+    return (a[:, 2] + u * (b - a)[:, 2] + w * (c - a)[:, 2])[hit]
+
+
+def toe_sizes(skeleton: Skeleton, mesh: LimbMesh) -> tuple[np.ndarray, np.ndarray]:
+    """Per toe (big toe first), measured on the mesh: its thickness (top to bottom of the skin on the
+    vertical line through its axis 70 % of the way from its middle joint to its end) and how far forward
+    its tip reaches."""
+    body, v = LegBody(skeleton), mesh.vertices.astype(float)
+    thickness, reach = [], []
+    for toe in body.toes:
+        near_end = body.heel + (0.3 * toe.points[1] + 0.7 * toe.points[2]) * body.foot_scale
+        thickness.append(np.ptp(heights_through(mesh, near_end[0], near_end[1])))
+        end = body.heel + toe.points[2] * body.foot_scale
+        reach.append(v[(np.abs(v[:, 0] - end[0]) < 0.0025) & (v[:, 2] < end[2] + 0.02), 1].max())
+    return np.array(thickness), np.array(reach)
+
+
+def test_toes_are_graded_big_toe_largest_little_toe_smallest(right):
+    thickness, reach = toe_sizes(*right)
+    assert_graded(thickness, reach)
+
+
+def assert_graded(thickness: np.ndarray, reach: np.ndarray) -> None:
+    # Each toe is no thicker than the one inside it (to half a millimetre: the foot's grid is 3 mm), the
+    # big toe by far the thickest and the little toe clearly thinner than the second.
+    assert np.all(np.diff(thickness) < 0.0005), thickness
+    assert thickness[0] > 1.4 * thickness[1] and thickness[1] > 1.25 * thickness[4], thickness
+    assert np.all(np.diff(reach) < -0.01), reach  # big toe furthest forward, each next one > 1 cm shorter
+
+
+def test_measured_foot_length_and_knee_width_size_the_mesh(right):
+    skeleton, mesh = right
+    dims = LegDimensions(foot_length=0.285, knee_width=0.115)
+    big_skeleton = build_leg_skeleton("right", dims)
+    big = generate_leg_mesh(big_skeleton)
+
+    def foot_length(sk: Skeleton, m: LimbMesh) -> float:
+        _, joints = sk.rest_globals
+        return float(np.ptp(m.vertices[m.vertices[:, 2] < joints[sk.index("foot"), 2] - 0.03, 1]))
+
+    def width(m: LimbMesh, z: float) -> float:  # across the ring of the tube nearest to height z
+        zs = m.vertices[:, 2]
+        ring = np.abs(zs - zs[np.argmin(np.abs(zs - z))]) < 0.001
+        return float(np.ptp(m.vertices[ring, 0]))
+
+    assert foot_length(big_skeleton, big) - foot_length(skeleton, mesh) == pytest.approx(0.025, abs=0.004)
+    assert width(mesh, -dims.thigh) == pytest.approx(LegDimensions().knee_width, abs=0.005)
+    assert width(big, -dims.thigh) == pytest.approx(0.115, abs=0.005)
+    # Away from the knee the thigh and shank keep their girth.
+    for z in (-0.2, -0.7):
+        assert width(big, z) == pytest.approx(width(mesh, z), abs=0.002)
+    # The toes are graded on any foot.
+    assert_graded(*toe_sizes(big_skeleton, big))

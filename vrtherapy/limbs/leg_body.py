@@ -29,6 +29,7 @@ _KNEE_RING_SPACING = 0.007  #: ... closing in to this over the knee, where the s
 _RING_VERTICES = 56
 _VOXEL_STRETCH_ALONG_FOOT = 1.45  #: the foot grid is coarser heel-to-toe than across and up
 _ZIP_ABOVE_ANKLE = 0.055  #: the marching-cubes part starts this far above the ankle joint
+_KNEE_SPREAD = 0.06  #: a measured knee width reshapes the tube this far (Gaussian sigma, m) above and below
 _ANKLE_CAP = 0.035  #: below the ankle the tube closes in a half-ellipsoid this long, inside the foot
 
 # Tube profile, right leg at rest: (fraction along the segment, half-width along x, half-depth along y,
@@ -104,15 +105,15 @@ _BIG_TOE_JOINT = ((-0.031, 0.186, 0.022), (0.013, 0.017, 0.016))  #: the first m
 # Toes, big toe first: (x, forward, up) of the base (inside the ball), the middle joint and the end of
 # the last cone (the tip lies one radius further on), and radii at those three points.
 _TOES = (
-    ((-0.026, 0.190, 0.025), (-0.026, 0.226, 0.0180), (-0.025, 0.2475, 0.0125), (0.0145, 0.0136, 0.0125)),
-    ((0.002, 0.183, 0.020), (0.003, 0.212, 0.0215), (0.004, 0.2350, 0.0098), (0.0092, 0.0090, 0.0088)),
-    ((0.0185, 0.174, 0.019), (0.0195, 0.201, 0.0205), (0.0200, 0.2220, 0.0095), (0.0088, 0.0086, 0.0084)),
-    ((0.031, 0.162, 0.018), (0.0335, 0.188, 0.0195), (0.034, 0.2070, 0.0093), (0.0084, 0.0082, 0.0080)),
-    ((0.040, 0.149, 0.017), (0.0445, 0.172, 0.0180), (0.044, 0.1890, 0.0090), (0.0080, 0.0077, 0.0075)),
+    ((-0.026, 0.190, 0.025), (-0.026, 0.226, 0.0180), (-0.025, 0.2475, 0.0125), (0.0150, 0.0142, 0.0132)),
+    ((0.003, 0.183, 0.020), (0.004, 0.212, 0.0215), (0.005, 0.2350, 0.0100), (0.0100, 0.0096, 0.0092)),
+    ((0.0205, 0.174, 0.019), (0.0215, 0.200, 0.0200), (0.0225, 0.2200, 0.0095), (0.0091, 0.0087, 0.0083)),
+    ((0.0345, 0.162, 0.018), (0.0365, 0.185, 0.0185), (0.0375, 0.2020, 0.0090), (0.0082, 0.0077, 0.0072)),
+    ((0.0450, 0.149, 0.016), (0.0475, 0.171, 0.0165), (0.0480, 0.1865, 0.0085), (0.0072, 0.0066, 0.0061)),
 )
 _TOE_THICKNESS = 0.84  #: top-to-bottom thickness of a toe relative to its width
 # Toenails (foot-design metres; big toe first): length, width relative to the toe's, gap left to the tip.
-_TOENAIL_LENGTH = (0.0150, 0.0085, 0.0080, 0.0072, 0.0062)
+_TOENAIL_LENGTH = (0.0150, 0.0088, 0.0080, 0.0070, 0.0056)
 _TOENAIL_WIDTH = (0.74, 0.72, 0.72, 0.70, 0.66)
 _TOENAIL_TIP_GAP = (0.0028, 0.0022, 0.0022, 0.0020, 0.0020)
 _TOENAIL_EDGE = 0.0024  #: soft edge of the toenail weight (wider than a fingernail's: the foot grid is coarser)
@@ -181,6 +182,9 @@ class LegBody:
         table = np.concatenate([table, table[-1:]])
         self._profile = PchipInterpolator(ts, table, axis=0, extrapolate=False)
         self._profile_range = (ts[0], self.ankle_t)
+        # The knee's width is measured (LegDimensions.knee_width), not scaled with the bones' lengths:
+        # the profile's half-widths are scaled near the joint line so the knee is as wide as measured.
+        self._knee_scale = d.knee_width / (2.0 * float(self._profile(self.knee_t)[0]))
         bumps = np.array([b[:3] + b[4:] for b in _BUMPS], dtype=float)
         at = np.array([self.knee_t if b[3] == "knee" else self.ankle_t for b in _BUMPS])
         self._bump_amp = bumps[:, 0] * self.girth
@@ -191,7 +195,10 @@ class LegBody:
 
     def profile(self, t: np.ndarray) -> np.ndarray:
         """(N, 4) half-width, half-depth, centre x, centre y of the tube at depths t below the hip."""
-        return self._profile(np.clip(t, *self._profile_range))
+        prof = self._profile(np.clip(t, *self._profile_range))
+        near_knee = np.exp(-0.5 * ((t - self.knee_t) / _KNEE_SPREAD) ** 2)
+        prof[:, :2] *= (1.0 + (self._knee_scale - 1.0) * near_knee)[:, None]
+        return prof
 
     def radius(self, t: np.ndarray, phi: np.ndarray, prof: np.ndarray | None = None) -> np.ndarray:
         """Tube radius at depth t and angle phi (from +x towards +y) around the profile's centre."""

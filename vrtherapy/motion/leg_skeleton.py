@@ -47,6 +47,7 @@ class LegDimensions:
     foot_length: float = 0.26  #: back of the heel to the tip of the longest toe
     foot_breadth: float = 0.10  #: across the ball of the foot
     ball_fraction: float = 0.72  #: where the toes bend, as a fraction of the foot's length from the heel
+    knee_width: float = 0.10  #: across the knee (inner to outer side) at the joint line; sizes the mesh's knee
 
 
 def build_leg_skeleton(side: Side = "right", dims: LegDimensions | None = None) -> Skeleton[LegDimensions]:

@@ -41,7 +41,7 @@ MEASUREMENTS: dict[str, dict[str, tuple[float, float]]] = {
     "upper": {"upper_arm": (0.18, 0.45), "forearm": (0.15, 0.38), "hand": (0.12, 0.25),
               "palm_length": (0.06, 0.14), "palm_breadth": (0.05, 0.12)},
     "lower": {"thigh": (0.28, 0.60), "shank": (0.28, 0.58), "foot_length": (0.17, 0.34),
-              "foot_breadth": (0.06, 0.14), "ankle_height": (0.04, 0.12)},
+              "foot_breadth": (0.06, 0.14), "ankle_height": (0.04, 0.12), "knee_width": (0.07, 0.16)},
 }  # fmt: skip
 
 
