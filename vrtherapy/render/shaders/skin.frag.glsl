@@ -78,9 +78,12 @@ void main() {
     vec3 light = ambient + wrapped(n, v_key, u_key_color) + wrapped(n, v_fill, u_fill_color);
     vec3 l = v_key;
     float ndh = max(dot(n, normalize(l + v)), 0.0);
-    float sheen = pow(ndh, 24.0) * 0.06 * (1.0 - sleeve);
+    // Powers by multiplication: pow() is an exp and a log per pixel under software GL.
     float ndh8 = ndh * ndh; ndh8 *= ndh8; ndh8 *= ndh8;
-    sheen += nail * ndh8 * ndh8 * ndh8 * 0.10;  // nails: a tighter, brighter highlight (power 64)
-    float rim = pow(1.0 - max(dot(n, v), 0.0), 3.0) * 0.08;
+    float ndh24 = ndh8 * ndh8 * ndh8;
+    // Skin a faint sheen (power 24); nails the same highlight, brighter.
+    float sheen = ndh24 * (0.06 * (1.0 - sleeve) + 0.10 * nail);
+    float facing = 1.0 - abs(ndv);  // n faces the eye by now
+    float rim = facing * facing * facing * 0.08;
     frag_color = vec4(albedo * light + u_key_color * sheen + rim * u_sky_color, edge);
 }
