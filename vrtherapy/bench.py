@@ -39,6 +39,8 @@ from vrtherapy.tracking.sample import ARM_SPEED_GROUPS, Side
 
 TARGET_POSE_MS_PER_LIMB = 0.2
 TARGET_FRAME_RATIO = 1.5
+#: Our per-frame work (tracker hand-over, pose pipeline, HUD, skinning upload) on top of drawing the same scene.
+TARGET_OVERHEAD_RATIO = 1.15
 
 
 @dataclass(frozen=True)
@@ -197,7 +199,8 @@ def bench_frame(options: BenchOptions) -> dict:
         "ratio_vs_static_scene": round(full_v / static_v, 3),
         "target_ratio": TARGET_FRAME_RATIO,
         "meets_target": full_v / bare_v <= TARGET_FRAME_RATIO,
-        "overhead_meets_target": full_v / static_v <= TARGET_FRAME_RATIO,
+        "overhead_target_ratio": TARGET_OVERHEAD_RATIO,
+        "overhead_meets_target": full_v / static_v <= TARGET_OVERHEAD_RATIO,
         "tracking": tracking,
         "latency": latency,
     }
@@ -253,8 +256,8 @@ def format_report(result: dict) -> str:
     lines.append(f"  bare frame     {frame['bare_frame_ms']:8.3f} ms   (empty: clear only)")
     lines.append(f"  static scene   {frame['static_scene_frame_ms']:8.3f} ms   (room and limbs, no per-frame work)")
     lines.append(f"  full / bare    {frame['ratio']:8.3f}  (target <= {frame['target_ratio']}: {ok[frame['meets_target']]})")
-    lines.append(f"  full / static  {frame['ratio_vs_static_scene']:8.3f}  (our per-frame overhead: "
-                 f"{ok[frame['overhead_meets_target']]})")
+    lines.append(f"  full / static  {frame['ratio_vs_static_scene']:8.3f}  (our per-frame overhead, target <= "
+                 f"{frame.get('overhead_target_ratio', TARGET_OVERHEAD_RATIO)}: {ok[frame['overhead_meets_target']]})")
     if frame.get("latency"):
         from vrtherapy.bench_latency import format_latency
 
