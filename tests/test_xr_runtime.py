@@ -246,3 +246,55 @@ def test_a_recorded_session_logs_the_lost_headset_and_the_fallback(tmp_path, mon
     assert "headset_lost" in kinds and "display_fallback" in kinds, kinds
     fallback = next(e for e in events if e.kind == "display_fallback")
     assert fallback.detail["from"] == "xr" and fallback.detail["to"] == "offscreen" and session.pain_after == 4
+
+
+def test_the_console_live_view_shows_the_headset_session(showbase, tmp_path, monkeypatch):
+    """A session run in the headset from the console: its live view gets the frames the station shows (the left
+    eye's mirror), 640 pixels wide, while the session's display stays the headset."""
+    import threading
+
+    import cv2
+
+    from vrtherapy.console.live import LiveSession
+    from vrtherapy.records.models import PatientProfile
+    from vrtherapy.records.store import RecordStore
+    from vrtherapy.therapy.run_session import RunOptions, run_session
+
+    db = tmp_path / "records.sqlite3"
+    with RecordStore.open(db) as store:
+        store.add_patient(PatientProfile("P9", "left", "upper", "transradial"))
+    monkeypatch.setenv("VRTHERAPY_PLAYLISTS", str(tmp_path))
+    (tmp_path / "tiny.toml").write_text('name = "Tiny"\nlimb = "upper"\n[[exercises]]\nid = "fist_open_close"\nduration_s = 3\n')
+
+    class Watching(LiveSession):
+        def frame(self, runner) -> None:
+            self.stream.watch()  # a therapist has the live view open all along
+            super().frame(runner)
+
+    live = Watching(patient_id="P9", playlist="tiny", display="xr", who="JS", log=lambda sid, e: None)
+    jpegs: list[bytes] = []
+    stop = threading.Event()
+
+    def viewer() -> None:  # the web thread: takes whatever JPEG is newest
+        seen = 0
+        while not stop.wait(0.02):
+            seq, jpeg = live.stream.jpeg
+            if jpeg and seq != seen:
+                seen = seq
+                jpegs.append(jpeg)
+
+    thread = threading.Thread(target=viewer)
+    thread.start()
+    try:
+        report = run_session(RunOptions(patient="P9", playlist="tiny", display="xr", db=db, size=(480, 270),
+                                        pain_before=5, pain_after=3),
+                             say=lambda line: None, base=showbase, observer=live)  # fmt: skip
+    finally:
+        stop.set()
+        thread.join()
+        live.finished("done")
+    assert report.display == "xr" and report.status == "completed"
+    assert len(jpegs) >= 3
+    image = cv2.imdecode(np.frombuffer(jpegs[-1], np.uint8), cv2.IMREAD_COLOR)
+    assert image.shape[1] == 640
+    assert image.std() > 10  # a drawn scene, not a blank or black frame
