@@ -5,12 +5,11 @@ questions are answered from the console."""
 
 from __future__ import annotations
 
-import threading
-
 import cv2
 import numpy as np
 import pytest
 
+from tests.live_viewer import collecting_jpegs
 from vrtherapy.console.live import Command, ControlEvent, LiveSession, console_command
 from vrtherapy.records.models import PatientProfile
 from vrtherapy.records.store import RecordStore
@@ -58,26 +57,12 @@ def test_console_commands_take_effect_in_the_next_frame_and_are_logged(showbase,
                    34: [Command("JS", console_command("resume", None, "upper"))]},
                   patient_id="P9", playlist="tiny", display="offscreen", who="JS",
                   log=lambda sid, e: logged.append((sid, e)))  # fmt: skip
-    jpegs: list[bytes] = []
-    stop = threading.Event()
-
-    def viewer() -> None:  # the web thread: takes whatever JPEG is newest
-        seen = 0
-        while not stop.wait(0.02):
-            seq, jpeg = probe.stream.jpeg
-            if jpeg and seq != seen:
-                seen = seq
-                jpegs.append(jpeg)
-
-    thread = threading.Thread(target=viewer)
-    thread.start()
-    try:
-        report = run_session(RunOptions(patient="P9", playlist="tiny", display="offscreen", db=patient_db, size=(320, 240)),
-                             say=lambda line: None, base=showbase, observer=probe)  # fmt: skip
-    finally:
-        stop.set()
-        thread.join()
-        probe.finished("done")
+    with collecting_jpegs(probe.stream) as jpegs:
+        try:
+            report = run_session(RunOptions(patient="P9", playlist="tiny", display="offscreen", db=patient_db, size=(320, 240)),
+                                 say=lambda line: None, base=showbase, observer=probe)  # fmt: skip
+        finally:
+            probe.finished("done")
     # the degree asked for after frame 30 is the one frame 31 was drawn with
     assert probe.drawn_with[30] == 1.0 and probe.drawn_with[31] == 0.4
     assert report.pain == {"before": 4, "after": 2} and report.status == "completed"

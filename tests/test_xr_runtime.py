@@ -20,6 +20,7 @@ import pytest
 from panda3d.core import CardMaker
 
 from tests.gl_readback import read_gl_texture
+from tests.live_viewer import collecting_jpegs
 from tests.monado import MonadoService, missing_reason, runtime_dir
 
 REASON = missing_reason()
@@ -251,8 +252,6 @@ def test_a_recorded_session_logs_the_lost_headset_and_the_fallback(tmp_path, mon
 def test_the_console_live_view_shows_the_headset_session(showbase, tmp_path, monkeypatch):
     """A session run in the headset from the console: its live view gets the frames the station shows (the left
     eye's mirror), 640 pixels wide, while the session's display stays the headset."""
-    import threading
-
     import cv2
 
     from vrtherapy.console.live import LiveSession
@@ -272,27 +271,13 @@ def test_the_console_live_view_shows_the_headset_session(showbase, tmp_path, mon
             super().frame(runner)
 
     live = Watching(patient_id="P9", playlist="tiny", display="xr", who="JS", log=lambda sid, e: None)
-    jpegs: list[bytes] = []
-    stop = threading.Event()
-
-    def viewer() -> None:  # the web thread: takes whatever JPEG is newest
-        seen = 0
-        while not stop.wait(0.02):
-            seq, jpeg = live.stream.jpeg
-            if jpeg and seq != seen:
-                seen = seq
-                jpegs.append(jpeg)
-
-    thread = threading.Thread(target=viewer)
-    thread.start()
-    try:
-        report = run_session(RunOptions(patient="P9", playlist="tiny", display="xr", db=db, size=(480, 270),
-                                        pain_before=5, pain_after=3),
-                             say=lambda line: None, base=showbase, observer=live)  # fmt: skip
-    finally:
-        stop.set()
-        thread.join()
-        live.finished("done")
+    with collecting_jpegs(live.stream) as jpegs:
+        try:
+            report = run_session(RunOptions(patient="P9", playlist="tiny", display="xr", db=db, size=(480, 270),
+                                            pain_before=5, pain_after=3),
+                                 say=lambda line: None, base=showbase, observer=live)  # fmt: skip
+        finally:
+            live.finished("done")
     assert report.display == "xr" and report.status == "completed"
     assert len(jpegs) >= 3
     image = cv2.imdecode(np.frombuffer(jpegs[-1], np.uint8), cv2.IMREAD_COLOR)
