@@ -19,6 +19,7 @@ from PIL import Image, ImageDraw
 from vrtherapy.frames import SEATED_RIGHT_SHOULDER as RIGHT_SHOULDER
 from vrtherapy.limbs.appearance import SKIN_TONES, Appearance
 from vrtherapy.motion.calibration import relaxed_arm_degrees, relaxed_leg_degrees
+from vrtherapy.motion.hand_shapes import FIST_FINGERS_DEG, FIST_THUMB_DEG
 from vrtherapy.motion.kinematics import forward_kinematics
 from vrtherapy.motion.leg_skeleton import build_leg_skeleton
 from vrtherapy.motion.pipeline import FramePoses
@@ -32,12 +33,6 @@ HIP = np.array([0.09, 0.0, 0.5])
 #: Seated posture for the first-person views (as the synthetic patient sits).
 SEATED_HIP = np.array([0.09, 0.0, 0.455])
 SEATED_LEG_DEG = {"thigh": (90.0, 0.0, 8.0), "shank": (65.0, 0.0, 0.0), "foot": (-28.0, 0.0, 0.0)}
-#: A closed fist (degrees: knuckle, middle joint, end joint): knuckles square to the palm so their backs make
-#: the fist's flat front, fingertips pressed onto the palm (within 2 mm of its skin on this mesh).
-FIST_FINGERS = {"index": (90, 100, 70), "middle": (90, 105, 65), "ring": (90, 100, 65), "little": (85, 95, 62)}
-#: The fist's thumb (base flexion and deviation, middle joint, end joint): folded across the back of the
-#: index finger's middle phalanx, its pad on it, not in it (fitted on the posed mesh).
-FIST_THUMB = (0.0, 4.0, 58.0, 80.0)
 CLOSE_EYE, CLOSE_TARGET = (0.00, 0.08, 1.12), (0.20, 0.45, 0.78)
 FOOT_EYE, FOOT_TARGET = (0.55, 0.95, 0.45), (0.09, 0.50, 0.06)
 
@@ -49,13 +44,13 @@ def _hand(shape: str) -> np.ndarray:
     for f in FINGERS:
         kind = {"open": "open", "fist": "fist", "point": "open" if f == "index" else "fist",
                 "pinch": "pinch" if f == "index" else "rest"}[shape]  # fmt: skip
-        mcp, pip, dip = FIST_FINGERS[f] if kind == "fist" else curl[kind]
+        mcp, pip, dip = FIST_FINGERS_DEG[f] if kind == "fist" else curl[kind]
         spread = {"index": 8, "middle": 0, "ring": -6, "little": -12}[f] if shape == "open" else 0
         deg[sk.index(f"{f}_proximal")] = (mcp, spread, 0)
         deg[sk.index(f"{f}_intermediate")] = (pip, 0, 0)
         deg[sk.index(f"{f}_distal")] = (dip, 0, 0)
-    thumbs: dict[str, tuple[float, float, float, float]] = {"open": (-5, 25, 0, 0), "fist": FIST_THUMB,
-                                                            "point": FIST_THUMB}  # fmt: skip
+    thumbs: dict[str, tuple[float, float, float, float]] = {"open": (-5, 25, 0, 0), "fist": FIST_THUMB_DEG,
+                                                            "point": FIST_THUMB_DEG}  # fmt: skip
     thumb = thumbs.get(shape)
     if shape == "pinch":
         thumb = _pinch_thumb(deg)

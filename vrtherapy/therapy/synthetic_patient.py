@@ -27,6 +27,7 @@ import numpy as np
 from vrtherapy.errors import TrackerError
 from vrtherapy.frames import SEATED_RIGHT_SHOULDER
 from vrtherapy.motion.calibration import OPEN_SPREAD_DEG, relaxed_arm_degrees
+from vrtherapy.motion.hand_shapes import FIST_FINGERS_DEG, FIST_THUMB_DEG
 from vrtherapy.motion.kinematics import landmarks_from_pose
 from vrtherapy.motion.leg_skeleton import LegDimensions, build_leg_skeleton
 from vrtherapy.motion.pose import LimbPose
@@ -117,12 +118,14 @@ Motion = Callable[[_Angles, float, float], None]
 
 
 def _fist(a: _Angles, phase: float, amp: float) -> None:
-    c = there_and_back(phase) * amp
-    for f in FINGERS:
-        a.finger(f, -5 + 84 * c, 4 + 94 * c, 2 + 62 * c, spread=_OPEN_SPREAD[f] * (1 - c))
-    a.set("thumb_metacarpal", -5 + 42 * c, 22 - 20 * c)
-    a.set("thumb_proximal", 2 + 48 * c)
-    a.set("thumb_distal", 5 + 55 * c)
+    c = min(there_and_back(phase) * amp, 1.0)  # a fingertip stops at the palm: no rep closes past the fist
+    for f in FINGERS:  # from an open hand to the fist every view draws (`motion.hand_shapes`)
+        mcp, pip, dip = FIST_FINGERS_DEG[f]
+        a.finger(f, -5 + (mcp + 5) * c, 4 + (pip - 4) * c, 2 + (dip - 2) * c, spread=_OPEN_SPREAD[f] * (1 - c))
+    base, deviation, middle, end = FIST_THUMB_DEG
+    a.set("thumb_metacarpal", -5 + (base + 5) * c, 22 + (deviation - 22) * c)
+    a.set("thumb_proximal", 2 + (middle - 2) * c)
+    a.set("thumb_distal", 5 + (end - 5) * c)
     a.add("wrist", flexion=-10 * c)  # grip synergy: the wrist extends as the fist closes
 
 

@@ -16,8 +16,9 @@ import numpy as np
 
 from vrtherapy.frames import OPENXR_TO_WORLD
 from vrtherapy.motion.calibration import relaxed_arm_degrees
+from vrtherapy.motion.hand_shapes import set_fist
 from vrtherapy.motion.kinematics import forward_kinematics
-from vrtherapy.motion.skeleton import FINGERS, ArmDimensions, build_arm_skeleton
+from vrtherapy.motion.skeleton import ArmDimensions, build_arm_skeleton
 from vrtherapy.tracking.sample import ARM_POINTS, HAND_OFFSET, Side, TrackedSample
 from vrtherapy.xr.body_estimate import behind_hand, elbow_between, shoulder_from_head
 from vrtherapy.xr.reference_space import Pose
@@ -30,9 +31,6 @@ WRIST_AXES_IN_GRIP: dict[str, np.ndarray] = {
 #: The wrist joint from the grip origin, grip axes (metres): behind the fist, towards the back of the hand.
 WRIST_IN_GRIP: dict[str, np.ndarray] = {"right": np.array([0.015, 0.075, 0.0]), "left": np.array([-0.015, 0.075, 0.0])}
 
-#: Finger curl of a closed fist (degrees: knuckle, middle joint, end joint), as in the fist exercise.
-FIST_FINGER = (80.0, 95.0, 64.0)
-FIST_THUMB = {"thumb_metacarpal": 37.0, "thumb_proximal": 50.0, "thumb_distal": 60.0}
 
 
 def grip_axes_in_world(grip: Pose) -> np.ndarray:
@@ -41,19 +39,9 @@ def grip_axes_in_world(grip: Pose) -> np.ndarray:
 
 
 def hand_angles(names: tuple[str, ...], closure: float) -> np.ndarray:
-    """(J, 3) degrees: the relaxed hand at closure 0, a fist at closure 1."""
-    c = float(np.clip(closure, 0.0, 1.0))
-    deg = relaxed_arm_degrees(names)
-    index = {n: i for i, n in enumerate(names)}
-    for finger in FINGERS:
-        for joint, fist in zip(("proximal", "intermediate", "distal"), FIST_FINGER, strict=False):
-            j = index[f"{finger}_{joint}"]
-            deg[j, 0] += c * (fist - deg[j, 0])
-            deg[j, 1] *= 1.0 - c
-    for joint, fist in FIST_THUMB.items():
-        j = index[joint]
-        deg[j, 0] += c * (fist - deg[j, 0])
-    return deg
+    """(J, 3) degrees: the relaxed hand at closure 0, the fist (`motion.hand_shapes`, the one every view
+    draws) at closure 1."""
+    return set_fist(relaxed_arm_degrees(names), names, closure)
 
 
 @lru_cache(maxsize=4)
