@@ -143,8 +143,19 @@ def solve_arm(pts, sign, r0, limits, palm_to_hand, ua, fa, wr, chain_joints, seg
             seg[k] = d / max(math.sqrt(d @ d), 1e-9)
         u = base.T @ seg[0]
         j = chain_joints[c, 0]
-        flex = clamp(math.asin(clamp(u[2], -1.0, 1.0)), limits[j, 0, 0], limits[j, 0, 1])
-        dev = clamp(sign * math.atan2(u[0], u[1]), limits[j, 1, 0], limits[j, 1, 1])
+        # (atan2 rather than asin: as well conditioned at a fist's 90 degrees as anywhere)
+        flex = clamp(math.atan2(u[2], math.sqrt(u[0] * u[0] + u[1] * u[1])), limits[j, 0, 0], limits[j, 0, 1])
+        # Deviation turns the chain's hinge axis in the palm's plane. The first segment shows it as its
+        # sideways lean, lost as it flexes towards the palm's normal (a fist's knuckle at 90 degrees); the
+        # plane of the first two segments shows it as its normal, lost as the next joint straightens.
+        # Each reading weighted by the square of how well it is seen; both agree on exact landmarks.
+        v = base.T @ seg[1]
+        nx, ny = u[1] * v[2] - u[2] * v[1], u[2] * v[0] - u[0] * v[2]
+        if nx < 0.0:  # the hinge axis runs thumbwards (deviation is limited well inside +-90 degrees)
+            nx, ny = -nx, -ny
+        lean = math.sqrt(u[0] * u[0] + u[1] * u[1]) * (1.0 if u[1] >= 0.0 else -1.0)
+        plane = math.sqrt(nx * nx + ny * ny)
+        dev = clamp(sign * math.atan2(lean * u[0] - plane * ny, lean * u[1] + plane * nx), limits[j, 1, 0], limits[j, 1, 1])
         angles[j, 0], angles[j, 1] = flex, dev
         # The base joint's frame after flexion and deviation: Y runs along the segment, Z is its
         # palmar side, X the hinge axis of the whole chain (hinges keep it), so each further
