@@ -52,7 +52,7 @@ class HandAnalyser:
         hand_world = camera_view_to_world(hand.world_points, self.camera.view)
         arm = self._arm_from_pose(hand, detection, hand_world)
         points = arm if arm is not None else arm_points_from_hand(hand_world, hand.side, align=True)
-        pose = retargeter.solve(TrackedSample("arm", hand.side, 0.0, points))
+        pose = retargeter.solve(TrackedSample("arm", hand.side, 0.0, points, fingers_from_image=True))
         degrees = np.degrees(pose.angles)
         curl = finger_curl(skeleton, pose.angles)
         w, h = detection.image_size if detection.image_size != (0, 0) else (1, 1)

@@ -12,7 +12,10 @@ of the patient's own size. Per joint:
     axis, so each further flexion is the angle between consecutive segments about that axis. All five
     chains are solved together, one vectorised step per segment;
   * angles are clamped to the skeleton's joint limits; the wrist and each finger segment are measured
-    from their parent's clamped frame, so a limit does not leak error down the hand.
+    from their parent's clamped frame, so a limit does not leak error down the hand;
+  * a hand tracked from one camera image (`TrackedSample.fingers_from_image`) is solved with the
+    fingers' middle and end joints unbounded, and its closing fingers and thumb are then placed by
+    `finger_closing` (bend a limit would drop goes to the knuckle; a closing finger follows the fist).
 
 The solve runs as one numba-compiled kernel (`kernels.solve_arm`, about 60 small steps, each several microseconds as a numpy
 call on this class of machine, well under a microsecond compiled); `Retargeter` prepares its constants.
@@ -22,6 +25,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from vrtherapy.motion.finger_closing import FingerClosing, widened
 from vrtherapy.motion.kernels import ROLL_FROM_ELBOW_ABOVE, ROLL_FROM_HAND_BELOW, palm_frame, roll_hint, solve_arm
 from vrtherapy.motion.pose import LimbPose
 from vrtherapy.motion.skeleton import FINGERS, Skeleton
@@ -48,6 +52,8 @@ class Retargeter:
         # Hand frame = palm frame @ this, whatever the tracked hand's proportions.
         self._palm_to_hand = palm_frame(rest_points).T @ rest_frames[self._wrist]
         self._limits = np.ascontiguousarray(s.limits)
+        self._widened = np.ascontiguousarray(widened(s))
+        self._closing = FingerClosing(s)
         self._r0 = np.ascontiguousarray(s.rest_rotations)
         chains = np.array([[s.index(n) for n in chain] for chain in _CHAINS])  # (5, 4)
         self._chain_joints = chains[:, :3].copy()  # the three moving joints of each chain
@@ -68,8 +74,11 @@ class Retargeter:
         if root_rotation is None:
             root_rotation = np.eye(3)
         pts = (sample.points - sample.points[0]) @ root_rotation  # in the limb root frame
-        angles = solve_arm(pts, self._sign, self._r0, self._limits, self._palm_to_hand, self._ua, self._fa,
-                            self._wrist, self._chain_joints, self._seg_start, self._seg_end, self._base_rest)  # fmt: skip
+        limits = self._widened if sample.fingers_from_image else self._limits
+        angles = solve_arm(pts, self._sign, self._r0, limits, self._palm_to_hand, self._ua, self._fa,
+                           self._wrist, self._chain_joints, self._seg_start, self._seg_end, self._base_rest)  # fmt: skip
+        if sample.fingers_from_image:
+            angles = self._closing.close(angles, pts)
         return LimbPose(
             side=self.skeleton.side,
             angles=angles,

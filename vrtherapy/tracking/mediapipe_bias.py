@@ -15,6 +15,10 @@ triangulated frames and did not show: the ratio of depth spread to image-plane s
 MediaPipe, has a median of 0.87 (and 0.63 on the InterHand ground truth of `image29590.jpg`). Where depth
 reads flat, it is the bent joints that read straight, which the bend gains restore. `DEPTH_GAIN` (a
 stretch of camera z about the wrist) is therefore 1; the hook stays for a camera where it is measured.
+Fists agree: on HaGRID's r2_c3 (knuckles to the camera, the proximal phalanges along its axis) those
+phalanges are as long relative to the palm as in the open hand of r2_c5 (index 0.34 against 0.33), so
+a curled finger is not foreshortened either. What a fist does get wrong is how a closing finger's bend
+splits among its joints; that is placed after retargeting (`motion/finger_closing.py`).
 
 The correction re-bends each digit's chain: segment lengths are kept, every bend keeps its axis, and its
 angle is multiplied by the joint's gain (never past `MAX_BEND_DEG`). Straight fingers stay straight

@@ -221,7 +221,8 @@ class MediaPipeSource:
             confidence = hand.score
         else:
             return self._lost(t_capture, len(ARM_POINTS))
-        return TrackedSample("arm", self.side, t_capture, points, confidence=confidence, source=self.name)
+        return TrackedSample("arm", self.side, t_capture, points, confidence=confidence, source=self.name,
+                             fingers_from_image=True)  # fmt: skip
 
     def _leg(self, detection: Detection, t_capture: float) -> TrackedSample:
         if detection.pose is None:

@@ -57,6 +57,9 @@ class TrackedSample:
     valid: np.ndarray = field(default=None)  # type: ignore[arg-type]
     confidence: float = 1.0
     source: str = ""
+    #: The hand came from one camera image (MediaPipe): a closing finger's bend is measured, its split
+    #: among the finger's joints is not (`motion/finger_closing.py`).
+    fingers_from_image: bool = False
 
     def __post_init__(self) -> None:
         points = np.asarray(self.points, dtype=float)
@@ -83,4 +86,4 @@ class TrackedSample:
         return out
 
 
-_FIELDS = ("limb", "side", "t_capture", "points", "valid", "confidence", "source")
+_FIELDS = ("limb", "side", "t_capture", "points", "valid", "confidence", "source", "fingers_from_image")
