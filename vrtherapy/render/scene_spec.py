@@ -119,9 +119,9 @@ class BoxSpec:
     material: Material = "plain"
 
 
-LOWER_EYE_POSITION: Vec3 = (0.0, 0.30, 1.12)
-LOWER_EYE_LOOK_AT: Vec3 = (0.0, 0.70, 0.0)
-LOWER_EYE_FOV_DEG = 60.0
+LOWER_EYE_POSITION: Vec3 = (0.0, 0.12, 1.17)
+LOWER_EYE_LOOK_AT: Vec3 = (0.0, 1.1, 0.0)
+LOWER_EYE_FOV_DEG = 62.0
 
 
 def _default_lights() -> tuple[LightSpec, ...]:
