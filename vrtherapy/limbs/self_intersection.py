@@ -111,3 +111,12 @@ def buried_fraction(mesh: LimbMesh, posed: np.ndarray, posed_normals: np.ndarray
     `offset` metres out along their normal: skin buried in another part of the limb."""
     probes = posed[region] + offset * posed_normals[region]
     return float(np.mean(winding_numbers(probes, posed, mesh.triangles) > 0.5))
+
+
+def distance_to_part(body: ArmBody, part: str, skinning_matrices: np.ndarray, points: np.ndarray) -> np.ndarray:
+    """Signed distance (m, negative inside) from posed `points` to one rigid part of the posed hand:
+    "palm", or a digit's segment "<digit>-<i>" (i = 0, 1, 2 from its base), e.g. "index-1" for the
+    index finger's middle phalanx; measured in the part's rest frame, where its shape is known."""
+    [found] = [p for p in _hand_parts(body) if p.name == part]
+    inverse = np.linalg.inv(skinning_matrices[found.bone])
+    return found.sdf(points @ inverse[:3, :3].T + inverse[:3, 3])

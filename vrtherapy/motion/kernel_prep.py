@@ -56,14 +56,24 @@ def _shader_matrices() -> None:
     if phantom is None:
         raise RuntimeError("the warm-up arm gave the pipeline no usable sample")
     skeleton = build_arm_skeleton(phantom.side)
-    write_shader_joint_matrices(skeleton, phantom, inverse_bind_matrices(skeleton), np.zeros((64, 4, 4), np.float32))
+    matrices = np.zeros((64, 4, 4), np.float32)
+    write_shader_joint_matrices(skeleton, phantom, inverse_bind_matrices(skeleton), matrices)
+    # The render edge (`render/limb_node.py`, `render/contact.py`), with the argument types it passes.
+    n = len(skeleton.names)
+    kernels.dual_quaternions_into(matrices, n, np.zeros((64, 2, 4), np.float32))
+    samples = np.concatenate([skeleton.rest_globals[1], np.ones((n, 1))], axis=1)
+    joints = np.ascontiguousarray(np.repeat(np.arange(n)[:, None], 3, axis=1))
+    weights = np.full((n, 3), 1.0 / 3.0)
+    for area, has_area in ((np.array([-1.0, 1.0, -1.0, 1.0]), True), (np.zeros(4), False)):
+        kernels.rest_on_surface(matrices[:n], n, samples, joints, weights, joints[:, 0] >= n // 2, 0.7, area, has_area,
+                                skeleton.rest_globals[1], skeleton.index("wrist"), 0.03)  # fmt: skip
 
 
 #: What a session runs, in order; each step compiles the kernels it reaches first.
 STEPS: tuple[tuple[str, Callable[[], object]], ...] = (
     ("arm: filter, mirror, retarget", lambda: _run_pipeline("arm")),
     ("leg: filter, mirror, retarget", lambda: _run_pipeline("leg")),
-    ("skinning matrices for the shader", _shader_matrices),
+    ("skinning matrices, dual quaternions and contact for the shader", _shader_matrices),
 )
 
 

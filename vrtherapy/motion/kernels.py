@@ -232,3 +232,152 @@ def one_euro_step(x, valid, t, rate, a_d, x_hat, dx_hat, t_seen, reset_after, mi
             x_hat[i, k] = a * x[i, k] + (1.0 - a) * prev[i, k]
             dx_hat[i, k] = dx[i, k]
         t_seen[i] = t
+
+
+# --- Render edge: the shader's dual quaternions, and contact with a surface ---------------------
+# Row-vector joint matrices as the skin shader takes them (`kinematics.write_shader_joint_matrices`).
+
+
+@kernel
+def dual_quaternions_into(matrices, n, out):
+    """(n, 2, 4) unit dual quaternions (real, dual; quaternions x, y, z, w) of the first `n` row-vector
+    rigid matrices, written into `out`: Shepperd's method, each from its largest component (as
+    `limbs/skinning.dual_quaternions`, which the tests hold this to)."""
+    q = np.empty(4)
+    for j in range(n):
+        m = matrices[j]  # row-vector: the column-vector rotation r[a, b] is m[b, a]
+        r00, r11, r22 = float(m[0, 0]), float(m[1, 1]), float(m[2, 2])
+        trace = r00 + r11 + r22
+        m01, m02, m10, m12, m20, m21 = float(m[0, 1]), float(m[0, 2]), float(m[1, 0]), float(m[1, 2]), float(m[2, 0]), \
+            float(m[2, 1])
+        d0, d1, d2 = m12 - m21, m20 - m02, m01 - m10
+        s0, s1, s2 = m01 + m10, m12 + m21, m20 + m02
+        if r00 >= r11 and r00 >= r22 and r00 >= trace:  # the first largest, as numpy's argmax
+            a = math.sqrt(max(1.0 + 2.0 * r00 - trace, 1e-12)) * 2.0
+            q[0], q[3], q[1], q[2] = 0.25 * a, d0 / a, s0 / a, s2 / a
+        elif r11 >= r22 and r11 >= trace:
+            a = math.sqrt(max(1.0 + 2.0 * r11 - trace, 1e-12)) * 2.0
+            q[1], q[3], q[2], q[0] = 0.25 * a, d1 / a, s1 / a, s0 / a
+        elif r22 >= trace:
+            a = math.sqrt(max(1.0 + 2.0 * r22 - trace, 1e-12)) * 2.0
+            q[2], q[3], q[0], q[1] = 0.25 * a, d2 / a, s2 / a, s1 / a
+        else:
+            a = math.sqrt(max(1.0 + trace, 1e-12)) * 2.0
+            q[0], q[1], q[2], q[3] = d0 / a, d1 / a, d2 / a, 0.25 * a
+        q /= math.sqrt(q[0] * q[0] + q[1] * q[1] + q[2] * q[2] + q[3] * q[3])
+        tx, ty, tz = float(m[3, 0]), float(m[3, 1]), float(m[3, 2])
+        out[j, 0] = q
+        # 0.5 * (t, 0) * real
+        out[j, 1, 0] = 0.5 * (q[3] * tx + ty * q[2] - tz * q[1])
+        out[j, 1, 1] = 0.5 * (q[3] * ty + tz * q[0] - tx * q[2])
+        out[j, 1, 2] = 0.5 * (q[3] * tz + tx * q[1] - ty * q[0])
+        out[j, 1, 3] = -0.5 * (tx * q[0] + ty * q[1] + tz * q[2])
+
+
+@kernel
+def skin_points(matrices, vertices, indices, weights):
+    """(N, 3) linear-blend skinned points: homogeneous `vertices` (N, 4), their joints and weights (N, K)."""
+    out = np.zeros((vertices.shape[0], 3))
+    for i in range(vertices.shape[0]):
+        for k in range(indices.shape[1]):
+            m = matrices[indices[i, k]]
+            w = weights[i, k]
+            for c in range(3):
+                out[i, c] += w * (vertices[i, 0] * m[0, c] + vertices[i, 1] * m[1, c] + vertices[i, 2] * m[2, c]
+                                  + vertices[i, 3] * m[3, c])
+    return out
+
+
+@kernel
+def _rotate_joints_from(matrices, first, n, pivot, ax, ay, angle):
+    """Rotate joints first..n-1 (row-vector, in place) by `angle` about the horizontal axis (ax, ay, 0)
+    through `pivot`."""
+    c, s = math.cos(angle), math.sin(angle)
+    r = np.empty((3, 3))  # Rodrigues, axis (ax, ay, 0)
+    r[0, 0], r[0, 1], r[0, 2] = c + ax * ax * (1 - c), ax * ay * (1 - c), ay * s
+    r[1, 0], r[1, 1], r[1, 2] = ax * ay * (1 - c), c + ay * ay * (1 - c), -ax * s
+    r[2, 0], r[2, 1], r[2, 2] = -ay * s, ax * s, c
+    about_t = np.zeros((4, 4))  # the column-vector transform, transposed for row vectors
+    for a in range(3):
+        about_t[3, a] = pivot[a]
+        for b in range(3):
+            about_t[a, b] = r[b, a]
+            about_t[3, a] -= r[a, b] * pivot[b]
+    about_t[3, 3] = 1.0
+    row = np.empty(4)
+    for j in range(first, n):
+        for a in range(4):
+            for b in range(4):
+                row[b] = matrices[j, a, 0] * about_t[0, b] + matrices[j, a, 1] * about_t[1, b] \
+                    + matrices[j, a, 2] * about_t[2, b] + matrices[j, a, 3] * about_t[3, b]
+            matrices[j, a, :] = row
+
+
+@kernel
+def _place(m, p):
+    """Point `p` (3,) moved by the row-vector matrix `m`."""
+    out = np.empty(3)
+    for c in range(3):
+        out[c] = p[0] * m[0, c] + p[1] * m[1, c] + p[2] * m[2, c] + m[3, c]
+    return out
+
+
+@kernel
+def _lowest(points, mask):
+    """Index of the lowest of `points` where `mask`; -1 when none."""
+    best, z = -1, np.inf
+    for i in range(points.shape[0]):
+        if mask[i] and points[i, 2] < z:
+            best, z = i, points[i, 2]
+    return best
+
+
+@kernel
+def rest_on_surface(matrices, n, vertices, indices, weights, is_hand, height, area, has_area, rest_positions, wrist,
+                    snap):
+    """Move the limb (row-vector matrices[:n], in place) onto the surface at `height`, as
+    `render/contact.py` describes; returns (vertical offset in m, tip of the hand about the wrist in
+    radians). `area`: the table top (x_min, x_max, y_min, y_max) when `has_area`; `wrist` < 0: no hand."""
+    points = skin_points(matrices, vertices, indices, weights)
+    count = points.shape[0]
+    over = np.ones(count, np.bool_)
+    if has_area:
+        for i in range(count):
+            over[i] = area[0] <= points[i, 0] <= area[1] and area[2] <= points[i, 1] <= area[3]
+    placing = over & ~is_hand if has_area else over  # on a table the forearm places the arm
+    low = _lowest(points, placing)
+    offset = 0.0
+    if low >= 0:
+        gap = points[low, 2] - height
+        offset = -gap if gap <= 0.0 else -gap * min(max(2.0 - gap / snap, 0.0), 1.0)
+    for j in range(n):
+        matrices[j, 3, 2] += offset
+    if not has_area or wrist < 0:
+        return offset, 0.0
+    points[:, 2] += offset
+    hand, arm = over & is_hand, over & ~is_hand
+    low_hand, low_arm = _lowest(points, hand), _lowest(points, arm)
+    if low_hand < 0 or low_arm < 0:
+        return offset, 0.0
+    arm_gap, hand_gap = points[low_arm, 2] - height, points[low_hand, 2] - height
+    elbow, wrist_at = _place(matrices[wrist - 2], rest_positions[wrist - 2]), _place(matrices[wrist], rest_positions[wrist])
+    lowest = points[low_hand]
+    if hand_gap < 0.0:  # sinking: the forearm turns up about the elbow
+        ax, ay = wrist_at[0] - elbow[0], wrist_at[1] - elbow[1]
+        norm = math.hypot(ax, ay)
+        reach = math.hypot(lowest[0] - elbow[0], lowest[1] - elbow[1])
+        if norm < 1e-6 or reach < 0.05:
+            return offset, 0.0
+        angle = -math.asin(min(-hand_gap / reach, 0.6))
+        _rotate_joints_from(matrices, wrist - 2, n, elbow, -ay / norm, ax / norm, angle)
+        return offset, angle
+    if arm_gap > 0.002:
+        return offset, 0.0
+    ax, ay = wrist_at[0] - elbow[0], wrist_at[1] - elbow[1]  # a hovering hand tips down about the wrist
+    norm = math.hypot(ax, ay)
+    reach = math.hypot(lowest[0] - wrist_at[0], lowest[1] - wrist_at[1])
+    if norm < 1e-6 or reach < 0.02:
+        return offset, 0.0
+    angle = math.asin(min(hand_gap / reach, 0.5)) * min(max(2.0 - hand_gap / snap, 0.0), 1.0)
+    _rotate_joints_from(matrices, wrist, n, wrist_at, -ay / norm, ax / norm, angle)
+    return offset, angle

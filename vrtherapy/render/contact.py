@@ -17,6 +17,11 @@ so at the render edge the limb is moved vertically as a whole:
 The lowest point of the skin is found on a few hundred of the mesh's own vertices, skinned on the CPU
 with the same joint matrices the shader gets (linear blend: within a fraction of a millimetre of the
 shader's dual quaternions where these vertices lie, away from the folds).
+
+The per-frame arithmetic is the compiled kernel `motion/kernels.rest_on_surface`: written in numpy it
+was a few dozen small array calls per limb per frame (about 0.15 ms each), much of the session's own
+per-frame work; this module gathers the samples and hands them over. `tests/contact_oracle.py` keeps
+the numpy version the kernel is held to.
 """
 
 from __future__ import annotations
@@ -24,9 +29,12 @@ from __future__ import annotations
 import numpy as np
 from panda3d.core import InternalName, NodePath
 
+from vrtherapy.motion.kernels import rest_on_surface
+
 SNAP_M = 0.03  #: a limb this close above its surface is taken to rest on it
 SAMPLES = 400  #: vertices used to find the skin's lowest point
 _HAND_AND_FOREARM = {"arm": ("forearm", "forearm_twist", "wrist"), "leg": ("foot", "toes")}
+_NO_AREA = np.zeros(4)
 
 
 def model_arrays(node: NodePath) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -58,98 +66,24 @@ class Contact:
         candidates = np.flatnonzero(indices[:, 0] >= first)
         step = max(1, len(candidates) // SAMPLES)
         chosen = candidates[::step]
-        self._vertices = np.concatenate([vertices[chosen], np.ones((len(chosen), 1))], axis=1)
-        self._indices = indices[chosen, :3]
-        self._weights = weights[chosen, :3]
+        #: the samples: homogeneous rest positions (N, 4), their three strongest joints and weights (N, 3)
+        self.vertices = np.ascontiguousarray(np.concatenate([vertices[chosen], np.ones((len(chosen), 1))], axis=1))
+        self.indices = np.ascontiguousarray(indices[chosen, :3])
+        self.weights = np.ascontiguousarray(weights[chosen, :3])
         self.offset = 0.0  #: the vertical correction last applied (m)
-        self.tip = 0.0  #: the hand's tip about the wrist last applied (radians)
-        names = joint_names
-        self._hand_first = names.index("wrist") if "wrist" in names else None
-        self._hand = self._indices[:, 0] >= (self._hand_first if self._hand_first is not None else len(names))
+        self.tip = 0.0  #: the hand's tip about the wrist last applied (radians; + = down, - = forearm raised)
+        #: the wrist's joint index (the hand's first joint), -1 for a leg
+        self.wrist = joint_names.index("wrist") if "wrist" in joint_names else -1
+        #: which samples are on the hand (not the forearm)
+        self.is_hand = self.indices[:, 0] >= (self.wrist if self.wrist >= 0 else len(joint_names))
 
-    def lowest_points(self, matrices_rowmajor: np.ndarray) -> np.ndarray:
-        """(N, 3) skinned sample points for the shader's (row-vector) joint matrices."""
-        m = matrices_rowmajor[self._indices]  # (N, 3, 4, 4), row-vector convention
-        blended = np.einsum("nk,nkij->nij", self._weights, m)
-        return np.einsum("ni,nij->nj", self._vertices, blended)[:, :3]
-
-    def correction(self, points: np.ndarray, surface_z: float, over_surface: np.ndarray | None = None) -> float:
-        """Vertical offset (m) that puts the lowest of `points` (those over the surface) on it."""
-        z = points[:, 2] if over_surface is None else points[over_surface, 2]
-        if not len(z):
-            return 0.0
-        gap = float(z.min()) - surface_z
-        if gap <= 0.0:
-            return -gap
-        fade = float(np.clip(2.0 - gap / SNAP_M, 0.0, 1.0))
-        return -gap * fade
-
-    @property
-    def forearm(self) -> np.ndarray:
-        """Which samples are on the forearm (not the hand)."""
-        return ~self._hand
-
-    def tip_hand(self, matrices_rowmajor: np.ndarray, rest_positions: np.ndarray, surface_z: float,
-                 over_surface: np.ndarray | None = None, points: np.ndarray | None = None) -> float:  # fmt: skip
-        """Lift a sinking hand by turning the forearm up about the elbow, or tip a hovering one down
-        about the wrist (in place, on the row-vector matrices); returns the angle (radians, + = down)."""
-        if self._hand_first is None:
-            return 0.0
-        wrist = self._hand_first
-        if points is None:  # the sample points as these matrices place them
-            points = self.lowest_points(matrices_rowmajor)
-        use = np.ones(len(points), bool) if over_surface is None else over_surface
-        hand, arm = use & self._hand, use & ~self._hand
-        if not hand.any() or not arm.any():
-            return 0.0
-        arm_gap = float(points[arm, 2].min()) - surface_z
-        hand_gap = float(points[hand, 2].min()) - surface_z
-        elbow_w = rest_positions[wrist - 2] @ matrices_rowmajor[wrist - 2, :3, :3] + matrices_rowmajor[wrist - 2, 3, :3]
-        wrist_w = rest_positions[wrist] @ matrices_rowmajor[wrist, :3, :3] + matrices_rowmajor[wrist, 3, :3]
-        if hand_gap < 0.0:  # sinking: the forearm turns up about the elbow
-            return self._turn(matrices_rowmajor, wrist - 2, elbow_w, wrist_w, points[hand], hand_gap)
-        if arm_gap > 0.002:
-            return 0.0
-        along = wrist_w - elbow_w
-        along[2] = 0.0
-        norm = float(np.linalg.norm(along))
-        if norm < 1e-6:
-            return 0.0
-        along /= norm
-        low = points[hand][np.argmin(points[hand, 2])]
-        reach = float(np.hypot(*(low - wrist_w)[:2]))
-        if reach < 0.02:
-            return 0.0
-        fade = float(np.clip(2.0 - hand_gap / SNAP_M, 0.0, 1.0))
-        angle = float(np.arcsin(min(hand_gap / reach, 0.5))) * fade
-        _rotate_from(matrices_rowmajor, wrist, wrist_w, np.cross([0.0, 0.0, 1.0], along), angle)
-        return angle
-
-    @staticmethod
-    def _turn(matrices: np.ndarray, first: int, pivot: np.ndarray, towards: np.ndarray, hand: np.ndarray,
-              gap: float) -> float:  # fmt: skip
-        """Turn joints `first`.. about `pivot` so the lowest `hand` point rises by -gap."""
-        along = towards - pivot
-        along[2] = 0.0
-        norm = float(np.linalg.norm(along))
-        low = hand[np.argmin(hand[:, 2])]
-        reach = float(np.hypot(*(low - pivot)[:2]))
-        if norm < 1e-6 or reach < 0.05:
-            return 0.0
-        angle = -float(np.arcsin(min(-gap / reach, 0.6)))
-        _rotate_from(matrices, first, pivot, np.cross([0.0, 0.0, 1.0], along / norm), angle)
-        return angle
-
-
-def _rotate_from(matrices: np.ndarray, first: int, pivot: np.ndarray, axis: np.ndarray, angle: float) -> None:
-    """Rotate joints `first`.. (row-vector matrices, in place) by `angle` about `axis` through `pivot`."""
-    rotation = _axis_angle(axis, angle)
-    about = np.eye(4)
-    about[:3, :3] = rotation
-    about[:3, 3] = pivot - rotation @ pivot  # column-vector form
-    matrices[first:] = matrices[first:] @ about.T
-
-
-def _axis_angle(axis: np.ndarray, angle: float) -> np.ndarray:
-    k = np.array([[0.0, -axis[2], axis[1]], [axis[2], 0.0, -axis[0]], [-axis[1], axis[0], 0.0]])
-    return np.eye(3) + np.sin(angle) * k + (1.0 - np.cos(angle)) * (k @ k)
+    def rest(self, matrices_rowmajor: np.ndarray, rest_positions: np.ndarray, surface_z: float,
+             area: tuple[float, float, float, float] | None) -> None:  # fmt: skip
+        """Move the limb (the shader's row-vector joint matrices, in place) onto the surface at
+        `surface_z`; `area` = (x_min, x_max, y_min, y_max) of a table top, where only skin over it
+        counts and palm and forearm both rest (see the module docstring)."""
+        self.offset, self.tip = rest_on_surface(
+            matrices_rowmajor, len(matrices_rowmajor), self.vertices, self.indices, self.weights, self.is_hand,
+            float(surface_z), _NO_AREA if area is None else np.asarray(area, float), area is not None,
+            rest_positions, self.wrist, SNAP_M,
+        )

@@ -3,7 +3,8 @@
 The mesh is skinned on the GPU (`shaders/skin.*.glsl`, dual quaternions and hinge creases). Each frame the
 pose's joint angles go through forward kinematics to world-space skinning matrices, which are written
 straight into the memory of the shader's joint-matrix array, and their dual quaternions into the
-shader's dual-quaternion array: numpy copies per limb per frame, no per-joint calls into Panda3D.
+shader's dual-quaternion array, each by a compiled kernel (`motion/kernels.py`): no per-joint calls
+into Panda3D, no numpy calls per joint.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from vrtherapy.errors import ConfigError
 from vrtherapy.limbs.appearance import Appearance
 from vrtherapy.limbs.hinges import hinge_tables
 from vrtherapy.limbs.model_io import LimbModel
-from vrtherapy.limbs.skinning import dual_quaternions
+from vrtherapy.motion.kernels import dual_quaternions_into
 from vrtherapy.motion.kinematics import inverse_bind_matrices, write_shader_joint_matrices
 from vrtherapy.motion.pose import LimbPose
 from vrtherapy.motion.skeleton import Skeleton
@@ -136,8 +137,7 @@ class LimbNode:
         write_shader_joint_matrices(self.skeleton, pose, self._inverse_bind, self._matrices)
         if self._surface is not None:
             self._rest_on_surface()
-        n = self._joint_count
-        self._dq[:n] = dual_quaternions(self._matrices[:n].transpose(0, 2, 1).astype(np.float64))
+        dual_quaternions_into(self._matrices, self._joint_count, self._dq)
         self.node.show()
         return True
 
@@ -156,20 +156,7 @@ class LimbNode:
     def _rest_on_surface(self) -> None:
         assert self._surface is not None and self._contact is not None
         height, area = self._surface
-        points = self._contact.lowest_points(self._matrices[: self._joint_count])
-        over = None
-        if area is not None:
-            over = (points[:, 0] >= area[0]) & (points[:, 0] <= area[1]) & (points[:, 1] >= area[2]) & (points[:, 1] <= area[3])
-        placing = over
-        if over is not None:  # on a table the forearm places the arm; the hand follows (tip_hand)
-            placing = over & self._contact.forearm
-        offset = self._contact.correction(points, height, placing)
-        self._contact.offset = offset
-        self._matrices[: self._joint_count, 3, 2] += offset
-        if area is not None:  # on a table: palm and forearm both rest
-            n = self._joint_count
-            points[:, 2] += offset  # where the samples are now (the whole limb moved up or down)
-            self._contact.tip = self._contact.tip_hand(self._matrices[:n], self._rest_positions, height, over, points)
+        self._contact.rest(self._matrices[: self._joint_count], self._rest_positions, height, area)
 
     def shadow_segments(self) -> np.ndarray | None:
         """(2, 2, 3) world segments casting contact shadows: the hand and forearm, or the foot."""

@@ -32,6 +32,12 @@ HIP = np.array([0.09, 0.0, 0.5])
 #: Seated posture for the first-person views (as the synthetic patient sits: therapy/synthetic_patient.py).
 SEATED_HIP = np.array([0.09, 0.0, 0.455])
 SEATED_LEG_DEG = {"thigh": (81.0, 0.0, 8.0), "shank": (38.0, 0.0, 0.0), "foot": (-43.0, 0.0, 0.0)}
+#: A closed fist (degrees: knuckle, middle joint, end joint): knuckles square to the palm so their backs make
+#: the fist's flat front, fingertips pressed onto the palm (within 2 mm of its skin on this mesh).
+FIST_FINGERS = {"index": (90, 100, 70), "middle": (90, 105, 65), "ring": (90, 100, 65), "little": (85, 95, 62)}
+#: The fist's thumb (base flexion and deviation, middle joint, end joint): folded across the back of the
+#: index finger's middle phalanx, its pad on it, not in it (fitted on the posed mesh).
+FIST_THUMB = (0.0, 4.0, 58.0, 80.0)
 CLOSE_EYE, CLOSE_TARGET = (0.00, 0.08, 1.12), (0.20, 0.45, 0.78)
 FOOT_EYE, FOOT_TARGET = (0.55, 0.95, 0.45), (0.09, 0.50, 0.06)
 
@@ -39,17 +45,17 @@ FOOT_EYE, FOOT_TARGET = (0.55, 0.95, 0.45), (0.09, 0.50, 0.06)
 def _hand(shape: str) -> np.ndarray:
     sk = build_arm_skeleton("right")
     deg = relaxed_arm_degrees(sk.names)
-    curl = {"open": (0, 0, 0), "fist": (78, 90, 45), "pinch": (42, 48, 28), "rest": (35, 45, 30)}
+    curl = {"open": (0, 0, 0), "pinch": (42, 48, 28), "rest": (35, 45, 30)}
     for f in FINGERS:
         kind = {"open": "open", "fist": "fist", "point": "open" if f == "index" else "fist",
                 "pinch": "pinch" if f == "index" else "rest"}[shape]  # fmt: skip
-        mcp, pip, dip = curl[kind]
+        mcp, pip, dip = FIST_FINGERS[f] if kind == "fist" else curl[kind]
         spread = {"index": 8, "middle": 0, "ring": -6, "little": -12}[f] if shape == "open" else 0
         deg[sk.index(f"{f}_proximal")] = (mcp, spread, 0)
         deg[sk.index(f"{f}_intermediate")] = (pip, 0, 0)
         deg[sk.index(f"{f}_distal")] = (dip, 0, 0)
-    thumbs: dict[str, tuple[float, float, float, float]] = {
-        "open": (-5, 25, 0, 0), "fist": (15, 35, 25, 20), "point": (35, 5, 40, 45)}  # fmt: skip
+    thumbs: dict[str, tuple[float, float, float, float]] = {"open": (-5, 25, 0, 0), "fist": FIST_THUMB,
+                                                            "point": FIST_THUMB}  # fmt: skip
     thumb = thumbs.get(shape)
     if shape == "pinch":
         thumb = _pinch_thumb(deg)
