@@ -56,6 +56,14 @@ def eye_buffer_properties(props: FrameBufferProperties, software: bool) -> Frame
     return props
 
 
+def clamp_edges(texture: Texture) -> Texture:
+    """FXAA's filtered taps reach past the picture's edge: there they must read the edge, not wrap
+    around to the opposite side (the default repeat would blend the bottom rows into the top)."""
+    texture.setWrapU(Texture.WM_clamp)
+    texture.setWrapV(Texture.WM_clamp)
+    return texture
+
+
 def _set_texel(quad: NodePath, texture: Texture) -> None:
     quad.setShaderInput("u_texel", (1.0 / max(1, texture.getXSize()), 1.0 / max(1, texture.getYSize())))
 
@@ -79,7 +87,7 @@ class Antialiasing:
         from direct.filter.FilterManager import FilterManager
 
         manager = FilterManager(base.win, base.cam)
-        scene_tex = Texture("aa-scene")
+        scene_tex = clamp_edges(Texture("aa-scene"))
         quad = manager.renderSceneInto(colortex=scene_tex)
         if quad is None:  # no offscreen buffers on this GL: leave the view as it is
             manager.cleanup()
@@ -161,7 +169,7 @@ def antialias_eye(base, buffer: GraphicsOutput, texture: Texture) -> Texture:
     card.setUvRange(texture)
     quad = scene.attachNewNode(card.generate())
     quad.setShader(fxaa_shader())
-    quad.setShaderInput("u_scene", texture)
+    quad.setShaderInput("u_scene", clamp_edges(texture))
     _set_texel(quad, texture)
     quad.setDepthTest(False)
     quad.setDepthWrite(False)
