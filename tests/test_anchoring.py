@@ -39,7 +39,7 @@ def test_below_elbow_stump_carries_the_mirrored_hand():
     np.testing.assert_allclose(joints[sk.index("forearm")], elbow, atol=0.004)
     forearm_dir = joints[sk.index("wrist")] - joints[sk.index("forearm")]
     stump_dir = (stump_end - elbow) / np.linalg.norm(stump_end - elbow)
-    assert np.degrees(np.arccos(forearm_dir @ stump_dir / np.linalg.norm(forearm_dir))) < 1.0
+    assert np.degrees(np.arccos(min(1.0, forearm_dir @ stump_dir / np.linalg.norm(forearm_dir)))) < 1.0  # (rounding: just over 1)
     # the hand itself is the mirrored intact hand: same wrist flexion/deviation and finger angles
     hand = [sk.index(n) for n in sk.names if n.split("_")[0] in ("thumb", "index", "middle", "ring", "little")]
     np.testing.assert_allclose(a.angles[hand], m.angles[hand], atol=1e-6)

@@ -66,6 +66,24 @@ def _scene_error(tmp_path: Path, text: str) -> tuple[Path, str]:
             '[[furniture]]\nname = "lamp"\ncenter = [0, 1, 1]\nsize = [1, 0, 1]',
             "furniture[0].size[1]: must be greater than 0.0, got 0.0",
         ),
+        (
+            '[[furniture]]\nname = "fern"\ncenter = [0, 1, 1]\nsize = [1, 1, 1]\nkind = "fern"',
+            "furniture[0].kind: must be one of 'box', 'cabinet', 'shelf', 'chair', 'stool', 'plant', 'window', "
+            "'door', 'picture', 'clock', 'lamp', 'rug', 'vase', got 'fern'",
+        ),
+        (
+            '[[furniture]]\nname = "chair"\ncenter = [0, 1, 1]\nsize = [1, 1, 1]\nkind = "chair"\nfacing = "north"',
+            "furniture[0].facing: must be one of 'auto', '+x', '-x', '+y', '-y', got 'north'",
+        ),
+        (
+            '[[furniture]]\nname = "pot"\ncenter = [0, 1, 1]\nsize = [1, 1, 1]\nkind = "plant"\ntrim_color = [0.5, 2, 0.5]',
+            "furniture[0].trim_color[1]: must be between 0.0 and 1.0, got 2.0",
+        ),
+        (
+            '[[furniture]]\nname = "a"\ncenter = [0, 1, 1]\nsize = [1, 1, 1]\n'
+            '[[furniture]]\nname = "cabinet"\ncenter = [1.2, 30.0, 0.4]\nsize = [1, 0.5, 0.8]\nkind = "cabinet"',
+            "furniture[1].center: 'cabinet' is outside the room",
+        ),
     ],
 )
 def test_bad_scene_names_file_and_field(tmp_path: Path, body: str, expected: str) -> None:

@@ -332,3 +332,16 @@ def test_measured_foot_length_and_knee_width_size_the_mesh(right):
         assert width(big, z) == pytest.approx(width(mesh, z), abs=0.002)
     # The toes are graded on any foot.
     assert_graded(*toe_sizes(big_skeleton, big))
+
+
+def test_seated_foot_on_the_posed_mesh_is_as_long_as_measured(right):
+    # The foot the patient sees is the posed one: seated (hip and knee bent, the ankle flat on the
+    # floor), heel to toe tip along the floor matches the measured foot length within 4 %.
+    skeleton, mesh = right
+    seated = posed(skeleton, mesh, thigh=81.0, shank=38.0, foot=-43.0)
+    _, joints = skeleton.rest_globals
+    on_foot = mesh.vertices[:, 2] < joints[skeleton.index("foot"), 2] - 0.03
+    along = seated[on_foot, :2]
+    heel_to_toe = np.ptp(along @ np.array([0.0, 1.0]))
+    assert heel_to_toe == pytest.approx(LegDimensions().foot_length, rel=0.04)
+    assert np.ptp(seated[on_foot, 2]) < 0.11  # flat on the floor: no higher than the foot is tall

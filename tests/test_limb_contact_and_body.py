@@ -137,6 +137,13 @@ def test_the_patients_body_is_in_the_first_person_view(scenes):
     clothes = [np.array(c) / sum(c) for c in (Appearance().sleeve_color, Appearance().trouser_color)]
     near = np.min([np.abs(chroma - c).max(axis=1) for c in clothes], axis=0) < 0.05
     assert near.mean() > 0.8
+    # the upper body, not only a lap: the shirt across the bottom of the view, the shoulders in both
+    # bottom corners where the arms come from
+    shirt = np.abs(chroma - clothes[0]).max(axis=1) < 0.05
+    assert shirt.mean() > 0.9
+    bottom = mask[int(height * 0.94):]
+    assert bottom[:, width // 3 : -width // 3].mean() > 0.9  # the chest, across the middle
+    assert bottom[:, : width // 6].mean() > 0.25 and bottom[:, -width // 6 :].mean() > 0.25  # beside the arms
 
 
 def test_lower_limb_view_shows_hips_and_a_furnished_room(scenes):
@@ -188,3 +195,50 @@ def test_software_gl_anti_aliases_the_limbs_silhouettes(scenes, showbase):
     hard = blended_share()
     scene.limbs["right"].set_edge_antialiasing(True)
     assert smooth > 0.15 and smooth > 2.0 * hard, (smooth, hard)
+
+
+@pytest.mark.parametrize("kind", ["arm", "leg"])
+def test_the_body_is_surfaced_where_it_can_be_seen_and_is_cheap(kind):
+    # Frame time under software GL goes with the triangles drawn: the body surfaces only what the seated
+    # eye sees (nothing behind the shoulders), coarsely far from the eye, and stays under a budget
+    # (the first body had 18,132 triangles for the upper-limb view, 11,468 for the lower).
+    from vrtherapy.frames import SEATED_RIGHT_SHOULDER
+    from vrtherapy.render.body import SHOULDER_CAP_RADIUS, body_mesh
+
+    verts, normals, tris = body_mesh(kind)
+    assert len(tris) < {"arm": 10_000, "leg": 6_500}[kind]
+    assert verts[:, 1].min() > SEATED_RIGHT_SHOULDER[1] - 0.09  # the back is left open
+    np.testing.assert_allclose(np.linalg.norm(normals, axis=1), 1.0, atol=1e-6)
+    # the shoulder caps that cover the arms' cut are whole: skin all round in front of each shoulder
+    for side in (1.0, -1.0):
+        shoulder = SEATED_RIGHT_SHOULDER * (side, 1.0, 1.0)
+        near = np.linalg.norm(verts - shoulder, axis=1) < SHOULDER_CAP_RADIUS + 0.03
+        assert near.sum() > 50
+        ahead = verts[near & (verts[:, 1] > shoulder[1])]
+        assert np.linalg.norm(ahead - shoulder, axis=1).min() > SHOULDER_CAP_RADIUS - 0.01
+
+
+def test_lower_limb_view_shows_thighs_knees_shins_and_feet(scenes):
+    # Seen from the seated eye the shins are not hidden behind the knees (feet on the floor in front
+    # of them, the eye above the hips), and the knees are apart as a seated person's.
+    from vrtherapy.motion.kinematics import forward_kinematics
+
+    scene = scenes("leg")
+    motion = SyntheticLegMotion("left", build_schedule([("ankle_dorsi_plantar", 5.0)]), noise_m=0.0)
+    poses = PosePipeline(MirrorSettings(intact_side="left", show_intact=True), limb="leg").process(motion.sample_at(0.0))
+    scene.place_eye()
+    base = scene.base
+    for pose in (poses.phantom, poses.intact):
+        skeleton = build_leg_skeleton(pose.side)
+        _, joints = forward_kinematics(skeleton, pose.angles)
+        world = joints @ pose.root_rotation.T + pose.root_position
+        rows = {}
+        for name in ("shank", "foot", "toes_tip"):
+            projected = Point2()
+            p = world[skeleton.index(name)]
+            assert base.camLens.project(base.cam.getRelativePoint(base.render, Point3(*p)), projected), name
+            rows[name] = projected.y
+        knee, ankle, toe = rows["shank"], rows["foot"], rows["toes_tip"]
+        assert knee < ankle < toe  # up the picture from knee to toes
+        assert ankle - knee > 0.45 * (toe - knee), rows  # the shin takes its share (0.35 with the feet under the knees)
+        assert abs(world[skeleton.index("shank"), 0]) > 0.12  # knees about 30 cm apart

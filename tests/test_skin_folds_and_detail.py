@@ -117,3 +117,41 @@ def test_palms_are_lighter_than_dark_skin_and_close_to_fair_skin():
 
     assert luma(palm_color_for(SKIN_TONES["deep"])) > 1.6 * luma(SKIN_TONES["deep"])
     assert abs(luma(palm_color_for(SKIN_TONES["porcelain"])) - luma(SKIN_TONES["porcelain"])) < 0.05
+
+
+@pytest.fixture(scope="module")
+def leg():
+    skeleton = build_leg_skeleton("right")
+    return skeleton, generate_leg_mesh(skeleton)
+
+
+def test_the_leg_at_rest_is_untouched_by_its_creases(leg):
+    # The crease planes pass where the skin of one bone meets the next: before a joint bends, no skin
+    # is moved (the ankle's plane once lay at 45 degrees and flattened the front of the shin).
+    skeleton, mesh = leg
+    m = matrices(skeleton, np.zeros((len(skeleton.names), 3)))
+    moved = np.linalg.norm(pose_vertices(mesh, m, skeleton) - dq_skin_vertices(mesh, m), axis=1)
+    assert moved.max() < 0.0005
+
+
+@pytest.mark.parametrize("ankle", [-50.0, -28.0, 25.0])
+def test_the_ankle_bends_without_a_hard_line_or_a_fold(leg, ankle):
+    # Shading follows the vertex normals: a face turned far from its vertices' normals is a hard line
+    # across the skin (skin flattened onto a crease plane where the joint does not close).
+    skeleton, mesh = leg
+    deg = relaxed_leg_degrees(skeleton.names)
+    deg[skeleton.index("foot")] = (ankle, 0.0, 0.0)
+    m = matrices(skeleton, np.radians(deg))
+    posed, normals = pose_vertices(mesh, m, skeleton), dq_skin_normals(mesh, m)
+    ankle_joint = skeleton.rest_globals[1][skeleton.index("foot")]
+    near = np.linalg.norm(mesh.vertices - ankle_joint, axis=1) < 0.09
+    tris = mesh.triangles[near[mesh.triangles].all(axis=1)]
+    a, b, c = posed[tris[:, 0]], posed[tris[:, 1]], posed[tris[:, 2]]
+    face = np.cross(b - a, c - a)
+    face /= np.linalg.norm(face, axis=1, keepdims=True)
+    vertex = normals[tris].mean(axis=1)
+    vertex /= np.linalg.norm(vertex, axis=1, keepdims=True)
+    off = np.degrees(np.arccos(np.clip(np.einsum("ij,ij->i", face, vertex), -1.0, 1.0)))
+    if ankle > -40.0:  # short of full plantarflexion, where the back of the heel really does crease
+        assert np.percentile(off, 99) < 40.0
+    assert folded_fraction(mesh, posed, normals) < 0.002

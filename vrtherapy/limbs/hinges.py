@@ -7,12 +7,23 @@ crease along the plane that bisects the bend. So every vertex near a hinge joint
 joint and its side (`hinge_tags`), and after skinning a vertex that has crossed the bisecting plane to
 the other side is put back onto it (`clamp_to_hinges`; the same arithmetic runs in
 `render/shaders/skin.vert.glsl`). Far from the fold, or on the outer side of the bend, nothing moves.
+
+The plane is the joint's rest fold plane turned by half of each bone's rotation: its normal is the
+child bone's rotation of one rest direction plus the parent bone's rotation of another. Where the two
+bones are in line at rest (elbow, knee, fingers) these are the bones' own long axes, and the rest plane
+lies across the joint. The ankle is not in line at rest: the foot points forward from a vertical shank,
+and the sum of the two axes would put a 45-degree plane through the ankle, on the wrong side of which lies
+the front of the lower shin and the top of the foot even standing still (they were flattened onto it: a
+hard line across the shin 5 cm above the ankle). So for the leg both terms use the direction across
+which the skin weights split (`FOLD_AXIS`): at rest the plane is where shank skin meets foot skin, and no
+vertex moves until the joint bends.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from vrtherapy.limbs.leg_body import _BALL_OBLIQUITY
 from vrtherapy.motion.skeleton import Skeleton
 
 #: Joints that fold like hinges (the joint is the named bone's origin; its parent bone is the other side).
@@ -21,6 +32,11 @@ HINGE_JOINTS = {
     + tuple(f"{f}_{s}" for f in ("index", "middle", "ring", "little") for s in ("proximal", "intermediate", "distal")),
     "leg": ("shank", "foot", "toes"),
 }
+#: Per leg hinge: whose rest long axis is the normal of the rest fold plane (the direction the skin
+#: weights split along in `leg_mesh._skin_weights`): the knee and ankle split by depth down the leg, the
+#: toes along the toes, on a joint line further back on the outer side (`_BALL_OBLIQUITY`). Joints not
+#: named here (the arm's) use each bone's own axis.
+FOLD_AXIS = {"leg": {"shank": "parent", "foot": "parent", "toes": "child"}}
 REACH = 0.6  #: a vertex is tied to a hinge within this share of the shorter bone beside it
 GAP = 0.0003  #: clamped skin stays this far (m) on its own side of the plane
 
@@ -77,23 +93,34 @@ def _hinge_subtrees(skeleton: Skeleton, children: dict[int, list[int]], j: int) 
     return out
 
 
-def hinge_tables(skeleton: Skeleton) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per joint: rest position (J, 3), rest long axis (J, 3) and parent index (J,) as the shader takes them."""
+def hinge_tables(skeleton: Skeleton) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Per joint h, as the shader takes them: rest position (J, 3); the rest directions (J, 3) that the
+    joint's own bone and its parent bone turn into the halves of the fold plane's normal; parent index (J,)."""
     frames, positions = skeleton.rest_globals
-    return positions.copy(), frames[:, :, 1].copy(), np.maximum(skeleton.parents, 0).astype(float)
+    parents = np.maximum(skeleton.parents, 0)
+    axes = frames[:, :, 1]
+    child_axis, parent_axis = axes.copy(), axes[parents].copy()
+    for name, whose in FOLD_AXIS.get(skeleton.limb, {}).items():
+        h = skeleton.index(name)
+        child_axis[h] = parent_axis[h] = axes[parents[h]] if whose == "parent" else axes[h]
+    if skeleton.limb == "leg":  # the ball's joint line is oblique (lateral is +x on the right leg, -x on the left)
+        lateral = np.array([1.0 if skeleton.side == "right" else -1.0, 0.0, 0.0])
+        toes = skeleton.index("toes")
+        child_axis[toes] = parent_axis[toes] = child_axis[toes] + _BALL_OBLIQUITY * lateral
+    return positions.copy(), child_axis, parent_axis, parents.astype(float)
 
 
 def clamp_to_hinges(posed: np.ndarray, tags: np.ndarray, skinning_matrices: np.ndarray, skeleton: Skeleton) -> np.ndarray:
     """Posed vertices with any that crossed their hinge's bisecting plane put back on it."""
-    rest_pos, rest_axis, parents = hinge_tables(skeleton)
+    rest_pos, child_axis, parent_axis, parents = hinge_tables(skeleton)
     tagged = np.flatnonzero(tags != 0)
     h = np.abs(tags[tagged]).astype(int) - 1
     side = np.sign(tags[tagged])
     child = skinning_matrices[h]
     parent = skinning_matrices[parents.astype(int)[h]]
     centre = np.einsum("vij,vj->vi", child[:, :3, :3], rest_pos[h]) + child[:, :3, 3]
-    normal = np.einsum("vij,vj->vi", child[:, :3, :3], rest_axis[h]) + np.einsum(
-        "vij,vj->vi", parent[:, :3, :3], rest_axis[parents.astype(int)[h]])
+    normal = np.einsum("vij,vj->vi", child[:, :3, :3], child_axis[h]) + np.einsum(
+        "vij,vj->vi", parent[:, :3, :3], parent_axis[h])
     normal /= np.maximum(np.linalg.norm(normal, axis=1, keepdims=True), 1e-9)
     s = np.einsum("vi,vi->v", posed[tagged] - centre, normal) * side
     push = np.minimum(s - GAP, 0.0) * side

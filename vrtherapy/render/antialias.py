@@ -1,20 +1,24 @@
-"""Anti-aliasing for every display: multisampling where the GL offers it; on software GL, the limbs'
-silhouettes anti-aliased in their own shader, or (on request) an FXAA post pass.
+"""Anti-aliasing for every display: multisampling where the GL offers it; on software GL, an FXAA post
+pass over the still room and body (drawn once, `backdrop.py`) and the limbs' silhouettes anti-aliased in
+their own shader, or (on request) an FXAA post pass over every whole frame.
 
 Jagged, speckled silhouette edges make a limb look like a computer model. A GPU driver gives
 multisampled framebuffers almost for free. Mesa's software rasteriser (llvmpipe, what tests and
 GPU-less machines use) pays for every sample (4x multisampling measured 8-10x the frame time here) and
 for every full-screen pass (FXAA, our own small shader `shaders/fxaa.*.glsl`, measured +60 % or more of
-the frame), so there the default is "silhouette": the skin shader fades the last pixel of the limb's
-outline into what lies behind it (alpha from the pixel's footprint of the surface's turn away from the
-eye), which costs only the limb's own pixels. `VRTHERAPY_ANTIALIAS=fxaa` asks for the FXAA pass
-instead (pictures for a report, where frame time does not matter); `none` turns it off.
+the frame), so there the default is "silhouette": the room and the body, which do not move while the
+eye keeps still, go through FXAA once into a cached backdrop (`backdrop.py`: a frame then costs less
+than drawing the room live), and the skin shader fades the last pixel of the limb's outline into what
+lies behind it (alpha from the pixel's footprint of the surface's turn away from the eye), which costs
+only the limb's own pixels. `VRTHERAPY_ANTIALIAS=fxaa` asks for the FXAA pass over every frame instead
+(pictures for a report, where frame time does not matter); `none` turns it off.
 
 * `enable_antialiasing(base)`: the desktop window or offscreen buffer (FXAA: FilterManager redirects
   the 3D view into a texture and draws it through the shader; the 2D overlay is untouched).
 * `antialias_eye(base, buffer, texture)`: a headset eye's offscreen buffer (`xr/stereo_display.py`):
   returns the texture to hand to the runtime: the multisample-resolved one, the eye's own (silhouette
-  mode: the same skin shader), or an FXAA'd copy.
+  mode: the same skin shader; a moving head leaves no still view to cache, so the room is drawn live),
+  or an FXAA'd copy.
 """
 
 from __future__ import annotations
@@ -56,6 +60,14 @@ def eye_buffer_properties(props: FrameBufferProperties, software: bool) -> Frame
     return props
 
 
+def clamp_edges(texture: Texture) -> Texture:
+    """FXAA's filtered taps reach past the picture's edge: there they must read the edge, not wrap
+    around to the opposite side (the default repeat would blend the bottom rows into the top)."""
+    texture.setWrapU(Texture.WM_clamp)
+    texture.setWrapV(Texture.WM_clamp)
+    return texture
+
+
 def _set_texel(quad: NodePath, texture: Texture) -> None:
     quad.setShaderInput("u_texel", (1.0 / max(1, texture.getXSize()), 1.0 / max(1, texture.getYSize())))
 
@@ -79,7 +91,7 @@ class Antialiasing:
         from direct.filter.FilterManager import FilterManager
 
         manager = FilterManager(base.win, base.cam)
-        scene_tex = Texture("aa-scene")
+        scene_tex = clamp_edges(Texture("aa-scene"))
         quad = manager.renderSceneInto(colortex=scene_tex)
         if quad is None:  # no offscreen buffers on this GL: leave the view as it is
             manager.cleanup()
@@ -161,7 +173,7 @@ def antialias_eye(base, buffer: GraphicsOutput, texture: Texture) -> Texture:
     card.setUvRange(texture)
     quad = scene.attachNewNode(card.generate())
     quad.setShader(fxaa_shader())
-    quad.setShaderInput("u_scene", texture)
+    quad.setShaderInput("u_scene", clamp_edges(texture))
     _set_texel(quad, texture)
     quad.setDepthTest(False)
     quad.setDepthWrite(False)

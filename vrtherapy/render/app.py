@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from panda3d.core import NodePath
 
 from vrtherapy.limbs.appearance import Appearance
 from vrtherapy.limbs.fitted import model_path_for
@@ -16,6 +17,7 @@ from vrtherapy.limbs.model_io import load_limb_model
 from vrtherapy.motion.pipeline import FramePoses
 from vrtherapy.motion.skeleton import Skeleton
 from vrtherapy.render.antialias import enable_antialiasing
+from vrtherapy.render.backdrop import Backdrop
 from vrtherapy.render.body import build_body
 from vrtherapy.render.contact_shadow import ContactShadows
 from vrtherapy.render.hud import Hud, HudState
@@ -69,9 +71,13 @@ class TherapyScene:
         self.root = base.render.attachNewNode("therapy-scene")
         base.setBackgroundColor(*spec.background, 1.0)
         self.eye = spec.eye_lower if self.limb == "leg" else spec.eye
-        self.room = build_room(spec, self.root, with_table=self.limb == "arm")
+        self.antialiasing = enable_antialiasing(base)
+        # Software GL: the still room and body come from an anti-aliased cache (`backdrop.py`).
+        self.backdrop = Backdrop(base, self.root) if self.antialiasing.method == "silhouette" else None
+        self.room = build_room(spec, self.root, with_table=self.limb == "arm")  # its lights go on self.root
         place_camera(base.camera, base.camLens, self.eye)
         self.body = build_body(self.root, appearance, self.limb)
+        self._keep_still(self.room, self.body)
         lights = SkinLights.from_scene(spec)
         shader = load_skin_shader()
         self.limbs: dict[Side, LimbNode] = {}
@@ -93,9 +99,10 @@ class TherapyScene:
                 self.shadows[side] = ContactShadows(self.root, 0.0)
                 limb.set_surface(0.0)
         self.hud = Hud(base.aspect2d, base.getAspectRatio()) if with_hud else None
-        self.antialiasing = enable_antialiasing(base)
         for limb_node in self.limbs.values():
             limb_node.set_edge_antialiasing(self.antialiasing.method == "silhouette")
+        if self.backdrop is not None:
+            self.backdrop.prime()
 
     def set_appearance(self, appearance: Appearance) -> None:
         """Dress the limbs and the body anew (another skin tone or clothing)."""
@@ -103,10 +110,19 @@ class TherapyScene:
             limb.set_appearance(appearance)
         self.body.removeNode()
         self.body = build_body(self.root, appearance, self.limb)
+        self._keep_still(self.body)
+
+    def _keep_still(self, *nodes: NodePath) -> None:
+        """Draw `nodes` (parts of the scene that never move) from the backdrop cache, where there is one."""
+        if self.backdrop is not None:
+            for node in nodes:
+                node.reparentTo(self.backdrop.node)
 
     def place_eye(self) -> None:
         """Put the camera back at the scene's seated eye point."""
         place_camera(self.base.camera, self.base.camLens, self.eye)
+        if self.backdrop is not None:
+            self.backdrop.prime()
 
     def show(self, poses: FramePoses, hud: HudState | None = None) -> None:
         """Set this frame's limb poses and HUD text (drawn by the next `render`)."""
@@ -119,6 +135,8 @@ class TherapyScene:
 
     def destroy(self) -> None:
         self.antialiasing.remove()
+        if self.backdrop is not None:
+            self.backdrop.destroy()
         if self.hud is not None:
             self.hud.destroy()
         self.root.removeNode()

@@ -81,9 +81,10 @@ class LimbNode:
         self._dq[:] = (0.0, 0.0, 0.0, 1.0)
         self._dq[:, 1] = 0.0
         self.node.setShaderInput("u_dq", self._dq_pta)
-        rest, axis, parents = hinge_tables(skeleton)
+        rest, axis, parent_axis, parents = hinge_tables(skeleton)
         for name, values, pta_type, width in (("u_joint_rest", rest, PTA_LVecBase3f, 3),
                                               ("u_joint_axis", axis, PTA_LVecBase3f, 3),
+                                              ("u_joint_parent_axis", parent_axis, PTA_LVecBase3f, 3),
                                               ("u_joint_parent", parents, PTA_float, 1)):  # fmt: skip
             pta = pta_type.emptyArray(MAX_JOINTS)
             view = np.frombuffer(pta, dtype=np.float32).reshape(MAX_JOINTS, width)

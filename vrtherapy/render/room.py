@@ -9,17 +9,9 @@ per material.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 from panda3d.core import (
     AmbientLight,
     DirectionalLight,
-    Geom,
-    GeomNode,
-    GeomTriangles,
-    GeomVertexData,
-    GeomVertexFormat,
-    GeomVertexWriter,
     Lens,
     NodePath,
     Point3,
@@ -28,8 +20,10 @@ from panda3d.core import (
     Vec4,
 )
 
+from vrtherapy.render.furniture import add_furniture
 from vrtherapy.render.materials import MATERIALS, material_texture, texture_gain
-from vrtherapy.render.scene_spec import Color, EyeSpec, LightSpec, SceneSpec, TableSpec
+from vrtherapy.render.room_mesh import RoomMesh
+from vrtherapy.render.scene_spec import EyeSpec, LightSpec, SceneSpec, TableSpec
 
 NEAR_PLANE_M = 0.05
 FAR_PLANE_M = 100.0
@@ -48,105 +42,17 @@ def table_top_center(table: TableSpec) -> tuple[float, float, float]:
     return (0.0, table.near_edge_y + table.depth / 2, table_top_height(table))
 
 
-class _Mesh:
-    """Triangles with per-vertex normal, colour and texture coordinates, collected into one Geom.
-
-    Texture coordinates project the world onto each face's plane, `repeat` metres per texture
-    repeat (the texture keeps its scale across boxes); `repeat=None` stretches the texture once over
-    each face, upright (a window's view).
-    """
-
-    def __init__(self, name: str, repeat: float | None = 1.0) -> None:
-        self.vdata = GeomVertexData(name, GeomVertexFormat.getV3n3c4t2(), Geom.UHStatic)
-        self.vertex = GeomVertexWriter(self.vdata, "vertex")
-        self.normal = GeomVertexWriter(self.vdata, "normal")
-        self.color = GeomVertexWriter(self.vdata, "color")
-        self.texcoord = GeomVertexWriter(self.vdata, "texcoord")
-        self.triangles = GeomTriangles(Geom.UHStatic)
-        self.count = 0
-        self.repeat = repeat
-        self.gain = 1.0  #: colours are multiplied by this (up to 1.0) to make up for a texture's darkening
-
-    def _uvs(self, corners: tuple[Vec3, ...], normal: Vec3) -> list[tuple[float, float]]:
-        axis = max(range(3), key=lambda i: abs(normal[i]))
-        # horizontal and vertical directions in the face's plane (world z is up on walls)
-        a, b = ((0, 1) if axis == 2 else ((1 - axis) if axis < 2 else 0, 2))
-        if self.repeat is None:
-            lo_a, hi_a = min(c[a] for c in corners), max(c[a] for c in corners)
-            lo_b, hi_b = min(c[b] for c in corners), max(c[b] for c in corners)
-            flip = normal[axis] > 0 if axis == 0 else normal[axis] < 0
-            return [(((hi_a - c[a]) if flip else (c[a] - lo_a)) / (hi_a - lo_a), (c[b] - lo_b) / (hi_b - lo_b))
-                    for c in corners]  # fmt: skip
-        return [(c[a] / self.repeat, c[b] / self.repeat) for c in corners]
-
-    def quad(self, origin: Vec3, u: Vec3, v: Vec3, color: Color) -> None:
-        """The parallelogram origin, origin+u, origin+u+v, origin+v; it faces along u x v."""
-        normal = u.cross(v).normalized()
-        corners = (origin, origin + u, origin + u + v, origin + v)
-        for corner, uv in zip(corners, self._uvs(corners, normal), strict=True):
-            self.vertex.addData3(corner)
-            self.normal.addData3(normal)
-            self.color.addData4(*(min(1.0, c * self.gain) for c in color), 1.0)
-            self.texcoord.addData2(*uv)
-        i = self.count
-        self.triangles.addVertices(i, i + 1, i + 2)
-        self.triangles.addVertices(i, i + 2, i + 3)
-        self.count += 4
-
-    def box(
-        self,
-        lo: Sequence[float],
-        hi: Sequence[float],
-        color: Color,
-        *,
-        bottom: Color | None = None,
-        top: Color | None = None,
-        inward: bool = False,
-        skip_bottom: bool = False,
-        only_bottom: bool = False,
-    ) -> None:
-        """An axis-aligned box from corner `lo` to corner `hi`; `inward` faces it inside (a room).
-        `skip_bottom` / `only_bottom` leave out every face but, or only, the bottom one (a room's floor
-        has its own material)."""
-        size = [b - a for a, b in zip(lo, hi, strict=False)]
-        for axis in range(3):
-            b, c = (axis + 1) % 3, (axis + 2) % 3
-            u, v = Vec3(0, 0, 0), Vec3(0, 0, 0)
-            u[b], v[c] = size[b], size[c]  # u x v points along +axis
-            for high_side in (False, True):
-                is_bottom = axis == 2 and not high_side
-                if (skip_bottom and is_bottom) or (only_bottom and not is_bottom):
-                    continue
-                origin = Vec3(*lo)
-                origin[axis] += size[axis] if high_side else 0.0
-                face_color = color
-                if axis == 2:
-                    face_color = (top if high_side else bottom) or color
-                if high_side != inward:
-                    self.quad(origin, u, v, face_color)
-                else:
-                    self.quad(origin, v, u, face_color)
-
-    def node(self) -> GeomNode:
-        geom = Geom(self.vdata)
-        geom.addPrimitive(self.triangles)
-        node = GeomNode(self.vdata.getName())
-        node.addGeom(geom)
-        return node
-
-
 class _Meshes:
     """One mesh per (material, lit or emissive): each becomes one draw call."""
 
     def __init__(self) -> None:
-        self.meshes: dict[tuple[str, bool], _Mesh] = {}
+        self.meshes: dict[tuple[str, bool], RoomMesh] = {}
 
-    def get(self, material: str, emissive: bool = False) -> _Mesh:
+    def get(self, material: str, emissive: bool = False) -> RoomMesh:
         key = (material, emissive)
         if key not in self.meshes:
-            mesh = _Mesh(f"room-{material}{'-emissive' if emissive else ''}", MATERIALS[material])
-            mesh.gain = texture_gain(material)
-            self.meshes[key] = mesh
+            name = f"room-{material}{'-emissive' if emissive else ''}"
+            self.meshes[key] = RoomMesh(name, MATERIALS[material], texture_gain(material))
         return self.meshes[key]
 
 
@@ -165,9 +71,7 @@ def build_room(spec: SceneSpec, parent: NodePath, with_table: bool = True) -> No
         _add_table(meshes, spec.table)
 
     for item in spec.furniture:
-        item_lo = [c - s / 2 for c, s in zip(item.center, item.size, strict=False)]
-        item_hi = [c + s / 2 for c, s in zip(item.center, item.size, strict=False)]
-        meshes.get(item.material, item.emissive).box(item_lo, item_hi, item.color)
+        add_furniture(item, meshes.get)
 
     room = spec.room
     half_w = room.width / 2

@@ -21,6 +21,11 @@ Vec3 = tuple[float, float, float]
 Color = tuple[float, float, float]
 #: Surface materials (procedural textures, `render/materials.py`) a scene file may name.
 Material = Literal["plain", "wood", "plaster", "fabric", "laminate", "landscape"]
+#: What a furniture entry is drawn as (`render/furniture.py` builds each from a few shapes inside its box).
+FurnitureKind = Literal["box", "cabinet", "shelf", "chair", "stool", "plant", "window", "door", "picture", "clock",
+                        "lamp", "rug", "vase"]  # fmt: skip
+#: Which way a piece's front faces: towards the patient's seat ("auto"), or along one axis.
+Facing = Literal["auto", "+x", "-x", "+y", "-y"]
 
 DEFAULT_SCENE_FILE = "clinic_room.toml"
 
@@ -105,10 +110,13 @@ class LightSpec:
 
 @dataclass(frozen=True)
 class BoxSpec:
-    """A piece of furniture or decoration drawn as one box.
+    """A piece of furniture or decoration filling the box `center`, `size`: a plain box, or a `kind` of
+    furniture built from a few shapes (a plant: pot and leaves; a cabinet: plinth, doors, handles; ...).
 
-    `emissive` boxes ignore the lights and show their colour as is (a window's daylight, a lamp).
-    `material` textures the box (its colour tints the texture; `landscape` is a view through a window).
+    `emissive` parts ignore the lights and show their colour as is (a window's daylight, a lamp).
+    `material` textures the main parts (their colour tints the texture; `landscape` is a view through a
+    window); trim parts (pot, handles, frames, chair legs) are plain, in `trim_color` (None: the kind's
+    own). `facing` is the way the front faces ("auto": towards the patient's seat).
     """
 
     name: str
@@ -117,11 +125,14 @@ class BoxSpec:
     color: Color = _color((0.8, 0.8, 0.8))
     emissive: bool = False
     material: Material = "plain"
+    kind: FurnitureKind = "box"
+    facing: Facing = "auto"
+    trim_color: Color | None = field(default=None, metadata={"min": 0.0, "max": 1.0})
 
 
-LOWER_EYE_POSITION: Vec3 = (0.0, 0.30, 1.12)
-LOWER_EYE_LOOK_AT: Vec3 = (0.0, 0.70, 0.0)
-LOWER_EYE_FOV_DEG = 60.0
+LOWER_EYE_POSITION: Vec3 = (0.0, 0.12, 1.17)
+LOWER_EYE_LOOK_AT: Vec3 = (0.0, 1.1, 0.0)
+LOWER_EYE_FOV_DEG = 62.0
 
 
 def _default_lights() -> tuple[LightSpec, ...]:
@@ -159,6 +170,10 @@ class SceneSpec:
             raise InvalidValue("table.depth", f"the table's far edge is beyond the front wall (y = {room.front_y} m)")
         if table.height >= room.height:
             raise InvalidValue("table.height", f"the table is taller than the room ({room.height} m)")
+        for i, item in enumerate(self.furniture):  # a slip of a metre would hide a piece behind a wall
+            x, y, z = item.center
+            if not (abs(x) < room.width / 2 and -room.behind < y < room.front_y and 0.0 <= z < room.height):
+                raise InvalidValue(f"furniture[{i}].center", f"{item.name!r} is outside the room")
         for name in ("eye", "eye_lower"):
             x, y, z = getattr(self, name).position
             if not (abs(x) < room.width / 2 and -room.behind < y < room.front_y and 0.0 < z < room.height):

@@ -30,9 +30,9 @@ from vrtherapy.render.display import open_showbase
 from vrtherapy.render.scene_spec import load_scene
 
 HIP = np.array([0.09, 0.0, 0.5])
-#: Seated posture for the first-person views (as the synthetic patient sits).
+#: Seated posture for the first-person views (as the synthetic patient sits: therapy/synthetic_patient.py).
 SEATED_HIP = np.array([0.09, 0.0, 0.455])
-SEATED_LEG_DEG = {"thigh": (90.0, 0.0, 8.0), "shank": (65.0, 0.0, 0.0), "foot": (-28.0, 0.0, 0.0)}
+SEATED_LEG_DEG = {"thigh": (81.0, 0.0, 8.0), "shank": (38.0, 0.0, 0.0), "foot": (-43.0, 0.0, 0.0)}
 CLOSE_EYE, CLOSE_TARGET = (0.00, 0.08, 1.12), (0.20, 0.45, 0.78)
 FOOT_EYE, FOOT_TARGET = (0.55, 0.95, 0.45), (0.09, 0.50, 0.06)
 

@@ -37,12 +37,13 @@ from vrtherapy.tracking.sample import ARM_POINTS, LEG_POINTS, LimbKind, Side, Tr
 
 #: Seated posture: right shoulder position (world metres); the left one is its mirror image.
 RIGHT_SHOULDER = SEATED_RIGHT_SHOULDER
-#: Seated posture: right hip joint (world metres), thigh level on the chair, and ...
+#: Seated posture: right hip joint (world metres) on the chair, and ...
 RIGHT_HIP = np.array([0.09, 0.0, 0.455])
-#: ... the feet flat on the floor a little in front of the knees (as people sit, and so the feet
-#: are in view beyond the knees), the thighs turned out a little so the knees are apart as a seated
-#: person's are (about 30 cm), degrees.
-SEATED_LEG_DEG = {"thigh": (90.0, 0.0, 8.0), "shank": (65.0, 0.0, 0.0), "foot": (-28.0, 0.0, 0.0)}
+#: ... the thighs sloping a little down to the knees, the feet flat on the floor well in front of
+#: them (a relaxed sitter's; and so the shins are in view between the knees and the feet, not hidden
+#: behind the knees as with the feet under them), the thighs turned out so the knees are apart as a
+#: seated person's are (about 30 cm), degrees. `render/screenshots.py` poses its seated legs the same.
+SEATED_LEG_DEG = {"thigh": (81.0, 0.0, 8.0), "shank": (38.0, 0.0, 0.0), "foot": (-43.0, 0.0, 0.0)}
 
 
 @dataclass(frozen=True)

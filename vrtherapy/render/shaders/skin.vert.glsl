@@ -10,7 +10,8 @@ uniform mat3 p3d_NormalMatrix;
 uniform mat4 u_joints[32];       // rigid skinning matrices (for the hinge planes)
 uniform vec4 u_dq[64];           // the same as unit dual quaternions: real (x, y, z, w), dual
 uniform vec3 u_joint_rest[32];   // each joint's rest position ...
-uniform vec3 u_joint_axis[32];   // ... its bone's rest long axis ...
+uniform vec3 u_joint_axis[32];   // ... the rest direction its bone turns into half the fold plane's normal ...
+uniform vec3 u_joint_parent_axis[32];  // ... and the one its parent bone turns into the other half ...
 uniform float u_joint_parent[32];  // ... and its parent joint
 uniform vec3 u_rest_axis;  // the limb's direction in its rest pose (arm: +Y, leg: -Z)
 uniform mat4 p3d_ViewMatrix;
@@ -59,7 +60,7 @@ void main() {
         int p = int(u_joint_parent[h]);
         float side = sign(hinge);
         vec3 centre = (u_joints[h] * vec4(u_joint_rest[h], 1.0)).xyz;
-        vec3 n = normalize(mat3(u_joints[h]) * u_joint_axis[h] + mat3(u_joints[p]) * u_joint_axis[p]);
+        vec3 n = normalize(mat3(u_joints[h]) * u_joint_axis[h] + mat3(u_joints[p]) * u_joint_parent_axis[h]);
         float s = dot(posed - centre, n) * side;
         posed -= min(s - 0.0003, 0.0) * side * n;
     }
