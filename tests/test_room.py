@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 from panda3d.core import GeomNode, LightAttrib, Point2, Point3
 
 from vrtherapy.render.capture import grab_rgb
 from vrtherapy.render.room import build_room, place_camera, table_top_center
-from vrtherapy.render.scene_spec import BoxSpec, LightSpec, RoomSpec, SceneSpec, TableSpec, load_scene
+from vrtherapy.render.scene_spec import BoxSpec, EyeSpec, LightSpec, RoomSpec, SceneSpec, TableSpec, load_scene
 
 WALL = (0.90, 0.85, 0.75)
 TABLE = (0.30, 0.50, 0.80)
@@ -141,3 +143,25 @@ def test_shipped_room_renders_with_table_in_front(showbase, scene_root, eye_came
     row, col = pixel_of(showbase, table_top_center(spec.table), image)
     assert row > image.shape[0] / 2
     np.testing.assert_allclose(patch(image, row, col), lit_color(spec, spec.table.color, (0, 0, 1)), atol=4)
+
+
+def test_soft_light_shades_the_floor_round_furniture_and_at_the_walls(showbase, scene_root, eye_camera) -> None:
+    room = RoomSpec(floor_color=(0.6, 0.5, 0.4), floor_material="plain", skirting_height=0.0)
+    cabinet = BoxSpec("cabinet", (1.0, 2.0, 0.4), (0.8, 0.45, 0.8), (0.7, 0.6, 0.5), kind="cabinet")
+    eye = EyeSpec((0.0, 0.0, 1.6), (0.4, 2.0, 0.0), 70.0)
+    floor = {}
+    for strength in (1.0, 0.0):
+        spec = SceneSpec("soft", room=dataclasses.replace(room, soft_shadows=strength), table=TEST_SCENE.table,
+                         eye=eye, lights=TEST_SCENE.lights, furniture=(cabinet,), table_shown=False)  # fmt: skip
+        build_room(spec, scene_root, with_table=False)
+        place_camera(*eye_camera, spec.eye)
+        image = grab_rgb(showbase)
+        points = {"open": (-0.3, 1.6, 0.0), "by the cabinet": (1.0, 1.72, 0.0), "at the wall": (-0.3, 2.94, 0.0)}
+        floor[strength] = {k: patch(image, *pixel_of(showbase, p, image), r=1).sum() for k, p in points.items()}
+        scene_root.clearLight()
+        for child in scene_root.getChildren():
+            child.removeNode()
+    shaded, even = floor[1.0], floor[0.0]
+    assert abs(even["by the cabinet"] - even["open"]) < 6 and abs(even["at the wall"] - even["open"]) < 6
+    assert shaded["open"] > 0.97 * even["open"]  # the open floor keeps its light
+    assert shaded["by the cabinet"] < 0.85 * shaded["open"] and shaded["at the wall"] < 0.92 * shaded["open"]

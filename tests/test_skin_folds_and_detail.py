@@ -108,6 +108,10 @@ def test_hand_skin_has_creases_lunulae_and_lighter_palms(arm):
     on_palm = palm_side & (dominant == skeleton.index("wrist"))
     assert palmar[on_palm].mean() > 0.8 and palmar[~palm_side & (dominant == skeleton.index("wrist"))].mean() < 0.2
     assert ((kind > 0.3) & on_palm & (np.abs(crease) < 1.5)).sum() > 40  # the palm lines run across it
+    # the lighter skin ends at the wrist's creases: none on the forearm (a pale blotch round the wrist)
+    forearm = np.isin(dominant, [skeleton.index("forearm"), skeleton.index("forearm_twist")])
+    assert palmar[forearm].max() < 0.5 and (palmar[forearm] > 0.3).mean() < 0.02
+    assert palmar[body.to_hand(mesh.vertices.astype(float))[:, 1] < -0.01 * body.sy].max() < 0.05
     assert mesh.tint.max() > 0.5 and (mesh.tint > 0.3).mean() < 0.3  # flush in places, not everywhere
 
 

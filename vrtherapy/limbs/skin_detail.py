@@ -79,7 +79,10 @@ def arm_skin_detail(body: ArmBody, p: np.ndarray, nearest_digit: np.ndarray, dig
         creases.offer(d, strength * palmar_hand, on_palm & (palmar_hand > 0.05))
 
     tint = np.zeros(n)
-    palmar = palmar_hand * smoothstep((q[:, 1] + 0.035 * body.sy) / (0.03 * body.sy))
+    # The palm's lighter skin: wider at its edges than the creases' side test (a sharp edge read as a
+    # pale blotch round the wrist on dark skin), and ending at the wrist's creases, not on the forearm.
+    palmar = (smoothstep((q[:, 2] - palm_mid + 0.004 * body.sx) / (0.020 * body.sx))
+              * smoothstep((q[:, 1] + 0.010 * body.sy) / (0.022 * body.sy)))
     lunula = np.full(n, _FAR_MM)
     for k, digit in enumerate(DIGITS):
         chain = body.chains[digit]

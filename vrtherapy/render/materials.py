@@ -1,4 +1,4 @@
-"""Procedural surface textures for the room: wood floor, plaster, fabric, table laminate, a landscape.
+"""Procedural surface textures for the room: wood floor, furniture veneer, plaster, fabric, table laminate, a landscape.
 
 Untextured boxes read as a computer model, not a room. Each material here is a small texture made
 by the project with numpy (no downloaded assets), tileable, and close to grey around 1.0 so that it
@@ -20,6 +20,7 @@ from panda3d.core import SamplerState, Texture
 MATERIALS: dict[str, float | None] = {
     "plain": 1.0,
     "wood": 1.2,
+    "veneer": 0.8,
     "plaster": 1.6,
     "fabric": 0.30,
     "laminate": 0.9,
@@ -58,6 +59,15 @@ def _wood(rng: np.random.Generator) -> np.ndarray:
     return np.repeat(value[:, :, None], 3, axis=2)
 
 
+def _veneer(rng: np.random.Generator) -> np.ndarray:
+    """Furniture wood: a fine, wavy grain along v (upright on fronts and sides), no boards or seams."""
+    y, x = np.mgrid[0:_SIZE, 0:_SIZE].astype(np.float32)
+    warp = _noise(rng, _SIZE, 4) * 10.0 + _noise(rng, _SIZE, 16) * 2.0
+    grain = 0.035 * np.sin((x + warp) * (2 * np.pi / 16)) + 0.02 * np.sin((x + 0.7 * warp) * (2 * np.pi / 5.3))
+    v = 1.0 + grain + 0.03 * _noise(rng, _SIZE, 8)
+    return np.repeat(v[:, :, None], 3, axis=2)
+
+
 def _plaster(rng: np.random.Generator) -> np.ndarray:
     v = 1.0 + 0.025 * _noise(rng, _SIZE, 6) + 0.012 * _noise(rng, _SIZE, 32)
     return np.repeat(v[:, :, None], 3, axis=2)
@@ -92,7 +102,8 @@ def _landscape(rng: np.random.Generator) -> np.ndarray:
     return image
 
 
-_MAKERS = {"wood": _wood, "plaster": _plaster, "fabric": _fabric, "laminate": _laminate, "landscape": _landscape}
+_MAKERS = {"wood": _wood, "veneer": _veneer, "plaster": _plaster, "fabric": _fabric, "laminate": _laminate,
+           "landscape": _landscape}
 
 
 @cache

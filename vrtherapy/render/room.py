@@ -1,10 +1,11 @@
 """Building the therapy room of a `SceneSpec` in Panda3D, and placing the desktop camera at the eye.
 
-Kept cheap for Mesa's software GL: boxes with vertex colours, tinted by a small procedural texture per
-material (`materials.py`: wood floor, plaster walls, fabric, laminate, a landscape through the window),
-Panda3D's fixed-function per-vertex lighting (ambient + directional lights only, so a flat face is
-evenly lit and needs no finer mesh), no shadows, and everything static flattened into one draw call
-per material.
+Kept cheap for Mesa's software GL: vertex colours, tinted by a small procedural texture per material
+(`materials.py`: wood floor, veneer, plaster walls, fabric, laminate, a landscape through the window),
+Panda3D's fixed-function per-vertex lighting (ambient + directional lights only), no shadow maps: the
+soft shading of corners and round furniture is baked into the floor's and walls' vertex colours once
+(`room_shading.py`). Furniture is built by kind from a few shapes (`furniture.py`), and everything
+static is flattened into one draw call per material.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from panda3d.core import (
 from vrtherapy.render.furniture import add_furniture
 from vrtherapy.render.materials import MATERIALS, material_texture, texture_gain
 from vrtherapy.render.room_mesh import RoomMesh
+from vrtherapy.render.room_shading import add_shaded_surfaces
 from vrtherapy.render.scene_spec import EyeSpec, LightSpec, SceneSpec, TableSpec
 
 NEAR_PLANE_M = 0.05
@@ -75,9 +77,8 @@ def build_room(spec: SceneSpec, parent: NodePath, with_table: bool = True) -> No
 
     room = spec.room
     half_w = room.width / 2
-    lo, hi = (-half_w, -room.behind, 0.0), (half_w, room.front_y, room.height)
-    meshes.get(room.wall_material).box(lo, hi, room.wall_color, top=room.ceiling_color, inward=True, skip_bottom=True)
-    meshes.get(room.floor_material).box(lo, hi, room.floor_color, inward=True, only_bottom=True)
+    floor, walls = meshes.get(room.floor_material), meshes.get(room.wall_material)
+    add_shaded_surfaces(floor, walls, spec, with_table, room.ceiling_color)
     if room.skirting_height > 0:
         t, h = SKIRTING_THICKNESS_M, room.skirting_height
         for lo, hi in (

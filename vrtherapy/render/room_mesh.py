@@ -228,33 +228,9 @@ class RoomMesh:
             uv[on, 1] = (v[on] - lo_v) / max(hi_v - lo_v, 1e-9)
         return uv
 
-    def box(
-        self,
-        lo: Sequence[float],
-        hi: Sequence[float],
-        color: Color,
-        *,
-        top: Color | None = None,
-        inward: bool = False,
-        skip_bottom: bool = False,
-        only_bottom: bool = False,
-    ) -> None:
-        """An axis-aligned box from corner `lo` to corner `hi`; `inward` faces it inside (a room);
-        `top` colours its top face; `skip_bottom` / `only_bottom` leave out the bottom face, or all but it."""
-        shape = box_shape(lo, hi)
-        faces = shape.normals[::4]  # four corners per face
-        keep = np.ones(len(faces), bool)
-        bottom = faces[:, 2] < -0.5
-        if skip_bottom:
-            keep &= ~bottom
-        if only_bottom:
-            keep &= bottom
-        colors = np.array([top if (top is not None and f[2] > 0.5) else color for f in faces], float)
-        tris = shape.triangles.reshape(len(faces), 2, 3)[keep].reshape(-1, 3)
-        normals = shape.normals
-        if inward:
-            tris, normals = tris[:, ::-1], -normals
-        self.add(Shape(shape.points, normals, tris), np.repeat(colors, 4, axis=0))
+    def box(self, lo: Sequence[float], hi: Sequence[float], color: Color) -> None:
+        """An axis-aligned box from corner `lo` to corner `hi`."""
+        self.add(box_shape(lo, hi), color)
 
     def node(self) -> GeomNode:
         rows = np.concatenate(self._rows).astype(np.float32) if self._rows else np.zeros((0, 12), np.float32)

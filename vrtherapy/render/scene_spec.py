@@ -20,7 +20,7 @@ from vrtherapy.resources import scenes_dir
 Vec3 = tuple[float, float, float]
 Color = tuple[float, float, float]
 #: Surface materials (procedural textures, `render/materials.py`) a scene file may name.
-Material = Literal["plain", "wood", "plaster", "fabric", "laminate", "landscape"]
+Material = Literal["plain", "wood", "veneer", "plaster", "fabric", "laminate", "landscape"]
 #: What a furniture entry is drawn as (`render/furniture.py` builds each from a few shapes inside its box).
 FurnitureKind = Literal["box", "cabinet", "shelf", "chair", "stool", "plant", "window", "door", "picture", "clock",
                         "lamp", "rug", "vase"]  # fmt: skip
@@ -57,6 +57,8 @@ class RoomSpec:
     skirting_color: Color = _color((0.95, 0.94, 0.92))
     floor_material: Material = "wood"
     wall_material: Material = "plain"
+    #: How strongly soft light is shaded where walls meet and around furniture (0: evenly lit everywhere).
+    soft_shadows: float = _ranged(1.0, 0.0, 1.0)
 
     @property
     def front_y(self) -> float:
