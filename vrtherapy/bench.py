@@ -47,8 +47,8 @@ TARGET_OVERHEAD_RATIO = 1.15
 class BenchOptions:
     size: tuple[int, int] = (960, 540)
     pose_frames: int = 600
-    render_frames: int = 120
-    blocks: int = 4
+    render_frames: int = 240
+    blocks: int = 8  #: alternations of bare, static and full (more: machine noise cancels better)
     tracking: bool = True
     tracking_video: Path | None = None  #: default: bench_tracking.DEFAULT_VIDEO
     console: bool = True  #: the console's live view and the session's frame rate with it (`console/bench_console.py`)
