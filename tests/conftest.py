@@ -84,6 +84,35 @@ def scene_root(showbase):
     showbase.render.clearShaderInput("u_unused")
 
 
+@pytest.fixture
+def scenes(showbase, monkeypatch: pytest.MonkeyPatch):
+    """Makes therapy scenes on the shared ShowBase: `make(limb, sides, antialias=None)` (an antialias
+    method forces `VRTHERAPY_ANTIALIAS`); drops them and puts the camera back afterwards."""
+    from vrtherapy.limbs.appearance import Appearance
+    from vrtherapy.motion.leg_skeleton import build_leg_skeleton
+    from vrtherapy.motion.skeleton import build_arm_skeleton
+    from vrtherapy.render.app import TherapyScene
+    from vrtherapy.render.scene_spec import load_scene
+
+    made = []
+    cam = (showbase.camera.getPos(), showbase.camera.getHpr(), showbase.camLens.getMinFov())
+
+    def make(limb="arm", sides=("left", "right"), antialias: str | None = None):
+        if antialias is not None:
+            monkeypatch.setenv("VRTHERAPY_ANTIALIAS", antialias)
+        build = build_arm_skeleton if limb == "arm" else build_leg_skeleton
+        scene = TherapyScene(showbase, load_scene(), {s: build(s) for s in sides}, Appearance(), with_hud=False)
+        made.append(scene)
+        return scene
+
+    yield make
+    for scene in made:
+        scene.destroy()
+    showbase.camera.setPos(cam[0])
+    showbase.camera.setHpr(cam[1])
+    showbase.camLens.setMinFov(cam[2])
+
+
 @pytest.fixture(scope="session")
 def shared_data() -> Path:
     if not SHARED_DATA.is_dir():

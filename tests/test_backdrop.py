@@ -6,32 +6,15 @@ drawn again whenever the view or the still scene changes, in that same frame."""
 import numpy as np
 import pytest
 
-from vrtherapy.limbs.appearance import Appearance
 from vrtherapy.motion.pipeline import FramePoses
 from vrtherapy.motion.pose import LimbPose
 from vrtherapy.motion.skeleton import build_arm_skeleton
 from vrtherapy.render.capture import grab_rgb
-from vrtherapy.render.scene_spec import load_scene
 
 
 @pytest.fixture
-def make_scene(showbase, monkeypatch):
-    from vrtherapy.render.app import TherapyScene
-
-    made = []
-    cam = (showbase.camera.getPos(), showbase.camera.getHpr())
-
-    def make(antialias: str = "silhouette"):
-        monkeypatch.setenv("VRTHERAPY_ANTIALIAS", antialias)
-        scene = TherapyScene(showbase, load_scene(), {"left": build_arm_skeleton("left")}, Appearance(), with_hud=False)
-        made.append(scene)
-        return scene
-
-    yield make
-    for scene in made:
-        scene.destroy()
-    showbase.camera.setPos(cam[0])
-    showbase.camera.setHpr(cam[1])
+def make_scene(scenes):
+    return lambda antialias="silhouette": scenes("arm", ("left",), antialias)
 
 
 def _frame(scene, poses: FramePoses | None = None) -> np.ndarray:

@@ -8,31 +8,8 @@ from panda3d.core import Point2, Point3
 from vrtherapy.limbs.appearance import Appearance
 from vrtherapy.motion.leg_skeleton import build_leg_skeleton
 from vrtherapy.motion.pipeline import FramePoses, MirrorSettings, PosePipeline
-from vrtherapy.motion.skeleton import build_arm_skeleton
 from vrtherapy.render.capture import grab_rgb
-from vrtherapy.render.scene_spec import load_scene
 from vrtherapy.therapy.synthetic_patient import SyntheticArmMotion, SyntheticLegMotion, build_schedule
-
-
-@pytest.fixture
-def scenes(showbase):
-    from vrtherapy.render.app import TherapyScene
-
-    made = []
-    cam = (showbase.camera.getPos(), showbase.camera.getHpr(), showbase.camLens.getMinFov())
-
-    def make(limb, sides=("left", "right")):
-        build = build_arm_skeleton if limb == "arm" else build_leg_skeleton
-        scene = TherapyScene(showbase, load_scene(), {s: build(s) for s in sides}, Appearance(), with_hud=False)
-        made.append(scene)
-        return scene
-
-    yield make
-    for scene in made:
-        scene.destroy()
-    showbase.camera.setPos(cam[0])
-    showbase.camera.setHpr(cam[1])
-    showbase.camLens.setMinFov(cam[2])
 
 
 def limb_pixels(scene, poses) -> np.ndarray:

@@ -10,24 +10,18 @@ r0_c1 and r1_c2 fists seen from the side; r2_c5, r1_c4 and r1_c0 open hands, r0_
 
 from __future__ import annotations
 
-from functools import partial
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from tests.test_hand_shapes import fingertips_to_palm_mm, posed, thumb_to_finger_mm
+from tests.hand_measures import fingertips_to_palm_mm, posed, thumb_to_finger_mm
+from tests.real_hands import drawn_from_photo
 from vrtherapy.limbs.arm_body import ArmBody
 from vrtherapy.limbs.mesh_generator import generate_arm_mesh
 from vrtherapy.limbs.self_intersection import penetration_mm
-from vrtherapy.motion.hand_only import arm_points_from_hand
-from vrtherapy.motion.pipeline import MirrorSettings, PosePipeline
 from vrtherapy.motion.skeleton import build_arm_skeleton
-from vrtherapy.tracking.frame_sources import ImageFolderSource
-from vrtherapy.tracking.mediapipe_detect import MediaPipeDetector
-from vrtherapy.tracking.mediapipe_source import MediaPipeSource
 
-HAGRID = "people/hagrid/hagrid_samples_{}.jpg"
 TIGHT_FISTS = {"r2_c1": "right", "r2_c3": "left", "r3_c0": "right"}
 SIDE_VIEW_FISTS = {"r0_c1": "right", "r1_c2": "right"}
 OPEN_HANDS = {"r2_c5": "left", "r1_c4": "left", "r1_c0": "left"}
@@ -37,15 +31,7 @@ POINTING = {"r0_c6": "left"}
 def _drawn_angles(shared_data: Path, name: str, side: str) -> np.ndarray:
     """The phantom hand's joint angles as a live session draws them (the palm lined up with a resting
     forearm: the finger angles alone)."""
-    source = MediaPipeSource(ImageFolderSource(shared_data / HAGRID.format(name)), side,  # type: ignore[arg-type]
-                             hand_to_arm=partial(arm_points_from_hand, align=True), still_images=True,
-                             detector=MediaPipeDetector(pose=False, still_images=True))  # fmt: skip
-    try:
-        sample = source.next_sample()
-    finally:
-        source.close()
-    assert sample is not None and sample.confidence > 0, f"{name}: the {side} hand was not tracked"
-    phantom = PosePipeline(MirrorSettings(intact_side=side)).process(sample).phantom  # type: ignore[arg-type]
+    phantom = drawn_from_photo(shared_data, name, side).phantom
     assert phantom is not None
     return phantom.angles  # anatomical angles: the same on either side, measured on the right arm's mesh
 

@@ -4,43 +4,29 @@ posed skeleton of the virtual (mirrored) hand, and the silhouettes of open hand 
 
 from __future__ import annotations
 
-from functools import partial
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from tests.real_hands import drawn_from_photo
 from vrtherapy.limbs.appearance import Appearance
-from vrtherapy.motion.hand_only import arm_points_from_hand
 from vrtherapy.motion.kinematics import forward_kinematics
-from vrtherapy.motion.pipeline import FramePoses, MirrorSettings, PosePipeline
+from vrtherapy.motion.pipeline import FramePoses
 from vrtherapy.motion.skeleton import FINGERS, build_arm_skeleton
 from vrtherapy.render.capture import grab_rgb
 from vrtherapy.render.scene_spec import load_scene
-from vrtherapy.tracking.frame_sources import ImageFolderSource
-from vrtherapy.tracking.mediapipe_detect import MediaPipeDetector
-from vrtherapy.tracking.mediapipe_source import MediaPipeSource
 from vrtherapy.tracking.sample import other_side
 
-HAGRID = "people/hagrid/hagrid_samples_{}.jpg"
 PHOTOS = {"open": ("r2_c5", "left"), "fist": ("r2_c3", "left"), "pointing": ("r0_c6", "left"),
           "pinch": ("r1_c1", "right")}  # fmt: skip
 
 
 def _drawn(shared_data: Path, shape: str, align: bool) -> FramePoses:
     """The hand alone, attached to a forearm resting on the table: the photographs' arms are raised in
-    all directions, and the hand's shape is what is compared. `align`: the palm lined up with the
-    forearm (the finger angles alone, as `track` measures them); else turned as photographed."""
+    all directions, and the hand's shape is what is compared (`align`: see `drawn_from_photo`)."""
     name, side = PHOTOS[shape]
-    source = MediaPipeSource(ImageFolderSource(shared_data / HAGRID.format(name)), side,  # type: ignore[arg-type]
-                             hand_to_arm=partial(arm_points_from_hand, align=align), still_images=True,
-                             detector=MediaPipeDetector(pose=False, still_images=True))  # fmt: skip
-    try:
-        sample = source.next_sample()
-    finally:
-        source.close()
-    assert sample is not None and sample.confidence > 0, f"{name}: the {side} hand was not tracked"
-    return PosePipeline(MirrorSettings(intact_side=side)).process(sample)  # type: ignore[arg-type]
+    return drawn_from_photo(shared_data, name, side, align)
 
 
 def _tips_from_palm(poses: FramePoses) -> tuple[np.ndarray, float]:

@@ -153,6 +153,27 @@ def software_method() -> str:
     return method if method in ("silhouette", "fxaa", "none") else "silhouette"
 
 
+def fxaa_pass(base, output: GraphicsOutput, texture: Texture) -> NodePath:
+    """Draw `texture` through FXAA into `output` (an offscreen buffer, drawn after the one that made
+    `texture`): a full-screen quad of its own, seen by an orthographic camera. Returns the quad."""
+    scene = NodePath("fxaa-pass")
+    card = CardMaker("fxaa-quad")
+    card.setFrameFullscreenQuad()
+    card.setUvRange(texture)
+    quad = scene.attachNewNode(card.generate())
+    quad.setShader(fxaa_shader())
+    quad.setShaderInput("u_scene", clamp_edges(texture))
+    _set_texel(quad, texture)
+    quad.setDepthTest(False)
+    quad.setDepthWrite(False)
+    lens = OrthographicLens()
+    lens.setFilmSize(2, 2)
+    lens.setNearFar(-1000, 1000)
+    camera = base.makeCamera(output, lens=lens, scene=scene)
+    camera.reparentTo(scene)
+    return quad
+
+
 def antialias_eye(base, buffer: GraphicsOutput, texture: Texture) -> Texture:
     """The texture a headset eye should hand to the runtime: `texture` itself when `buffer` is
     multisampled or the silhouettes are anti-aliased in the skin shader, else the output of an FXAA
@@ -167,20 +188,6 @@ def antialias_eye(base, buffer: GraphicsOutput, texture: Texture) -> Texture:
         return texture
     post.setSort(buffer.getSort() + 1)
     post.setClearColorActive(False)
-    scene = NodePath("fxaa-pass")
-    card = CardMaker("fxaa-quad")
-    card.setFrameFullscreenQuad()
-    card.setUvRange(texture)
-    quad = scene.attachNewNode(card.generate())
-    quad.setShader(fxaa_shader())
-    quad.setShaderInput("u_scene", clamp_edges(texture))
-    _set_texel(quad, texture)
-    quad.setDepthTest(False)
-    quad.setDepthWrite(False)
-    lens = OrthographicLens()
-    lens.setFilmSize(2, 2)
-    lens.setNearFar(-1000, 1000)
-    camera = base.makeCamera(post, lens=lens, scene=scene)
-    camera.reparentTo(scene)
+    fxaa_pass(base, post, texture)
     _EYE_PASSES[id(buffer)] = post
     return out

@@ -134,6 +134,8 @@ class TherapyScene:
             self.hud.update(hud)
 
     def destroy(self) -> None:
+        if self.root.isEmpty():
+            return  # already destroyed
         self.antialiasing.remove()
         if self.backdrop is not None:
             self.backdrop.destroy()

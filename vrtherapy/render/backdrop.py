@@ -36,7 +36,6 @@ from panda3d.core import (
     LMatrix4f,
     NodePath,
     OmniBoundingVolume,
-    OrthographicLens,
     PythonCallbackObject,
     RenderAttrib,
     Shader,
@@ -44,7 +43,7 @@ from panda3d.core import (
     WindowProperties,
 )
 
-from vrtherapy.render.antialias import clamp_edges, fxaa_shader
+from vrtherapy.render.antialias import clamp_edges, fxaa_pass
 
 _SORT = -100  #: drawn before the window (sort 0) and anything else
 _MOVING_FRAMES = 30  #: a new view this many frames in a row (a second): the eye is moving, the still scene is drawn live
@@ -175,20 +174,10 @@ class Backdrop:
         post = base.win.makeTextureBuffer("backdrop-fxaa", width, height, smooth, False, props)
         post.setSort(_SORT + 1)
         post.setClearColorActive(False)
-        pass_scene = NodePath("backdrop-fxaa-pass")
-        gate = pass_scene.attachNewNode(CallbackNode("backdrop-fxaa-gate"))
+        quad = fxaa_pass(base, post, color)  # drawn only in the frames the backdrop is (`_cull_smoothing`)
+        gate = quad.getParent().attachNewNode(CallbackNode("backdrop-fxaa-gate"))
         gate.node().setCullCallback(PythonCallbackObject(self._cull_smoothing))
-        quad = _full_screen_quad(gate, "backdrop-fxaa-quad")
-        quad.setShader(fxaa_shader())
-        quad.setShaderInput("u_scene", color)
-        quad.setShaderInput("u_texel", (1.0 / width, 1.0 / height))
-        quad.setDepthTest(False)
-        quad.setDepthWrite(False)
-        lens = OrthographicLens()
-        lens.setFilmSize(2, 2)
-        lens.setNearFar(-1000, 1000)
-        pass_camera = base.makeCamera(post, lens=lens, scene=pass_scene)
-        pass_camera.reparentTo(pass_scene)
+        quad.reparentTo(gate)
         self._quad.setShaderInput("u_color", smooth)
         self._quad.setShaderInput("u_depth", depth)
         self._buffers = [scene_buffer, post]
