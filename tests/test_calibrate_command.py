@@ -11,7 +11,8 @@ import pytest
 from vrtherapy.calibrate_command import synthetic_calibration_source
 from vrtherapy.cli import main
 from vrtherapy.errors import VrtherapyError
-from vrtherapy.motion.leg_skeleton import LegDimensions
+from vrtherapy.motion.calibration import SEATED_LEG_DEG
+from vrtherapy.motion.leg_skeleton import LegDimensions, build_leg_skeleton
 from vrtherapy.motion.skeleton import ArmDimensions, build_arm_skeleton
 from vrtherapy.therapy.calibrate import capture_steps, measure
 
@@ -60,7 +61,10 @@ def test_a_synthetic_patients_leg_is_recovered() -> None:
     assert c.leg.thigh == pytest.approx(0.40, rel=0.05) and c.leg.shank == pytest.approx(0.38, rel=0.05)
     assert c.leg.foot_length == pytest.approx(0.24, rel=0.05)
     (down, up), = c.flexion_range
-    assert up - down == pytest.approx(47.0, abs=6.0)  # held 22 degrees up and 25 down from rest
+    # held 22 degrees up and 25 down from its seated rest, pointing stopped by the ankle's limit
+    rest = SEATED_LEG_DEG["foot"][0]
+    lowest = build_leg_skeleton("right").limits[build_leg_skeleton("right").index("foot"), 0, 0]
+    assert up - down == pytest.approx(22.0 + min(25.0, rest - np.degrees(lowest)), abs=6.0)
 
 
 def test_bad_calibrations_are_refused() -> None:

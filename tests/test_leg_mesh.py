@@ -11,6 +11,7 @@ from vrtherapy.limbs.leg_mesh import HIP_CUT_DEPTH, LegBody, generate_leg_mesh
 from vrtherapy.limbs.mesh_generator import LimbMesh
 from vrtherapy.limbs.model_io import default_model_path, load_limb_model, save_limb_model
 from vrtherapy.limbs.skinning import skin_vertices
+from vrtherapy.motion.calibration import SEATED_LEG_DEG
 from vrtherapy.motion.kinematics import forward_kinematics, inverse_bind_matrices, skinning_matrices
 from vrtherapy.motion.leg_skeleton import LEG_JOINTS, LegDimensions, build_leg_skeleton
 from vrtherapy.motion.skeleton import Skeleton
@@ -338,7 +339,7 @@ def test_seated_foot_on_the_posed_mesh_is_as_long_as_measured(right):
     # The foot the patient sees is the posed one: seated (hip and knee bent, the ankle flat on the
     # floor), heel to toe tip along the floor matches the measured foot length within 4 %.
     skeleton, mesh = right
-    seated = posed(skeleton, mesh, thigh=81.0, shank=38.0, foot=-43.0)
+    seated = posed(skeleton, mesh, **{j: SEATED_LEG_DEG[j][0] for j in ("thigh", "shank", "foot")})
     _, joints = skeleton.rest_globals
     on_foot = mesh.vertices[:, 2] < joints[skeleton.index("foot"), 2] - 0.03
     along = seated[on_foot, :2]

@@ -48,10 +48,8 @@ def _offsets(names: tuple[str, ...], limb: LimbKind, step: str) -> np.ndarray:
             segment = name.split("_")[1]
             if segment in _FIST:
                 out[j, 0] = _FIST[segment] if step == "fist" else -12.0 if segment == "proximal" else -14.0
-        # The leg: the feet drawn back under the knees for calibration (its relaxed feet sit well forward,
-        # the ankle already pointed 43 degrees, too near its limit to point further), then toes up or down.
-        if limb == "leg" and name in ("shank", "foot"):
-            out[j, 0] = 40.0 + (0.0 if name == "shank" or step == "rest" else 22.0 if step == "toes_up" else -25.0)
+        if limb == "leg" and name == "foot" and step != "rest":
+            out[j, 0] = 22.0 if step == "toes_up" else -25.0
     return out
 
 

@@ -27,6 +27,9 @@ import numpy as np
 #: Where a patient seated at the table has the right shoulder in the world, by default (the left: x flips).
 SEATED_RIGHT_SHOULDER = np.array([0.19, -0.03, 1.045])
 SEATED_RIGHT_SHOULDER.setflags(write=False)
+#: ... and the right hip joint, on the chair.
+SEATED_RIGHT_HIP = np.array([0.09, 0.0, 0.455])
+SEATED_RIGHT_HIP.setflags(write=False)
 
 #: Rotation taking OpenXR axes (X right, Y up, -Z forward) to world axes (X right, Y forward, Z up).
 OPENXR_TO_WORLD = np.array([[1.0, 0.0, 0.0], [0.0, 0.0, -1.0], [0.0, 1.0, 0.0]])

@@ -101,6 +101,15 @@ def relaxed_arm_degrees(names: Sequence[str]) -> np.ndarray:
     return np.array([table.get(n, (0.0, 0.0, 0.0)) for n in names])
 
 
+#: A seated patient's legs as the lower-limb view shows them, degrees: the thighs sloping a little down
+#: to the knees and turned out (the knees about 30 cm apart, as a seated person's are), the knees bent
+#: 45 degrees and the feet flat on the floor in front of them, so the shins show between knees and feet
+#: (with the feet under the knees they hide behind them), and the ankle keeps room to lift the toes and
+#: to point them (its limits: -50..25; with the feet further forward it starts near full pointing).
+#: The synthetic patient sits so, and the screenshots.
+SEATED_LEG_DEG = {"thigh": (81.0, 0.0, 8.0), "shank": (45.0, 0.0, 0.0), "foot": (-36.0, 0.0, 0.0)}
+
+
 def relaxed_leg_degrees(names: Sequence[str]) -> np.ndarray:
     """The default neutral pose of a seated patient's leg, (J, 3) degrees: hip and knee bent at right
     angles, the foot flat on the floor."""

@@ -29,7 +29,7 @@ import numpy as np
 from panda3d.core import Geom, GeomNode, GeomTriangles, GeomVertexData, GeomVertexFormat, NodePath
 
 from vrtherapy import frames
-from vrtherapy.frames import SEATED_RIGHT_SHOULDER
+from vrtherapy.frames import SEATED_RIGHT_HIP, SEATED_RIGHT_SHOULDER
 from vrtherapy.limbs import sdf as limb_sdf
 from vrtherapy.limbs import surfacing as limb_surfacing
 from vrtherapy.limbs.appearance import Appearance
@@ -37,8 +37,6 @@ from vrtherapy.limbs.sdf import ellipsoid, round_cone, smin, smoothstep
 from vrtherapy.limbs.surfacing import marching_surface, sdf_normals
 from vrtherapy.resources import version_cache_dir
 
-#: The seated hip joints (right; the left is its mirror), as the synthetic patient sits.
-SEATED_RIGHT_HIP = np.array([0.09, 0.0, 0.455])
 SHOULDER_CAP_RADIUS = 0.07  #: covers the arm model's cut 4 cm below the shoulder joint (tube radius 5 cm)
 HIP_CAP_RADIUS = 0.105  #: covers the leg model's cut 5 cm down the thigh (thigh radius 8 cm)
 _VOXEL = 0.014

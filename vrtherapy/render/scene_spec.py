@@ -132,7 +132,7 @@ class BoxSpec:
     trim_color: Color | None = field(default=None, metadata={"min": 0.0, "max": 1.0})
 
 
-LOWER_EYE_POSITION: Vec3 = (0.0, 0.12, 1.17)
+LOWER_EYE_POSITION: Vec3 = (0.0, 0.17, 1.16)
 LOWER_EYE_LOOK_AT: Vec3 = (0.0, 1.1, 0.0)
 LOWER_EYE_FOV_DEG = 62.0
 

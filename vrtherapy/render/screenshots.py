@@ -16,9 +16,10 @@ import numpy as np
 from panda3d.core import Point3
 from PIL import Image, ImageDraw
 
+from vrtherapy.frames import SEATED_RIGHT_HIP
 from vrtherapy.frames import SEATED_RIGHT_SHOULDER as RIGHT_SHOULDER
 from vrtherapy.limbs.appearance import SKIN_TONES, Appearance
-from vrtherapy.motion.calibration import relaxed_arm_degrees, relaxed_leg_degrees
+from vrtherapy.motion.calibration import SEATED_LEG_DEG, relaxed_arm_degrees, relaxed_leg_degrees
 from vrtherapy.motion.hand_shapes import FIST_FINGERS_DEG, FIST_THUMB_DEG
 from vrtherapy.motion.kinematics import forward_kinematics
 from vrtherapy.motion.leg_skeleton import build_leg_skeleton
@@ -30,9 +31,6 @@ from vrtherapy.render.display import open_showbase
 from vrtherapy.render.scene_spec import load_scene
 
 HIP = np.array([0.09, 0.0, 0.5])
-#: Seated posture for the first-person views (as the synthetic patient sits: therapy/synthetic_patient.py).
-SEATED_HIP = np.array([0.09, 0.0, 0.455])
-SEATED_LEG_DEG = {"thigh": (81.0, 0.0, 8.0), "shank": (38.0, 0.0, 0.0), "foot": (-43.0, 0.0, 0.0)}
 CLOSE_EYE, CLOSE_TARGET = (0.00, 0.08, 1.12), (0.20, 0.45, 0.78)
 FOOT_EYE, FOOT_TARGET = (0.55, 0.95, 0.45), (0.09, 0.50, 0.06)
 
@@ -91,7 +89,7 @@ def _pinch_thumb(deg: np.ndarray) -> tuple[float, float, float, float]:
 def _seated_legs(side: str) -> LimbPose:
     sk = build_leg_skeleton(side)  # type: ignore[arg-type]
     deg = np.array([SEATED_LEG_DEG.get(n, (0.0, 0.0, 0.0)) for n in sk.names])
-    root = SEATED_HIP * (1.0 if side == "right" else np.array([-1.0, 1.0, 1.0]))
+    root = SEATED_RIGHT_HIP * (1.0 if side == "right" else np.array([-1.0, 1.0, 1.0]))
     return LimbPose(side, np.radians(deg), root, np.eye(3), 0.0)  # type: ignore[arg-type]
 
 

@@ -25,8 +25,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from vrtherapy.errors import TrackerError
-from vrtherapy.frames import SEATED_RIGHT_SHOULDER
-from vrtherapy.motion.calibration import OPEN_SPREAD_DEG, relaxed_arm_degrees
+from vrtherapy.frames import SEATED_RIGHT_HIP, SEATED_RIGHT_SHOULDER
+from vrtherapy.motion.calibration import OPEN_SPREAD_DEG, SEATED_LEG_DEG, relaxed_arm_degrees
 from vrtherapy.motion.hand_shapes import FIST_FINGERS_DEG, FIST_THUMB_DEG
 from vrtherapy.motion.kinematics import landmarks_from_pose
 from vrtherapy.motion.leg_skeleton import LegDimensions, build_leg_skeleton
@@ -37,13 +37,8 @@ from vrtherapy.tracking.sample import ARM_POINTS, LEG_POINTS, LimbKind, Side, Tr
 
 #: Seated posture: right shoulder position (world metres); the left one is its mirror image.
 RIGHT_SHOULDER = SEATED_RIGHT_SHOULDER
-#: Seated posture: right hip joint (world metres) on the chair, and ...
-RIGHT_HIP = np.array([0.09, 0.0, 0.455])
-#: ... the thighs sloping a little down to the knees, the feet flat on the floor well in front of
-#: them (a relaxed sitter's; and so the shins are in view between the knees and the feet, not hidden
-#: behind the knees as with the feet under them), the thighs turned out so the knees are apart as a
-#: seated person's are (about 30 cm), degrees. `render/screenshots.py` poses its seated legs the same.
-SEATED_LEG_DEG = {"thigh": (81.0, 0.0, 8.0), "shank": (38.0, 0.0, 0.0), "foot": (-43.0, 0.0, 0.0)}
+#: Seated posture: right hip joint (world metres) on the chair; the legs as `SEATED_LEG_DEG` says.
+RIGHT_HIP = SEATED_RIGHT_HIP
 
 
 @dataclass(frozen=True)
