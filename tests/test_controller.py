@@ -453,3 +453,15 @@ def test_demo_key_frames_fall_inside_their_exercise(name):
         assert key.exercise_s == pytest.approx(0.55 * item.planned_s, abs=0.15) or key.session_s == pytest.approx(start)
     if name == "upper":  # the mislabelling the timeline fixes: the fourth exercise began long before 353 s
         assert spans[3][0] < 300 and frames[3].session_s < spans[3][1]
+
+
+@pytest.mark.parametrize("name", ["upper", "lower"])
+def test_the_synthetic_patient_gets_every_repetition_of_the_shipped_playlists_counted(name):
+    """The shipped playlists followed to the end by the synthetic patient, seated as it sits in the demo:
+    every exercise with repetitions counts its target (within one). A resting pose near a joint's limit
+    (the feet so far forward that the ankle could not point further) shows here as repetitions lost."""
+    s = Session(load_playlist(name), fps=10.0)
+    outcomes = finished(s.until(lambda actions, state: state.phase == "ended", limit_s=3600.0))
+    counted = [o for o in outcomes if o.target_reps]
+    assert len(counted) >= 5
+    assert all(abs(o.reps - o.target_reps) <= 1 for o in counted), [(o.exercise_id, o.reps, o.target_reps) for o in counted]
