@@ -90,12 +90,12 @@ def relaxed_arm_degrees(names: Sequence[str]) -> np.ndarray:
         "upper_arm": (-62.0, 4.0, 0.0),
         "forearm": (62.0, 0.0, 0.0),
         "wrist": (-4.0, 0.0, -80.0),
-        "thumb_metacarpal": (-20.0, 30.0, 0.0),  # the thumb lies beside the palm on the table, not under it
+        "thumb_metacarpal": (-8.0, 14.0, 0.0),  # the thumb lies beside the palm on the table, not under it
         "thumb_proximal": (10.0, 0.0, 0.0),
         "thumb_distal": (12.0, 0.0, 0.0),
     }
     for finger in FINGERS:
-        table[f"{finger}_proximal"] = (12.0, 0.6 * OPEN_SPREAD_DEG[finger], 0.0)
+        table[f"{finger}_proximal"] = (12.0, 0.3 * OPEN_SPREAD_DEG[finger], 0.0)
         table[f"{finger}_intermediate"] = (16.0, 0.0, 0.0)
         table[f"{finger}_distal"] = (0.7 * 16.0, 0.0, 0.0)
     return np.array([table.get(n, (0.0, 0.0, 0.0)) for n in names])
