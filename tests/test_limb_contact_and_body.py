@@ -219,3 +219,35 @@ def test_lower_limb_view_shows_thighs_knees_shins_and_feet(scenes):
         assert knee < ankle < toe  # up the picture from knee to toes
         assert ankle - knee > 0.45 * (toe - knee), rows  # the shin takes its share (0.35 with the feet under the knees)
         assert abs(world[skeleton.index("shank"), 0]) > 0.12  # knees about 30 cm apart
+
+
+def _see_through(frame: np.ndarray, empty: np.ndarray) -> int:
+    """Pixels inside the limb's outline where mostly what lies behind it shows (a finger's faded edge
+    drawn before the skin behind it)."""
+    from scipy import ndimage
+
+    diff = np.abs(frame.astype(int) - empty.astype(int)).sum(axis=2)
+    inside = ndimage.binary_erosion(ndimage.binary_fill_holes(ndimage.binary_closing(diff > 24, iterations=2)))
+    return int((inside & (diff < 60)).sum())
+
+
+def test_a_close_fist_shows_less_of_the_table_through_its_outlines_in_the_hands_draw_order(scenes, showbase):
+    from vrtherapy.frames import SEATED_RIGHT_SHOULDER
+    from vrtherapy.motion.pose import LimbPose
+    from vrtherapy.render.screenshots import CLOSE_EYE, CLOSE_TARGET, _hand
+
+    scene = scenes("arm", ("right",))
+    scene.room.hide()
+    scene.body.hide()
+    showbase.camLens.setMinFov(14)  # the fist fills the view
+    showbase.camera.setPos(*CLOSE_EYE)
+    showbase.camera.lookAt(Point3(*CLOSE_TARGET))
+    scene.show(FramePoses(None, None, None))
+    empty = grab_rgb(showbase)
+    limb = scene.limbs["right"]
+    counts = []
+    for eye in (None, np.array(showbase.cam.getPos(showbase.render))):  # the model's own order, then the hand's
+        limb.update(LimbPose("right", _hand("fist"), SEATED_RIGHT_SHOULDER, np.eye(3), 0.0), eye)
+        scene.shadows["right"].root.hide()
+        counts.append(_see_through(grab_rgb(showbase), empty))
+    assert counts[1] < 0.9 * counts[0], counts  # (measured: 58 -> 45 pixels)

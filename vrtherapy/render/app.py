@@ -127,8 +127,9 @@ class TherapyScene:
     def show(self, poses: FramePoses, hud: HudState | None = None) -> None:
         """Set this frame's limb poses and HUD text (drawn by the next `render`)."""
         by_side = {p.side: p for p in (poses.phantom, poses.intact) if p is not None}
+        eye = np.array(self.base.cam.getPos(self.base.render))
         for side, limb in self.limbs.items():
-            if limb.update(by_side.get(side)):
+            if limb.update(by_side.get(side), eye):
                 self.shadows[side].update(limb.shadow_segments())
         if hud is not None and self.hud is not None:
             self.hud.update(hud)

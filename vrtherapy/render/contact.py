@@ -37,22 +37,24 @@ _HAND_AND_FOREARM = {"arm": ("forearm", "forearm_twist", "wrist"), "leg": ("foot
 _NO_AREA = np.zeros(4)
 
 
-def model_arrays(node: NodePath) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(V, 3) rest vertices, (V, 4) joint indices and (V, 4) weights read back from a limb model's node."""
+def vertex_column(node: NodePath, name: str, width: int) -> np.ndarray:
+    """(V, width) float64 values of one vertex column of a limb model's node (its single Geom)."""
     geom_node = node.node() if node.node().isGeomNode() else node.find("**/+GeomNode").node()
     vdata = geom_node.getGeom(0).getVertexData()
     fmt = vdata.getFormat()
+    column = InternalName.make(name)
+    # Panda3D may have split the columns over several arrays when it loaded the file.
+    index = fmt.getArrayWith(column)
+    array = fmt.getArray(index)
+    data = np.frombuffer(memoryview(vdata.getArray(index)), dtype=np.float32).reshape(-1, array.getStride() // 4)
+    start = array.getColumn(column).getStart() // 4
+    return data[:, start : start + width].astype(np.float64)
 
-    def column(name: InternalName, width: int) -> np.ndarray:
-        # Panda3D may have split the columns over several arrays when it loaded the file.
-        index = fmt.getArrayWith(name)
-        array = fmt.getArray(index)
-        data = np.frombuffer(memoryview(vdata.getArray(index)), dtype=np.float32).reshape(-1, array.getStride() // 4)
-        start = array.getColumn(name).getStart() // 4
-        return data[:, start : start + width].astype(np.float64)
 
-    return (column(InternalName.getVertex(), 3), column(InternalName.make("joint_indices"), 4).astype(int),
-            column(InternalName.make("joint_weights"), 4))  # fmt: skip
+def model_arrays(node: NodePath) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(V, 3) rest vertices, (V, 4) joint indices and (V, 4) weights read back from a limb model's node."""
+    return (vertex_column(node, "vertex", 3), vertex_column(node, "joint_indices", 4).astype(int),
+            vertex_column(node, "joint_weights", 4))  # fmt: skip
 
 
 class Contact:

@@ -32,6 +32,7 @@ from vrtherapy.motion.kinematics import inverse_bind_matrices, write_shader_join
 from vrtherapy.motion.pose import LimbPose
 from vrtherapy.motion.skeleton import Skeleton
 from vrtherapy.render.contact import Contact
+from vrtherapy.render.draw_order import DrawOrder
 
 MAX_JOINTS = 32  #: size of the joint array in skin.vert.glsl
 
@@ -100,6 +101,8 @@ class LimbNode:
         self._surface: tuple[float, tuple[float, float, float, float] | None] | None = None
         self._rest_positions = skeleton.rest_globals[1]
         self._contact: Contact | None = None
+        #: a hand's triangles drawn in the order for how its palm faces the eye (`draw_order.py`)
+        self._draw_order = DrawOrder(self.node, skeleton) if skeleton.limb == "arm" else None
         self.set_appearance(appearance)
         self.set_edge_antialiasing(False)
         self.node.hide()
@@ -126,8 +129,9 @@ class LimbNode:
         self.node.setShaderInput("u_nail", (*appearance.nail_rgb, 1.0 if appearance.nails else 0.0))
         self.node.setShaderInput("u_palm_color", appearance.palm_rgb)
 
-    def update(self, pose: LimbPose | None) -> bool:
-        """Pose the limb (None hides it); False when the pose is the one already shown."""
+    def update(self, pose: LimbPose | None, eye: np.ndarray | None = None) -> bool:
+        """Pose the limb (None hides it), seen from `eye` (world point; None: keep the draw order);
+        False when the pose is the one already shown."""
         if pose is self.pose:
             return False  # the tracker runs slower than the display: many frames repeat a pose
         self.pose = pose
@@ -138,6 +142,8 @@ class LimbNode:
         if self._surface is not None:
             self._rest_on_surface()
         dual_quaternions_into(self._matrices, self._joint_count, self._dq)
+        if self._draw_order is not None and eye is not None:
+            self._draw_order.face(self._matrices, eye)
         self.node.show()
         return True
 

@@ -141,14 +141,14 @@ def take_screenshots(folder: Path, skin_tone: str | None = None, size: tuple[int
                         other.root.hide() if other is not scene else other.root.show()
                     if angles is not None and eye is not None and target is not None:
                         root = RIGHT_SHOULDER if limb == "arm" else HIP
-                        scene.show(FramePoses(LimbPose("right", angles(), root, np.eye(3), 0.0), None, 0.0))
                         base.camLens.setMinFov(40)
                         base.camera.setPos(*eye)
                         base.camera.lookAt(Point3(*target))
+                        scene.show(FramePoses(LimbPose("right", angles(), root, np.eye(3), 0.0), None, 0.0))
                     else:
                         make = _resting_arm if limb == "arm" else _seated_legs
-                        scene.show(FramePoses(make("left"), make("right"), 0.0))
                         scene.place_eye()
+                        scene.show(FramePoses(make("left"), make("right"), 0.0))
                     image = Image.fromarray(grab_rgb(base))
                     out = folder if skin_tone else folder / tone
                     out.mkdir(exist_ok=True)
