@@ -61,7 +61,7 @@ void main() {
     if (ndv < 0.0) n = -n;
     // Silhouette anti-aliasing without a post pass (u_edge_aa = 1 under software GL): the last pixel
     // before the outline, where the surface turns away from the eye, fades into what lies behind.
-    float edge = mix(1.0, clamp(abs(ndv) / max(fwidth(ndv) * 1.2, 1e-4), 0.0, 1.0), u_edge_aa);
+    float edge = mix(1.0, clamp(ndv / max(fwidth(ndv) * 1.5, 1e-4), 0.0, 1.0), u_edge_aa);
     vec3 up = v_up;
     vec3 ambient = mix(u_ground_color, u_sky_color, dot(n, up) * 0.5 + 0.5);
     vec3 albedo = mix(u_skin_color, u_palm_color, v_skin.w);
