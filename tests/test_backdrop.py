@@ -120,3 +120,21 @@ def test_an_eye_that_keeps_moving_sees_the_room_drawn_live(make_scene, showbase)
     _frame(scene)
     _frame(scene)
     assert scene.backdrop.redraws == redraws + 1  # held still: cached again
+
+
+def test_a_resized_view_gets_a_backdrop_of_its_new_size(make_scene, showbase):
+    try:
+        showbase.win.setSize(400, 300)
+        live_scene = make_scene("none")
+        live = [_frame(live_scene) for _ in range(2)][-1]
+        live_scene.destroy()
+        showbase.win.setSize(320, 240)
+        scene = make_scene()
+        _frame(scene)  # cached at 320x240
+        showbase.win.setSize(400, 300)
+        cached = [_frame(scene) for _ in range(3)][-1]
+    finally:
+        showbase.win.setSize(320, 240)
+    assert cached.shape == live.shape == (300, 400, 3)
+    # all of the view is the room as drawn live (none of it left black past the old size), edges aside
+    assert np.abs(cached - live).mean() < 2.0, np.abs(cached - live).mean()

@@ -124,7 +124,8 @@ class Backdrop:
         self._moving = self._moving + 1 if key != self._last_key else 0  # frames in a row with a new view
         self._last_key = key
         # (an eye that keeps moving sees the still scene drawn live until it holds still for a frame)
-        changed = key != self._drawn_key and self._moving <= _MOVING_FRAMES
+        # (buffers of another size than the window's: the main camera draws live and has new ones made)
+        changed = key != self._drawn_key and self._moving <= _MOVING_FRAMES and (key[2], key[3]) == self._size
         self._buffers[0].setClearColorActive(changed)
         self._buffers[0].setClearDepthActive(changed)
         if changed:

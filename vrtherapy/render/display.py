@@ -91,8 +91,9 @@ def open_showbase(mode: Literal["window", "offscreen"], size: tuple[int, int], t
     from panda3d.core import loadPrcFileData
 
     loadPrcFileData("vrtherapy-quiet", _QUIET_PRC)
-    # A desktop window asks for multisampling (a GPU gives it almost free); offscreen rendering is
-    # usually software GL, where FXAA is cheaper (render/antialias.py decides once the GL is known).
+    # A desktop window asks for multisampling (a GPU gives it almost free; a software GL's window is
+    # opened again without, `_drop_software_multisampling`); offscreen rendering is usually software
+    # GL (render/antialias.py decides once the GL is known).
     multisample = "framebuffer-multisample 1\nmultisamples 4\n" if mode == "window" else "framebuffer-multisample 0\n"
     loadPrcFileData("vrtherapy-multisample", multisample)
     loadPrcFileData("vrtherapy-size", f"win-size {size[0]} {size[1]}\nwindow-title {title}\n")
@@ -111,10 +112,28 @@ def open_showbase(mode: Literal["window", "offscreen"], size: tuple[int, int], t
             continue
         if base.win is not None:
             base.disableMouse()
+            _drop_software_multisampling(base)
             return base
         errors.append(f"{pipe}: no graphics output")
         base.destroy()
     raise DisplayUnavailable(f"could not open a {mode} Panda3D display ({'; '.join(errors)})")
+
+
+def _drop_software_multisampling(base) -> None:
+    """A window on software GL (Mesa's llvmpipe on a GPU-less laptop) is given the multisamples it asked
+    for, and pays for every one: the room drawn live at 960x540 took 20 ms a frame with 4 samples. Such a
+    window is opened again without them; anti-aliasing then comes from `antialias.py`'s software path
+    (the backdrop and the skin shader: 4 ms for the same frame)."""
+    from panda3d.core import FrameBufferProperties, WindowProperties, loadPrcFileData
+
+    from vrtherapy.render.antialias import is_software_gl
+
+    if base.win.getFbProperties().getMultisamples() == 0 or not is_software_gl(base.win):
+        return
+    loadPrcFileData("vrtherapy-multisample", "framebuffer-multisample 0\nmultisamples 0\n")
+    fbprops = FrameBufferProperties(base.win.getFbProperties())
+    fbprops.setMultisamples(0)
+    base.openMainWindow(props=WindowProperties(base.win.getProperties()), fbprops=fbprops, keepCamera=True)
 
 
 def _destroy_partial_showbase() -> None:
