@@ -30,6 +30,8 @@ import json
 import math
 import os
 import stat
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -138,9 +140,10 @@ def read_recording(path: Path) -> tuple[RecordingHeader, list[TrackedSample]]:
     return recording.header, list(recording.samples)
 
 
-def load_recording(path: Path) -> Recording:
-    """The whole recording, checked (module docstring); TrackerError (one line) if it is unusable."""
-    path = Path(path)
+@contextmanager
+def _open_recording(path: Path) -> Iterator[tuple[BinaryIO, os.stat_result]]:
+    """The recording opened for reading, with its status; TrackerError (one line) when it cannot be, or
+    is not a regular file."""
     try:
         with open(path, "rb") as f:
             info = os.fstat(f.fileno())
@@ -148,32 +151,30 @@ def load_recording(path: Path) -> Recording:
                 raise TrackerError(f"{path}: is a folder, not a recording")
             if not stat.S_ISREG(info.st_mode):
                 raise TrackerError(f"{path}: not a regular file")
-            if info.st_size > MAX_RECORDING_BYTES:
-                raise TrackerError(f"{path}: {info.st_size / 2**20:.0f} MB, more than the "
-                                   f"{MAX_RECORDING_BYTES / 2**20:.0f} MB a recording may hold")  # fmt: skip
-            return _read(path, f)
+            yield f, info
     except FileNotFoundError:
         raise TrackerError(f"{path}: recording not found") from None
     except IsADirectoryError:
         raise TrackerError(f"{path}: is a folder, not a recording") from None
     except OSError as exc:
         raise TrackerError(f"{path}: cannot read the recording ({exc.strerror or exc})") from None
+
+
+def load_recording(path: Path) -> Recording:
+    """The whole recording, checked (module docstring); TrackerError (one line) if it is unusable."""
+    path = Path(path)
+    with _open_recording(path) as (f, info):
+        if info.st_size > MAX_RECORDING_BYTES:
+            raise TrackerError(f"{path}: {info.st_size / 2**20:.0f} MB, more than the "
+                               f"{MAX_RECORDING_BYTES / 2**20:.0f} MB a recording may hold")  # fmt: skip
+        return _read(path, f)
 
 
 def read_header(path: Path) -> RecordingHeader:
     """Only the header of a recording (what it holds, not its samples); TrackerError if it is not one."""
     path = Path(path)
-    try:
-        with open(path, "rb") as f:
-            if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
-                raise TrackerError(f"{path}: not a regular file")
-            first = f.readline(MAX_LINE_BYTES + 1)
-    except FileNotFoundError:
-        raise TrackerError(f"{path}: recording not found") from None
-    except IsADirectoryError:
-        raise TrackerError(f"{path}: is a folder, not a recording") from None
-    except OSError as exc:
-        raise TrackerError(f"{path}: cannot read the recording ({exc.strerror or exc})") from None
+    with _open_recording(path) as (f, _):
+        first = f.readline(MAX_LINE_BYTES + 1)
     if not first:
         raise TrackerError(f"{path}: empty file, not a vrtherapy recording")
     return _header(path, _json(path, 1, first))
