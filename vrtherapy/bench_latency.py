@@ -24,6 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from vrtherapy.motion.hand_only import arm_points_from_hand
+from vrtherapy.therapy.pacing import SESSION_FPS, FramePacer
 from vrtherapy.tracking.base import ThreadedTracker
 from vrtherapy.tracking.frame_sources import VideoFileSource
 from vrtherapy.tracking.mediapipe_detect import MediaPipeDetector
@@ -31,7 +32,6 @@ from vrtherapy.tracking.mediapipe_source import MediaPipeSource
 from vrtherapy.tracking.sample import TrackedSample
 
 TARGET_MEAN_MS, TARGET_P95_MS, TARGET_TRACKED_HZ = 70.0, 100.0, 20.0
-SESSION_FPS = 30.0
 
 
 def bench_latency(show: Callable[[TrackedSample | None, float], None], video: Path, seconds: float = 5.0,
@@ -86,7 +86,8 @@ def _one_block(show: Callable[[TrackedSample | None, float], None], video: Path,
         # The models load before the clock starts; the first frame, read before they did, is not counted.
         while tracker.samples_received < 3 and tracker.running:
             time.sleep(0.01)
-        start = next_frame = time.monotonic()
+        pacer = FramePacer(SESSION_FPS)
+        start = pacer.start()
         while time.monotonic() - start < seconds and tracker.running:
             sample = tracker.latest()
             show(sample, time.monotonic())
@@ -95,12 +96,7 @@ def _one_block(show: Callable[[TrackedSample | None, float], None], video: Path,
             if sample is not None and sample.confidence > 0:
                 delays.append(shown - sample.t_capture)
                 captures.add(sample.t_capture)
-            next_frame += 1.0 / SESSION_FPS
-            wait = next_frame - time.monotonic()
-            if wait > 0:
-                time.sleep(wait)
-            elif wait < -1.0 / SESSION_FPS:
-                next_frame = time.monotonic()
+            pacer.wait()
         elapsed = time.monotonic() - start
     finally:
         tracker.stop()

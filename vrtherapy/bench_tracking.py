@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from vrtherapy.motion.hand_only import arm_points_from_hand
+from vrtherapy.therapy.pacing import SESSION_FPS, FramePacer
 from vrtherapy.tracking.base import ThreadedTracker
 from vrtherapy.tracking.frame_sources import VideoFileSource
 from vrtherapy.tracking.mediapipe_source import MediaPipeSource
@@ -27,7 +28,6 @@ from vrtherapy.tracking.sample import Side
 #: The real video the bench tracks when no other is given (`../shared/data`, beside the project).
 DEFAULT_VIDEO = Path(__file__).resolve().parents[2] / "shared" / "data" / "motion" / "handpose3d" / "cam1.mp4"
 TARGET_FPS_RATIO = 0.9
-SESSION_FPS = 30.0
 
 
 class _GatedLoopingSource:
@@ -74,18 +74,13 @@ def bench_tracking(frame: Callable[[int], None], video: Path | None, blocks: int
     def fps_for(on: bool, paced: bool) -> float:
         source.gate.set() if on else source.gate.clear()
         time.sleep(0.2)  # let the tracker reach its gate (or get going)
-        n, start = 0, time.perf_counter()
-        next_frame = start
+        pacer = FramePacer(SESSION_FPS, time.perf_counter)
+        n, start = 0, pacer.start()
         while time.perf_counter() - start < seconds:
             frame(n)
             n += 1
-            if paced:  # as the session does: sleep to the next frame, no burst after a late one
-                next_frame += 1.0 / SESSION_FPS
-                delay = next_frame - time.perf_counter()
-                if delay > 0:
-                    time.sleep(delay)
-                elif delay < -1.0 / SESSION_FPS:
-                    next_frame = time.perf_counter()
+            if paced:  # as the session does (`therapy/pacing.py`)
+                pacer.wait()
         return n / (time.perf_counter() - start)
 
     try:

@@ -19,6 +19,7 @@ from vrtherapy.errors import VrtherapyError
 from vrtherapy.records import cli as records_cli
 from vrtherapy.records.safe_text import for_terminal
 from vrtherapy.render.display import DISPLAY_MODES
+from vrtherapy.therapy.pacing import SESSION_FPS
 
 
 class _Parser(argparse.ArgumentParser):
@@ -54,7 +55,7 @@ def build_parser() -> argparse.ArgumentParser:
                                          "for a replayed leg recording)")
     demo.add_argument("--scene", help="scene TOML (default: scenes/clinic_room.toml)")
     demo.add_argument("--size", type=frame_size, default=(960, 540), help="frame size WIDTHxHEIGHT (default 960x540)")
-    demo.add_argument("--fps", type=number("--fps"), default=30.0, help="target frame rate (default 30)")
+    demo.add_argument("--fps", type=number("--fps"), default=SESSION_FPS, help=f"target frame rate (default {SESSION_FPS:g})")
     demo.add_argument("--skin-tone", default="medium", help="porcelain, fair, medium, olive, brown, deep or #rrggbb")
     _add_tracking_loss_option(demo)
     demo.add_argument("--tracker", default="synthetic",
@@ -128,7 +129,7 @@ def build_parser() -> argparse.ArgumentParser:
                      help="the session's maximum length (the playlist's own cap also applies)")
     run.add_argument("--scene", help="scene TOML (default: scenes/clinic_room.toml)")
     run.add_argument("--size", type=frame_size, default=(960, 540), help="frame size WIDTHxHEIGHT (default 960x540)")
-    run.add_argument("--fps", type=number("--fps"), default=30.0, help="target frame rate (default 30)")
+    run.add_argument("--fps", type=number("--fps"), default=SESSION_FPS, help=f"target frame rate (default {SESSION_FPS:g})")
     run.add_argument("--skin-tone", default="medium", help="porcelain, fair, medium, olive, brown, deep or #rrggbb")
     run.add_argument("--output", type=Path, help="folder for what demo leaves: video, key frames, contact sheet, summary")
     return parser

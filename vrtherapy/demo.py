@@ -18,6 +18,7 @@ from vrtherapy.motion.tracking_loss import LossSettings
 from vrtherapy.render.scene_spec import load_scene
 from vrtherapy.therapy.driver import SessionDriver
 from vrtherapy.therapy.orchestrate import run_plan
+from vrtherapy.therapy.pacing import SESSION_FPS
 from vrtherapy.therapy.playlist import DEFAULT_PLAYLIST_FOR_LIMB, load_playlist
 from vrtherapy.therapy.session_plan import SessionPlan
 from vrtherapy.therapy.setup import limb_kind
@@ -34,7 +35,7 @@ class DemoOptions:
     playlist: str | None = None  #: None: the demo, or for a replayed leg recording the lower-limb playlist
     scene: str | None = None
     size: tuple[int, int] = (960, 540)
-    fps: float = 30.0
+    fps: float = SESSION_FPS
     skin_tone: str = "medium"
     tracker_rate_hz: float = 30.0
     tracker: str = "synthetic"  #: synthetic, replay:FILE, mediapipe:SOURCE (`therapy.tracker_factory`) or headset

@@ -27,6 +27,7 @@ from vrtherapy.render.capture import capture_texture, read_rgb
 from vrtherapy.therapy import commands as cmd
 from vrtherapy.therapy.controller import SessionController
 from vrtherapy.therapy.hud_view import hud_for
+from vrtherapy.therapy.pacing import SESSION_FPS, FramePacer
 from vrtherapy.therapy.pain import PAIN_KEYS
 from vrtherapy.therapy.session_state import Action, ApplyMirror, SessionOver
 from vrtherapy.therapy.tracking_input import TrackingInput
@@ -53,7 +54,7 @@ class FrameStats:
 
 class SessionDriver:
     def __init__(self, scene: TherapyScene, tracker: Tracker, pipeline: PosePipeline, controller: SessionController,
-                 fps: float = 30.0, clock: Callable[[], float] = time.monotonic,
+                 fps: float = SESSION_FPS, clock: Callable[[], float] = time.monotonic,
                  sleep: Callable[[float], None] = time.sleep, residual_tracker: Tracker | None = None,
                  shown_at: Callable[[], float | None] | None = None) -> None:  # fmt: skip
         """`residual_tracker` follows the residual limb when the pipeline anchors at the stump. `shown_at`: when
@@ -94,8 +95,8 @@ class SessionDriver:
         frame and the state there; the commands it submits show in the next frame)."""
         base, controller, pipeline = self.scene.base, self.controller, self.pipeline
         tex = capture_texture(base.win) if sink is not None else None
-        period = 1.0 / self.fps
-        t0 = next_frame = self._clock()
+        pacer = FramePacer(self.fps, self._clock, self._sleep)
+        t0 = pacer.start()
         self.frames = 0
         last_shown: float | None = None
         shown_delay: float | None = None
@@ -141,11 +142,6 @@ class SessionDriver:
             self.frames += 1
             if on_frame is not None:
                 on_frame(self)
-            next_frame += period
-            delay = next_frame - self._clock()
-            if delay > 0:
-                self._sleep(delay)
-            elif delay < -period:
-                next_frame = self._clock()  # more than a frame late: start afresh, no burst of frames
+            pacer.wait()
         error = getattr(self.tracker, "error", None)
         return FrameStats(self.frames, self._clock() - t0, None if error is None else f"{type(error).__name__}: {error}")

@@ -32,6 +32,7 @@ from vrtherapy.render.scene_spec import load_scene
 from vrtherapy.therapy.calibrate import session_calibration
 from vrtherapy.therapy.driver import SessionDriver
 from vrtherapy.therapy.orchestrate import run_plan
+from vrtherapy.therapy.pacing import SESSION_FPS
 from vrtherapy.therapy.pain import PainWhen, check_pain, pain_question
 from vrtherapy.therapy.playlist import load_playlist
 from vrtherapy.therapy.session_plan import SessionPlan
@@ -63,7 +64,7 @@ class RunOptions:
     seconds: float | None = None
     scene: str | None = None
     size: tuple[int, int] = (960, 540)
-    fps: float = 30.0
+    fps: float = SESSION_FPS
     skin_tone: str = "medium"
     tracker_rate_hz: float = 30.0
     #: Seconds a limb out of view holds its last pose before easing to rest (`motion.tracking_loss`).

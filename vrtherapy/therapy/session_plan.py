@@ -13,6 +13,7 @@ from vrtherapy.motion.leg_skeleton import LegDimensions
 from vrtherapy.motion.skeleton import ArmDimensions
 from vrtherapy.motion.tracking_loss import LossSettings
 from vrtherapy.render.scene_spec import SceneSpec
+from vrtherapy.therapy.pacing import SESSION_FPS
 from vrtherapy.therapy.pain import PAIN_QUESTION, PainWhen
 from vrtherapy.therapy.playlist import Playlist
 from vrtherapy.tracking.sample import LimbKind, Side
@@ -31,7 +32,7 @@ class SessionPlan:
     display: str = "auto"
     tracker: str = "synthetic"
     tracker_rate_hz: float = 30.0
-    fps: float = 30.0
+    fps: float = SESSION_FPS
     size: tuple[int, int] = (960, 540)
     show_intact: bool = True
     rest_after_s: float = LossSettings().hold_s
