@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from platformdirs import user_cache_dir
 
+from tests.fake_clock import FakeClock
 from vrtherapy.resources import version_cache_dir
 
 pytest_plugins = ("tests.ci_required", "tests.records_backends")
@@ -38,19 +39,6 @@ def _isolated_user_folders(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: py
                              ("XDG_STATE_HOME", "state")):  # fmt: skip
         (home / folder).mkdir()
         monkeypatch.setenv(variable, str(home / folder))
-
-
-class FakeClock:
-    """A monotonic clock that moves only when slept on."""
-
-    def __init__(self) -> None:
-        self.now = 100.0
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.now += seconds
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from tests.fake_clock import FakeClock
 from vrtherapy.calibrate_command import synthetic_calibration_source
 from vrtherapy.cli import main
 from vrtherapy.errors import VrtherapyError
@@ -21,19 +22,8 @@ SMALL = ArmDimensions(upper_arm=0.27, forearm=0.23, palm_length=0.085, palm_brea
                                                                (0.038, 0.024, 0.019), (0.031, 0.017, 0.017)))  # fmt: skip
 
 
-class _FakeClock:
-    def __init__(self) -> None:
-        self.t = 100.0
-
-    def __call__(self) -> float:
-        return self.t
-
-    def sleep(self, s: float) -> None:
-        self.t += s
-
-
 def _captured(limb="arm", dims=None, side="left", source=None):
-    clock = _FakeClock()
+    clock = FakeClock()
     source = source or synthetic_calibration_source(side, limb, dims, clock=clock, sleep=clock.sleep)
     lines: list[str] = []
     return capture_steps(source, limb, lines.append), lines
