@@ -14,6 +14,7 @@ import xr
 from panda3d.core import CardMaker
 
 from tests.gl_readback import gl_texture, read_gl_texture
+from tests.headset_stubs import Eye, Runner, Scene
 from vrtherapy.xr import headset_driver, xr_session
 from vrtherapy.xr.commands import Buttons
 from vrtherapy.xr.controllers import ControllerState
@@ -135,22 +136,6 @@ class FakeRuntime:
         self.push(6, 1, 8)  # STOPPING, IDLE, EXITING: the runtime walks the session down
 
 
-class Runner:
-    """The session runner's command interface, recording."""
-
-    def __init__(self) -> None:
-        self.calls: list[str] = []
-
-    def __getattr__(self, name):
-        if name in ("pause", "resume", "skip", "request_stop"):
-            return lambda: self.calls.append(name)
-        raise AttributeError(name)
-
-
-class Scene:
-    hud = None
-
-
 @pytest.fixture(params=[True], ids=["complete-images"])
 def headset(request, showbase, scene_root, monkeypatch):
     runtime = FakeRuntime(monkeypatch, showbase, buttons={6: Buttons(next=True), 8: Buttons(menu=True), 9: Buttons()},
@@ -161,18 +146,13 @@ def headset(request, showbase, scene_root, monkeypatch):
     wall.setPos(0, 2.0, 1.2)  # ahead of the eye point the display recentres the head to
     wall.setColor(1, 0, 0, 1)
     wall.setLightOff(1)
-    display, note = headset_driver.open_headset_display(showbase, Scene(), _Eye(), "xr", "right", None, "offscreen",
+    display, note = headset_driver.open_headset_display(showbase, Scene(), Eye(), "xr", "right", None, "offscreen",
                                                         say=print)  # fmt: skip
     assert note is None
     runner = Runner()
     headset_driver.connect_runner(display, runner)
     yield runtime, display, runner, showbase
     display.finish()
-
-
-class _Eye:
-    position = (0.0, -0.35, 1.2)
-    look_at = (0.0, 0.3, 1.2)
 
 
 def frame_calls(calls: list[str]) -> list[list[str]]:
@@ -305,11 +285,11 @@ def test_a_runtime_failing_at_start_is_one_line_and_auto_falls_back(showbase, mo
         raise XrStartError("the OpenXR runtime is running but no headset is connected")
 
     monkeypatch.setattr(xr_session, "create_system", refuse)
-    display, note = headset_driver.open_headset_display(showbase, Scene(), _Eye(), "auto", "right", None, "offscreen")
+    display, note = headset_driver.open_headset_display(showbase, Scene(), Eye(), "auto", "right", None, "offscreen")
     assert display is None and note == ("headset: the OpenXR runtime is running but no headset is connected; "
                                         "using the offscreen display instead")  # fmt: skip
     assert showbase.camNode.isActive()
     from vrtherapy.errors import DisplayUnavailable
 
     with pytest.raises(DisplayUnavailable, match=r"^--display xr: the OpenXR runtime is running but no headset"):
-        headset_driver.open_headset_display(showbase, Scene(), _Eye(), "xr", "right", None, "offscreen")
+        headset_driver.open_headset_display(showbase, Scene(), Eye(), "xr", "right", None, "offscreen")

@@ -19,6 +19,7 @@ from collections.abc import Callable
 import numpy as np
 import pytest
 
+from tests.headset_stubs import Eye, Runner, Scene
 from tests.monado import MonadoService, RemoteRig, missing_reason, runtime_dir
 
 REASON = missing_reason()
@@ -36,27 +37,6 @@ def remote():
     yield rig
     rig.close()
     service.stop()
-
-
-class Scene:
-    hud = None
-
-
-class Eye:
-    position = (0.0, -0.35, 1.2)
-    look_at = (0.0, 0.3, 1.2)
-
-
-class Runner:
-    """Records what the headset asks of the session."""
-
-    def __init__(self) -> None:
-        self.calls: list[str] = []
-
-    def __getattr__(self, name: str):
-        if name in ("pause", "resume", "skip", "request_stop"):
-            return lambda: self.calls.append(name)
-        raise AttributeError(name)
 
 
 def step_until(base, condition: Callable[[], bool], timeout_s: float = 10.0) -> None:
@@ -141,33 +121,45 @@ class PatientAtTheController(threading.Thread):
         self.answered.set()
 
 
-@pytest.mark.parametrize("finish", ["trigger", "skip"])
-def test_the_pain_rating_after_the_session_is_answered_with_the_controller(showbase, remote, tmp_path, monkeypatch,
-                                                                          finish):  # fmt: skip
+def run_headset_session(showbase, tmp_path, monkeypatch, patient_id: str, pain_before: int, patient,
+                        on_connect) -> tuple:  # fmt: skip
+    """A 3-second first-visit session in the headset for a new patient, `patient` (a thread) acting in it;
+    `on_connect(display)` runs once the headset is connected. Returns (the recorded session, the report)."""
     from vrtherapy.records.store import RecordStore
     from vrtherapy.therapy import headset_commands
     from vrtherapy.therapy.run_session import RunOptions, run_session
 
     db = tmp_path / "records.sqlite3"
-    added = subprocess.run([sys.executable, "-m", "vrtherapy", "patient", "add", "--patient", "P1", "--side", "left",
+    added = subprocess.run([sys.executable, "-m", "vrtherapy", "patient", "add", "--patient", patient_id, "--side", "left",
                             "--limb", "upper", "--level", "transradial", "--db", str(db)],
                            capture_output=True, text=True)  # fmt: skip
     assert added.returncode == 0, added.stderr
-    patient = PatientAtTheController(remote, steps_up=3, finish=finish)
     connect = headset_commands.connect_headset
 
     def connect_and_watch(display, runner):
         connect(display, runner)
-        patient.asking = display.asking_pain  # what the headset itself knows: a pain question is up
+        on_connect(display)
 
     monkeypatch.setattr(headset_commands, "connect_headset", connect_and_watch)
     patient.start()
-    report = run_session(RunOptions(patient="P1", playlist="first_visit", display="xr", seconds=3.0, pain_before=6,
-                                    db=db), say=print, base=showbase)  # fmt: skip
+    report = run_session(RunOptions(patient=patient_id, playlist="first_visit", display="xr", seconds=3.0,
+                                    pain_before=pain_before, db=db), say=print, base=showbase)  # fmt: skip
     patient.join(5)
-    assert patient.answered.is_set(), "the pain question never came up in the headset"
     with RecordStore.open(db) as store:
-        [session] = store.sessions("P1")
+        [session] = store.sessions(patient_id)
+    return session, report
+
+
+@pytest.mark.parametrize("finish", ["trigger", "skip"])
+def test_the_pain_rating_after_the_session_is_answered_with_the_controller(showbase, remote, tmp_path, monkeypatch,
+                                                                          finish):  # fmt: skip
+    patient = PatientAtTheController(remote, steps_up=3, finish=finish)
+
+    def watch(display) -> None:
+        patient.asking = display.asking_pain  # what the headset itself knows: a pain question is up
+
+    session, report = run_headset_session(showbase, tmp_path, monkeypatch, "P1", 6, patient, watch)
+    assert patient.answered.is_set(), "the pain question never came up in the headset"
     assert session.display == "xr" and session.pain_before == 6 and session.exercises
     if finish == "trigger":
         assert session.pain_after == 2 and report.pain.get("after") == 2  # empty, then 0, 1, 2: confirmed
@@ -228,28 +220,11 @@ class PatientPointing(threading.Thread):
 
 def test_the_pain_rating_is_answered_by_pointing_at_a_number_with_the_tracked_hand(showbase, remote, tmp_path,
                                                                                  monkeypatch):  # fmt: skip
-    from vrtherapy.records.store import RecordStore
-    from vrtherapy.therapy import headset_commands
-    from vrtherapy.therapy.run_session import RunOptions, run_session
-
-    db = tmp_path / "records.sqlite3"
-    added = subprocess.run([sys.executable, "-m", "vrtherapy", "patient", "add", "--patient", "P2", "--side", "left",
-                            "--limb", "upper", "--level", "transradial", "--db", str(db)],
-                           capture_output=True, text=True)  # fmt: skip
-    assert added.returncode == 0, added.stderr
     patient = PatientPointing(remote, "4")
-    connect = headset_commands.connect_headset
 
-    def connect_and_watch(display, runner):
-        connect(display, runner)
+    def watch(display) -> None:
         patient.display = display
 
-    monkeypatch.setattr(headset_commands, "connect_headset", connect_and_watch)
-    patient.start()
-    report = run_session(RunOptions(patient="P2", playlist="first_visit", display="xr", seconds=3.0, pain_before=7,
-                                    db=db), say=print, base=showbase)  # fmt: skip
-    patient.join(5)
+    session, report = run_headset_session(showbase, tmp_path, monkeypatch, "P2", 7, patient, watch)
     assert patient.answered.is_set(), "the pointing hand never held a tile"
-    with RecordStore.open(db) as store:
-        [session] = store.sessions("P2")
     assert session.pain_before == 7 and session.pain_after == 4 and report.pain.get("after") == 4

@@ -20,6 +20,7 @@ import pytest
 from panda3d.core import CardMaker
 
 from tests.gl_readback import read_gl_texture
+from tests.headset_stubs import Eye, Runner, Scene
 from tests.live_viewer import collecting_jpegs
 from tests.monado import MonadoService, missing_reason, runtime_dir
 
@@ -37,15 +38,6 @@ def monado():
     service.start()
     yield service
     service.stop()
-
-
-class Scene:
-    hud = None
-
-
-class Eye:
-    position = (0.0, -0.35, 1.2)
-    look_at = (0.0, 0.3, 1.2)
 
 
 def test_stereo_frames_reach_the_runtime_and_the_session_exits_cleanly(showbase, scene_root, monkeypatch):
@@ -124,16 +116,6 @@ def test_a_recorded_session_runs_in_the_headset(tmp_path):
     with RecordStore.open(db) as store:
         [session] = store.sessions("P1")
     assert session.display == "xr" and session.status == "capped" and session.exercises  # --seconds 4 of ~2 min
-
-
-class Runner:
-    def __init__(self) -> None:
-        self.calls: list[str] = []
-
-    def __getattr__(self, name: str):
-        if name in ("pause", "resume", "skip", "request_stop"):
-            return lambda: self.calls.append(name)
-        raise AttributeError(name)
 
 
 def step_until(base, condition, timeout_s: float = 20.0) -> None:
