@@ -93,6 +93,7 @@ class Backdrop:
         self._last_key: tuple | None = None  #: the view the frame before
         self._moving = 0  #: frames in a row with a new view
         self._redrawn_frame = -1
+        self._key_of: tuple[int, tuple] = (-1, ())
         self.redraws = 0  #: how many times the backdrop was drawn (tests, bench)
 
     @property
@@ -101,11 +102,16 @@ class Backdrop:
         return self._gate
 
     def _key(self) -> tuple:
-        """What the still scene looks like from the main camera now: eye, lens, size, and its parts."""
-        base = self.base
-        return (LMatrix4f(base.cam.getMat(base.render)), LMatrix4f(base.camLens.getProjectionMat()),
-                base.win.getXSize(), base.win.getYSize(),
-                tuple((child.getKey(), child.isHidden()) for child in self._gate.getChildren()))  # fmt: skip
+        """What the still scene looks like from the main camera this frame: eye, lens, size, and its parts
+        (worked out once a frame; three cull callbacks ask)."""
+        frame = ClockObject.getGlobalClock().getFrameCount()
+        if self._key_of[0] != frame:
+            base = self.base
+            key = (LMatrix4f(base.cam.getMat(base.render)), LMatrix4f(base.camLens.getProjectionMat()),
+                   base.win.getXSize(), base.win.getYSize(),
+                   tuple((child.getKey(), child.isHidden()) for child in self._gate.getChildren()))  # fmt: skip
+            self._key_of = (frame, key)
+        return self._key_of[1]
 
     def _cull_still(self, data) -> None:
         camera = data.getTrav().getScene().getCameraPath()
